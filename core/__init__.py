@@ -1,0 +1,85 @@
+"""qfmt: translate quantum-computing result payloads between formats.
+
+Every format is a plugin (parser, serializer, JSON Schema) over one canonical model, dispatched on
+the format id::
+
+    >>> import qfmt
+    >>> counts = qfmt.load('{"0": 500, "3": 500}', "ionq.result.histogram.json.v1", num_qubits=2)
+    >>> qfmt.dump(counts, "ionq.result.histogram.json.v2")
+    {'histogram': {'registers': {'output_all': {'00': 500, '11': 500}}}}
+
+The bit-order rule: an outcome is an int whose bit *i* is classical bit *i* (IonQ: qubit *i*).
+"""
+
+from __future__ import annotations
+
+from ._api import convert, detect, dump, dumps, formats, load, prefer, problems, schema, validate
+from ._bits import MAX_WIDTH
+from ._errors import (
+    FormatConflictError,
+    LossyConversionError,
+    MissingDependencyError,
+    OptionError,
+    PayloadError,
+    PluginError,
+    QfmtError,
+    ResultError,
+    UnknownFormatError,
+)
+from ._model import (
+    PROB_ATOL,
+    Counts,
+    ExperimentResult,
+    Memory,
+    Note,
+    ProbDistribution,
+    QuasiDistribution,
+    Register,
+    RegisterLayout,
+    RegisterMarginals,
+    Result,
+    largest_remainder,
+)
+from ._registry import Format, FormatInfo, hookimpl, hookspec
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MAX_WIDTH",
+    "PROB_ATOL",
+    "Counts",
+    "ExperimentResult",
+    "Format",
+    "FormatConflictError",
+    "FormatInfo",
+    "LossyConversionError",
+    "Memory",
+    "MissingDependencyError",
+    "Note",
+    "OptionError",
+    "PayloadError",
+    "PluginError",
+    "ProbDistribution",
+    "QfmtError",
+    "QuasiDistribution",
+    "Register",
+    "RegisterLayout",
+    "RegisterMarginals",
+    "Result",
+    "ResultError",
+    "UnknownFormatError",
+    "__version__",
+    "convert",
+    "detect",
+    "dump",
+    "dumps",
+    "formats",
+    "hookimpl",
+    "hookspec",
+    "largest_remainder",
+    "load",
+    "prefer",
+    "problems",
+    "schema",
+    "validate",
+]

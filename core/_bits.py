@@ -1,0 +1,304 @@
+"""The bit-order rule and the checked readers of keys and values, kept in one place.
+
+**The rule.** An outcome is a non-negative Python ``int`` whose bit *i* is classical bit *i* (for
+IonQ payloads: qubit *i*). Every textual form is decoded to that int here and nowhere else:
+
+==========================  ===========================  ==============================
+form                        example for "qubit 0 set"    decoding
+==========================  ===========================  ==============================
+IonQ v1 decimal key         ``"1"``                      ``int(key)`` (little-endian)
+IonQ v2 bitstring           ``"01"``                     ``int(key, 2)``: rightmost char is bit 0
+IonQ shots v2 bit array     ``[1, 0]``                   element *i* is bit *i*
+Qiskit hex / bitstring key  ``"0x1"`` / ``"01"``         ``int(key, 16)`` / rightmost char is bit 0
+==========================  ===========================  ==============================
+
+A width (how many bits an outcome has) is never taken from the widest key when one is declared.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._errors import PayloadError
+
+__all__ = [
+    "MAX_WIDTH",
+    "bitstring",
+    "jpath",
+]
+
+#: The widest outcome qfmt accepts, in bits. Wider keys are rejected before any big int is built,
+#: so a hostile 100,000-digit key fails fast. 1024 bits is far beyond any device.
+MAX_WIDTH = 1024
+#: Decimal digits needed for a ``MAX_WIDTH``-bit number.
+MAX_DECIMAL_DIGITS = math.ceil(MAX_WIDTH * math.log10(2))
+
+_IDENT_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def jpath(*parts: str | int) -> str:
+    """Format a JSON path: ``jpath("histogram", "registers", "r", "012")`` ->
+    ``$.histogram.registers.r["012"]``. Integers are list indices."""
+    out = ["$"]
+    for p in parts:
+        if isinstance(p, int):
+            out.append(f"[{p}]")
+        elif p and not p[0].isdigit() and set(p) <= _IDENT_OK:
+            out.append(f".{p}")
+        else:
+            if len(p) > 64:  # keep messages readable for hostile keys
+                p = f"{p[:24]}...({len(p)} chars)"
+            out.append('["' + p.replace("\\", "\\\\").replace('"', '\\"') + '"]')
+    return "".join(out)
+
+
+def subpath(base: str, *parts: str | int) -> str:
+    """Append parts to an already formatted path."""
+    return base + jpath(*parts)[1:]
+
+
+def bitstring(value: int, width: int) -> str:
+    """Render an outcome as a bitstring of exactly ``width`` characters, bit 0 rightmost.
+
+    >>> bitstring(1, 3)
+    '001'
+    """
+    if value.bit_length() > width:
+        raise ValueError(f"outcome {value} does not fit in {width} bits")
+    return format(value, f"0{width}b") if width else ""
+
+
+def type_name(value: Any) -> str:
+    """A JSON-ish name of a value's type for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def expect_dict(value: Any, fmt: str, path: str) -> dict[str, Any]:
+    """Return ``value`` if it is a JSON object, else raise PayloadError."""
+    if not isinstance(value, dict):
+        raise PayloadError(fmt, path, f"expected an object, got {type_name(value)}")
+    return value
+
+
+def expect_list(value: Any, fmt: str, path: str) -> list[Any]:
+    """Return ``value`` if it is a JSON array, else raise PayloadError."""
+    if not isinstance(value, list):
+        raise PayloadError(fmt, path, f"expected an array, got {type_name(value)}")
+    return value
+
+
+def check_width(width: Any, fmt: str | None, path: str, what: str = "width") -> int:
+    """Validate a declared width: an int in [0, MAX_WIDTH]."""
+    if isinstance(width, bool) or not isinstance(width, (int, np.integer)):
+        raise PayloadError(fmt, path, f"{what} must be an integer, got {type_name(width)}")
+    if width < 0 or width > MAX_WIDTH:
+        raise PayloadError(fmt, path, f"{what} {width} is outside [0, {MAX_WIDTH}] (qfmt.MAX_WIDTH)")
+    return int(width)
+
+
+def decimal_key(key: Any, fmt: str, path: str) -> int:
+    """Decode an IonQ v1 decimal state (little-endian: bit 0 is qubit 0).
+
+    Accepts ASCII digits only (no sign, space, underscore or non-ASCII digit) and, because shots v1
+    payloads sometimes hold them, non-negative JSON integers.
+    """
+    if isinstance(key, str):
+        if not key or not key.isascii() or not key.isdigit():
+            raise PayloadError(fmt, path, f"{key!r} is not a non-negative decimal integer")
+        if len(key) > MAX_DECIMAL_DIGITS and len(key.lstrip("0")) > MAX_DECIMAL_DIGITS:
+            raise PayloadError(
+                fmt, path, f"decimal key of {len(key)} digits is wider than {MAX_WIDTH} bits"
+            )
+        value = int(key)
+    elif isinstance(key, int) and not isinstance(key, bool):
+        if key < 0:
+            raise PayloadError(fmt, path, f"{key} is negative")
+        value = key
+    else:
+        raise PayloadError(fmt, path, f"expected a decimal state string, got {type_name(key)}")
+    if value.bit_length() > MAX_WIDTH:
+        raise PayloadError(fmt, path, f"state {key} is wider than {MAX_WIDTH} bits (qfmt.MAX_WIDTH)")
+    return value
+
+
+def binary_key(key: str, fmt: str, path: str) -> int:
+    """Decode a bitstring whose rightmost character is bit 0. Width is ``len(key)``."""
+    if not key or len(key) > MAX_WIDTH or not set(key) <= {"0", "1"}:
+        if key and len(key) > MAX_WIDTH:
+            raise PayloadError(fmt, path, f"bitstring of {len(key)} bits exceeds {MAX_WIDTH}")
+        raise PayloadError(fmt, path, f"{key!r} is not a bitstring of 0 and 1")
+    return int(key, 2)
+
+
+def count_value(value: Any, fmt: str, path: str) -> int:
+    """A shot count: a non-negative integer (an integral float such as ``1e3`` is accepted)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PayloadError(fmt, path, f"count must be a number, got {type_name(value)}")
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer() or abs(value) > 2**53:
+            raise PayloadError(fmt, path, f"count must be a whole number, got {value!r}")
+        value = int(value)
+    if value < 0:
+        raise PayloadError(fmt, path, f"count must not be negative, got {value}")
+    return value
+
+
+def probability_value(value: Any, fmt: str, path: str, *, atol: float) -> float:
+    """A probability: a finite number in [0, 1] (up to ``atol`` above 1 for rounding)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PayloadError(fmt, path, f"probability must be a number, got {type_name(value)}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise PayloadError(fmt, path, f"probability must be finite, got {value!r}")
+    if value < 0.0 or value > 1.0 + atol:
+        raise PayloadError(fmt, path, f"probability {value!r} is outside [0, 1]")
+    return value
+
+
+def quasi_value(value: Any, fmt: str, path: str) -> float:
+    """A quasi-probability: any finite number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PayloadError(fmt, path, f"value must be a number, got {type_name(value)}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise PayloadError(fmt, path, f"value must be finite, got {value!r}")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectorised per-shot readers. Bits are stored packed, little-endian: bit i of a shot's outcome is
+# bit (i % 8) of byte (i // 8) -- the same layout as a little-endian integer's bytes.
+# ---------------------------------------------------------------------------------------------
+
+
+def nbytes_for(width: int) -> int:
+    """Bytes per shot for a packed outcome of ``width`` bits (at least 1)."""
+    return max(1, (width + 7) // 8)
+
+
+def fast_decimals(items: Sequence[Any]) -> npt.NDArray[np.uint64] | None:
+    """Vectorised decode of decimal states that are all ASCII-digit strings (<= 19 digits) or all
+    non-negative machine ints. Returns None when the input needs the exact, per-item slow path."""
+    n = len(items)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    try:
+        arr = np.asarray(items)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if arr.ndim != 1:
+        return None
+    if arr.dtype.kind == "U" and 0 < arr.dtype.itemsize // 4 <= 19:
+        codes = arr.view(np.uint32).reshape(n, arr.dtype.itemsize // 4)
+        digit = (codes >= 48) & (codes <= 57)
+        pad = codes == 0
+        ok = bool(digit[:, 0].all() and (digit | pad).all())
+        # padding must be trailing: a digit after a NUL means an embedded NUL
+        if ok and codes.shape[1] > 1:
+            ok = not bool((pad[:, :-1] & digit[:, 1:]).any())
+        # np.asarray stringifies ints and bools mixed with strings: trust pure-string input only
+        if ok and _all_str(items):
+            return arr.astype(np.uint64)
+        return None
+    if arr.dtype.kind in "iu" and _no_bools(items):
+        if arr.dtype.kind == "i" and (arr < 0).any():
+            return None
+        return arr.astype(np.uint64)
+    return None
+
+
+def decimal_shots(items: Sequence[Any], fmt: str, path: str) -> npt.NDArray[np.uint8]:
+    """Decode a list of decimal states (strings or ints) to packed little-endian bytes.
+
+    Returns a ``(shots, nbytes)`` uint8 array whose row width fits the widest outcome; the caller
+    pads or checks against a declared width. The common case (all ASCII-digit strings that fit in
+    64 bits) runs in numpy without a Python object per shot.
+    """
+    values = fast_decimals(items)
+    if values is not None:
+        return pack_u64(values)
+    # general path: Python ints of any width, with exact error locations
+    ints = [decimal_key(x, fmt, subpath(path, i)) for i, x in enumerate(items)]
+    return pack_ints(ints)
+
+
+def _all_str(items: Sequence[Any]) -> bool:
+    return all(type(x) is str for x in items)
+
+
+def _no_bools(items: Sequence[Any]) -> bool:
+    return not any(type(x) is bool for x in items)
+
+
+def pack_u64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
+    """Pack uint64 outcomes into ``(n, nbytes)`` little-endian bytes, nbytes fitting the widest."""
+    n = values.shape[0]
+    top = int(values.max()) if n else 0
+    nb = nbytes_for(top.bit_length())
+    raw = np.ascontiguousarray(values.astype("<u8")).view(np.uint8).reshape(n, 8)
+    return np.ascontiguousarray(raw[:, :nb])
+
+
+def pack_ints(values: Sequence[int], width: int | None = None) -> npt.NDArray[np.uint8]:
+    """Pack Python ints (any size) into a ``(n, nbytes)`` little-endian uint8 array."""
+    if width is None:
+        width = max((v.bit_length() for v in values), default=0)
+    nb = nbytes_for(width)
+    if nb <= 8:
+        arr = np.fromiter(values, dtype=np.uint64, count=len(values))
+        raw = arr.astype("<u8").view(np.uint8).reshape(len(values), 8)
+        return np.ascontiguousarray(raw[:, :nb])
+    buf = b"".join(v.to_bytes(nb, "little") for v in values)
+    return np.frombuffer(buf, dtype=np.uint8).reshape(len(values), nb).copy()
+
+
+def unpack_ints(packed: npt.NDArray[np.uint8]) -> list[int]:
+    """Inverse of :func:`pack_ints`: one Python int per row."""
+    n, nb = packed.shape
+    if nb <= 8:
+        padded = np.zeros((n, 8), dtype=np.uint8)
+        padded[:, :nb] = packed
+        return padded.view("<u8").reshape(n).tolist()  # type: ignore[no-any-return]
+    data = packed.tobytes()
+    return [int.from_bytes(data[i * nb : (i + 1) * nb], "little") for i in range(n)]
+
+
+def packed_width(packed: npt.NDArray[np.uint8]) -> int:
+    """The bit length of the widest outcome in a packed array (0 if empty or all zero)."""
+    if packed.size == 0:
+        return 0
+    cols = np.flatnonzero(packed.any(axis=0))
+    if cols.size == 0:
+        return 0
+    top = int(cols[-1])
+    return top * 8 + int(packed[:, top].max()).bit_length()
+
+
+def resize_packed(packed: npt.NDArray[np.uint8], width: int) -> npt.NDArray[np.uint8]:
+    """Pad (or trim known-zero) byte columns so the array has ``nbytes_for(width)`` columns."""
+    nb = nbytes_for(width)
+    have = packed.shape[1]
+    if have == nb:
+        return packed
+    if have > nb:
+        return np.ascontiguousarray(packed[:, :nb])
+    out = np.zeros((packed.shape[0], nb), dtype=np.uint8)
+    out[:, :have] = packed
+    return out

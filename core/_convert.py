@@ -1,0 +1,266 @@
+"""Conversion between canonical types: the shared work behind ``dump`` and ``convert``.
+
+Exact steps need no option. A step that would lose or invent information raises
+:class:`qfmt.LossyConversionError` naming the option that allows it:
+
+========================================  =====================================================
+step                                      rule
+========================================  =====================================================
+Counts -> ProbDistribution                exact (counts / shots; ``shots`` kept on the object)
+Memory -> Counts / ProbDistribution       exact; leaked shots left out (``include_leakage=True``
+                                          keeps them), and the provenance says how many
+ProbDistribution -> Counts                needs ``shots=``; largest remainder, marked derived
+Counts / ProbDistribution -> Memory       needs ``sample=True`` and ``seed=``: the counts are
+                                          expanded and shuffled, marked as sampled memory
+RegisterMarginals -> joint                one register, or ``output_all`` with
+                                          ``drop_registers=True``; otherwise refused
+Memory with several registers -> joint    ``output_all`` with ``drop_registers=True``, or
+                                          ``join_registers=True`` (register order, first at bit 0)
+anything -> Result (aggregate)            needs ``job_id=`` (the child job id)
+Result -> one experiment                  one experiment, or ``experiment=`` to pick one
+========================================  =====================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ._errors import LossyConversionError, OptionError
+from ._model import (
+    Counts,
+    ExperimentResult,
+    Memory,
+    Note,
+    ProbDistribution,
+    QuasiDistribution,
+    RegisterLayout,
+    RegisterMarginals,
+    Result,
+    _Distribution,
+    _from_trusted,
+    replace,
+)
+
+__all__ = ["CONVERSION_OPTIONS", "coerce", "marginalize_dist", "single_register"]
+
+#: Options consumed by the conversion step (the rest go to the parser or serializer).
+CONVERSION_OPTIONS = frozenset({
+    "shots", "sample", "seed", "include_leakage", "drop_registers", "join_registers",
+    "experiment", "job_id",
+})
+
+_DATA_KEYS = {
+    Counts: ("counts", "memory", "probabilities"),
+    ProbDistribution: ("probabilities", "counts", "memory"),
+    Memory: ("memory", "counts", "probabilities"),
+    QuasiDistribution: ("quasi", "probabilities", "counts", "memory"),
+}
+
+
+def _check_options(opts: dict[str, Any]) -> None:
+    shots = opts.get("shots")
+    if shots is not None and (isinstance(shots, bool) or not isinstance(shots, int) or shots < 0):
+        raise OptionError(f"shots must be a non-negative int, got {shots!r}")
+    seed = opts.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise OptionError(f"seed must be an int, got {seed!r}")
+
+
+def coerce(obj: Any, target: type, element: type | None = None, **opts: Any) -> Any:
+    """Convert canonical ``obj`` to an instance of ``target`` (with ``element`` inside a
+    container target), following the table in this module's docstring."""
+    _check_options(opts)
+    if target is Result:
+        return _to_result(obj, element, opts)
+    if target is RegisterMarginals:
+        return _to_marginals(obj, element or Counts, opts)
+    if isinstance(obj, Result):
+        obj = _one_experiment(obj, target, opts)
+    if isinstance(obj, RegisterMarginals):
+        obj = obj.joint(drop_registers=bool(opts.get("drop_registers")))
+    if isinstance(obj, target):
+        return obj
+    if target is Counts:
+        return _to_counts(obj, opts)
+    if target is ProbDistribution:
+        return _to_probabilities(obj, opts)
+    if target is Memory:
+        return _to_memory(obj, opts)
+    if target is QuasiDistribution:
+        p = _to_probabilities(obj, opts) if not isinstance(obj, QuasiDistribution) else obj
+        return _from_trusted(QuasiDistribution, dict(p.data), p.width,
+                             width_inferred=p.width_inferred, layout=p.layout,
+                             provenance=p.provenance, shots=p.shots, stddev_upper_bound=None)
+    raise LossyConversionError(f"qfmt cannot turn a {type(obj).__name__} into a "
+                               f"{target.__name__}")
+
+
+def _to_counts(obj: Any, opts: dict[str, Any]) -> Counts:
+    if isinstance(obj, Memory):
+        return obj.counts(include_leakage=bool(opts.get("include_leakage")))
+    if isinstance(obj, ProbDistribution):
+        shots = opts.get("shots")
+        if shots is None:
+            raise LossyConversionError(
+                "probabilities carry no shot counts: counts would be invented", "shots=N")
+        return obj.to_counts(shots)
+    if isinstance(obj, QuasiDistribution):
+        raise LossyConversionError("quasi-probabilities (may be negative) cannot become counts; "
+                                   "use nearest_probability_distribution() first")
+    raise LossyConversionError(f"cannot make counts from {type(obj).__name__}")
+
+
+def _to_probabilities(obj: Any, opts: dict[str, Any]) -> ProbDistribution:
+    if isinstance(obj, Memory):
+        obj = _to_counts(obj, opts)
+    if isinstance(obj, Counts):
+        return obj.probabilities()
+    if isinstance(obj, ProbDistribution):
+        return obj
+    raise LossyConversionError(f"cannot make probabilities from {type(obj).__name__}")
+
+
+def _to_memory(obj: Any, opts: dict[str, Any]) -> Memory:
+    if isinstance(obj, ProbDistribution):
+        obj = _to_counts(obj, opts)
+    if not isinstance(obj, Counts):
+        raise LossyConversionError(f"cannot make per-shot memory from {type(obj).__name__}")
+    if not opts.get("sample") or opts.get("seed") is None:
+        raise LossyConversionError(
+            "counts have no shot order: per-shot memory would be invented",
+            "sample=True and seed=N (the counts are expanded and shuffled reproducibly)")
+    seed = int(opts["seed"])
+    keys = list(obj.data)
+    reps = np.fromiter((obj.data[k] for k in keys), dtype=np.int64, count=len(keys))
+    order = np.random.default_rng(seed).permutation(int(reps.sum()))
+    idx = np.repeat(np.arange(len(keys)), reps)[order]
+    if obj.width <= 64:
+        values = np.fromiter(keys, dtype=np.uint64, count=len(keys))[idx]
+        mem = Memory.from_ints(values, obj.width, layout=obj.layout)
+    else:
+        mem = Memory.from_ints([keys[i] for i in idx.tolist()], obj.width, layout=obj.layout)
+    note = Note("sampled-memory", f"shot order synthesised from counts with seed {seed}")
+    return attrs.evolve(mem, width_inferred=obj.width_inferred,
+                        provenance=(*obj.provenance, note))
+
+
+def _to_marginals(obj: Any, element: type, opts: dict[str, Any]) -> RegisterMarginals:
+    if isinstance(obj, Result):
+        obj = _one_experiment(obj, element, opts)
+    if isinstance(obj, RegisterMarginals):
+        regs = {n: coerce(d, element, **opts) for n, d in obj.registers.items()}
+        return RegisterMarginals(regs, obj.provenance)
+    if isinstance(obj, Memory):
+        layout = obj.layout or RegisterLayout.single(obj.width)
+        regs = {}
+        for name in layout.names:
+            sub = obj.register(name) if obj.layout is not None else obj
+            regs[name] = coerce(sub, element, **opts)
+        return RegisterMarginals(regs)
+    dist = coerce(obj, element, **opts)
+    layout = dist.layout
+    if layout is None or len(layout.registers) <= 1:
+        name = layout.names[0] if layout is not None else RegisterMarginals.JOINT
+        return RegisterMarginals({name: dist.replace(layout=None)})
+    regs = {RegisterMarginals.JOINT: dist.replace(layout=None)}
+    for reg in layout.registers:
+        off = layout.offset(reg.name)
+        regs[reg.name] = marginalize_dist(dist, list(range(off, off + reg.width)))
+    return RegisterMarginals(regs)
+
+
+def marginalize_dist(dist: Any, indices: list[int]) -> Any:
+    """Marginal of a distribution: output bit k is input bit ``indices[k]``. Values of outcomes
+    that land on the same marginal outcome are summed; the width is ``len(indices)``."""
+    out: dict[int, Any] = {}
+    for k, v in dist.data.items():
+        m = 0
+        for j, i in enumerate(indices):
+            m |= ((k >> i) & 1) << j
+        out[m] = out.get(m, 0) + v
+    extra: dict[str, Any] = {}
+    if isinstance(dist, Counts):
+        extra["time_taken"] = dist.time_taken
+    elif isinstance(dist, QuasiDistribution):
+        extra.update(shots=dist.shots, stddev_upper_bound=dist.stddev_upper_bound)
+    else:
+        extra["shots"] = dist.shots
+    return _from_trusted(type(dist), out, len(indices), provenance=dist.provenance, **extra)
+
+
+def _one_experiment(result: Result, target: type, opts: dict[str, Any]) -> Any:
+    key = opts.get("experiment")
+    if key is None and len(result.results) != 1:
+        ids = [e.job_id or e.name for e in result.results]
+        raise LossyConversionError(
+            f"the result has {len(result.results)} experiments ({ids}) and the target format "
+            "holds one", "experiment=<index, name or job id>")
+    exp = result.experiment(key)
+    for k in _DATA_KEYS.get(target, ("counts", "probabilities", "memory")):
+        if k in exp.data:
+            return exp.data[k]
+    raise LossyConversionError(f"experiment {exp.name!r} has no data a "
+                               f"{target.__name__} can be made from")
+
+
+def _to_result(obj: Any, element: type | None, opts: dict[str, Any]) -> Result:
+    if isinstance(obj, Result):
+        if element is None:
+            return obj
+        key = {ProbDistribution: "probabilities", Counts: "counts", Memory: "memory"}[element]
+        exps = []
+        for e in obj.results:
+            if not e.success:
+                raise LossyConversionError(f"experiment {e.name!r} failed and has no data for "
+                                           "this format")
+            src = e.data.get(key)
+            if src is None:
+                src = _one_experiment(Result([e]), element, {})
+            data = dict(e.data)
+            data[key] = coerce(src, element, **{k: v for k, v in opts.items()
+                                                if k != "experiment"})
+            exps.append(attrs.evolve(e, data=data))
+        return attrs.evolve(obj, results=exps)
+    job_id = opts.get("job_id")
+    if job_id is None:
+        raise LossyConversionError("a multi-experiment result needs the child job id of this "
+                                   "distribution", "job_id='<child job id>'")
+    el = element or (Counts if isinstance(obj, _Distribution) else type(obj))
+    key = {ProbDistribution: "probabilities", Counts: "counts", Memory: "memory"}.get(el, "data")
+    value = coerce(obj, el, **opts)
+    shots = value.shots() if isinstance(value, Counts) else None
+    return Result([ExperimentResult({key: value}, shots=shots, job_id=str(job_id))])
+
+
+def single_register(obj: Any, fmt: str, drop_registers: bool = False,
+                    join_registers: bool = False) -> Any:
+    """For formats without registers (IonQ v1): return ``obj`` restricted to one register.
+
+    A layout of one register passes. Several registers: ``output_all`` is taken with
+    ``drop_registers=True``; all registers are kept, laid end to end, with
+    ``join_registers=True``; otherwise LossyConversionError.
+    """
+    layout = getattr(obj, "layout", None)
+    if layout is None or len(layout.registers) <= 1:
+        return obj
+    if join_registers:
+        note = Note("registers-joined", f"registers {list(layout.names)} laid end to end, "
+                    f"{layout.names[0]!r} at bit 0")
+        return replace(obj, layout=None, provenance=(*obj.provenance, note))
+    if RegisterMarginals.JOINT in layout:
+        if not drop_registers:
+            others = [n for n in layout.names if n != RegisterMarginals.JOINT]
+            raise LossyConversionError(
+                f"{fmt} holds only the {RegisterMarginals.JOINT!r} register; registers "
+                f"{others} would be dropped", "drop_registers=True")
+        off = layout.offset(RegisterMarginals.JOINT)
+        bits = list(range(off, off + layout[RegisterMarginals.JOINT].width))
+        if isinstance(obj, Memory):
+            return obj.register(RegisterMarginals.JOINT)
+        return marginalize_dist(obj, bits)
+    raise LossyConversionError(
+        f"{fmt} has no registers, and {list(layout.names)} include no "
+        f"{RegisterMarginals.JOINT!r} register", "join_registers=True")

@@ -1,0 +1,141 @@
+"""Every error qfmt raises, in one place.
+
+The tree::
+
+    QfmtError                         base of everything below
+    ├── PayloadError(ValueError)      a payload does not match its format (names format + JSON path)
+    ├── UnknownFormatError(KeyError)  no plugin provides that format id (lists the closest ids)
+    ├── FormatConflictError(LookupError)  two plugins claim one id (names both, says how to choose)
+    ├── PluginError(ImportError)      a third-party plugin failed to load (strict mode only)
+    ├── LossyConversionError(ValueError)  a conversion would lose or invent data (names the option)
+    ├── OptionError(TypeError)        an option a format or conversion does not understand
+    ├── MissingDependencyError(ImportError)  an optional extra is not installed ("install qfmt[x]")
+    └── ResultError(LookupError)      asking a Result for data it does not have (failed experiment...)
+
+Each subclasses the builtin that fits, so ``except ValueError`` keeps working for callers that do not
+know qfmt. Messages say what is wrong and, where there is one, what to do about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "FormatConflictError",
+    "LossyConversionError",
+    "MissingDependencyError",
+    "OptionError",
+    "PayloadError",
+    "PluginError",
+    "QfmtError",
+    "ResultError",
+    "UnknownFormatError",
+]
+
+
+class QfmtError(Exception):
+    """Base class of every error raised by qfmt."""
+
+
+class PayloadError(QfmtError, ValueError):
+    """A payload does not match the format it was read as.
+
+    ``format`` is the format id, ``path`` the JSON path of the first problem (``$`` is the root),
+    ``reason`` what is wrong there.
+
+    >>> err = PayloadError("ionq.result.histogram.json.v1", "$['7']", "count must not be negative")
+    >>> str(err)
+    "ionq.result.histogram.json.v1: $['7']: count must not be negative"
+    """
+
+    def __init__(self, format: str | None, path: str, reason: str) -> None:
+        self.format = format
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{format or 'payload'}: {path}: {reason}")
+
+    def __reduce__(self) -> tuple[type, tuple[str | None, str, str]]:
+        return (type(self), (self.format, self.path, self.reason))
+
+
+class UnknownFormatError(QfmtError, KeyError):
+    """No loaded plugin provides the requested format id.
+
+    ``suggestions`` are the closest known ids, best first.
+    """
+
+    def __init__(self, format: str, suggestions: Sequence[str] = (), known: Sequence[str] = ()) -> None:
+        self.format = format
+        self.suggestions = tuple(suggestions)
+        self.known = tuple(known)
+        super().__init__(format)
+
+    def __str__(self) -> str:
+        msg = f"unknown format {self.format!r}"
+        if self.suggestions:
+            msg += "; did you mean " + " or ".join(repr(s) for s in self.suggestions) + "?"
+        else:
+            msg += "; see qfmt.formats() (or `qfmt formats`) for the known ids"
+        return msg
+
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[str, ...], tuple[str, ...]]]:
+        return (type(self), (self.format, self.suggestions, self.known))
+
+
+class FormatConflictError(QfmtError, LookupError):
+    """Two or more plugins provide the same format id.
+
+    ``claimants`` holds ``(plugin, distribution)`` pairs. Choose one with
+    ``qfmt.prefer(format_id, plugin)`` or the ``QFMT_PREFER`` environment variable
+    (``QFMT_PREFER="fmt.id=plugin-name,other.id=other-plugin"``).
+    """
+
+    def __init__(self, format: str, claimants: Sequence[tuple[str, str | None]]) -> None:
+        self.format = format
+        self.claimants = tuple(claimants)
+        super().__init__(format)
+
+    def __str__(self) -> str:
+        who = ", ".join(f"plugin {p!r} (distribution {d or 'unknown'!s})" for p, d in self.claimants)
+        first = self.claimants[0][0] if self.claimants else "PLUGIN"
+        return (
+            f"format {self.format!r} is provided by more than one plugin: {who}. "
+            f"Choose one with qfmt.prefer({self.format!r}, {first!r}) "
+            f"or QFMT_PREFER='{self.format}={first}'."
+        )
+
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[tuple[str, str | None], ...]]]:
+        return (type(self), (self.format, self.claimants))
+
+
+class PluginError(QfmtError, ImportError):
+    """A third-party plugin could not be loaded (raised only with ``QFMT_STRICT_PLUGINS=1``;
+    otherwise it is a warning and the plugin is listed as failed)."""
+
+
+class LossyConversionError(QfmtError, ValueError):
+    """A conversion would lose or invent information.
+
+    ``what`` says what would be lost or invented, ``option`` which keyword allows it.
+    """
+
+    def __init__(self, what: str, option: str | None = None) -> None:
+        self.what = what
+        self.option = option
+        msg = what if option is None else f"{what}; pass {option} to allow it"
+        super().__init__(msg)
+
+    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:
+        return (type(self), (self.what, self.option))
+
+
+class OptionError(QfmtError, TypeError):
+    """An option that the format or conversion does not understand, or a bad option value."""
+
+
+class MissingDependencyError(QfmtError, ImportError):
+    """An optional dependency is needed: the message says which ``qfmt[extra]`` to install."""
+
+
+class ResultError(QfmtError, LookupError):
+    """A Result has no such data: a failed experiment, a missing experiment, no counts..."""

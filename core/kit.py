@@ -1,0 +1,152 @@
+"""The format author's kit: checked readers and helpers every plugin needs.
+
+A plugin's parser walks its payload with these, so that each problem is raised as
+:class:`qfmt.PayloadError` with the format id and the JSON path, and keys are decoded by the one
+bit-order rule of :mod:`qfmt._bits`.
+
+>>> from qfmt import kit
+>>> kit.decimal_object({"0": 3, "5": 1}, "my.fmt", kit.count_value)
+{0: 3, 5: 1}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from importlib import resources
+from typing import Any, TypeVar
+
+import numpy as np
+
+from ._bits import (
+    MAX_WIDTH,
+    binary_key,
+    bitstring,
+    check_width,
+    count_value,
+    decimal_key,
+    decimal_shots,
+    expect_dict,
+    expect_list,
+    fast_decimals,
+    jpath,
+    probability_value,
+    quasi_value,
+    subpath,
+    type_name,
+)
+from ._convert import marginalize_dist, single_register
+from ._errors import PayloadError
+
+__all__ = [
+    "MAX_WIDTH",
+    "binary_key",
+    "bitstring",
+    "bitstring_object",
+    "check_sum",
+    "check_width",
+    "count_value",
+    "decimal_key",
+    "decimal_object",
+    "decimal_shots",
+    "expect_dict",
+    "expect_keys",
+    "expect_list",
+    "jpath",
+    "load_schema",
+    "marginalize_dist",
+    "probability_value",
+    "quasi_value",
+    "single_register",
+    "subpath",
+    "type_name",
+]
+
+V = TypeVar("V")
+
+
+def expect_keys(obj: Mapping[str, Any], fmt: str, path: str, required: set[str],
+                optional: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """Raise PayloadError if a required key is missing or an unknown key is present."""
+    for key in sorted(required):
+        if key not in obj:
+            raise PayloadError(fmt, path, f"missing key {key!r}")
+    extra = set(obj) - required - optional
+    if extra:
+        key = sorted(extra)[0]
+        raise PayloadError(fmt, subpath(path, key), f"unexpected key {key!r}")
+
+
+def decimal_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
+                   path: str = "$", *, allow_empty: bool = False) -> dict[int, V]:
+    """Read ``{"<decimal state>": value}`` (IonQ v1) into ``{int: value}``.
+
+    Keys must be ASCII decimal digits; two keys naming one state (``"7"`` and ``"07"``) are an
+    error. Payload order is kept. Large objects are checked in numpy.
+    """
+    obj = expect_dict(obj, fmt, path)
+    if not obj and not allow_empty:
+        raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
+    keys = list(obj)
+    fast = fast_decimals(keys)
+    if fast is not None and np.unique(fast).size == len(keys):
+        ints: list[int] = fast.tolist()
+    else:
+        ints = []
+        seen: dict[int, str] = {}
+        for k in keys:
+            v = decimal_key(k, fmt, subpath(path, k))
+            if v in seen:
+                raise PayloadError(fmt, subpath(path, k),
+                                   f"state {k!r} repeats key {seen[v]!r} (both are {v})")
+            seen[v] = k
+            ints.append(v)
+    values = list(obj.values())
+    if read_value is count_value and all(type(v) is int for v in values) and \
+            (not values or min(values) >= 0):
+        return dict(zip(ints, values))  # type: ignore[arg-type]
+    return {i: read_value(v, fmt, subpath(path, k)) for i, k, v in zip(ints, keys, values)}
+
+
+def bitstring_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
+                     path: str = "$") -> tuple[dict[int, V], int]:
+    """Read ``{"<bitstring>": value}`` (bit 0 rightmost) into ``({int: value}, width)``.
+
+    Every key must have the same width (the register's); the object must not be empty.
+    """
+    obj = expect_dict(obj, fmt, path)
+    if not obj:
+        raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
+    width: int | None = None
+    first = ""
+    out: dict[int, V] = {}
+    for key, value in obj.items():
+        kp = subpath(path, key)
+        k = binary_key(key, fmt, kp)
+        if width is None:
+            width, first = len(key), key
+        elif len(key) != width:
+            raise PayloadError(fmt, kp, f"bitstring {key!r} has {len(key)} bits but {first!r} "
+                               f"has {width}: keys of one register must have one width")
+        out[k] = read_value(value, fmt, kp)
+    assert width is not None
+    return out, width
+
+
+def check_sum(values: Mapping[int, float], fmt: str, path: str, atol: float) -> float:
+    """Raise PayloadError unless the probabilities sum to 1 within ``atol``; return the sum."""
+    total = math.fsum(values.values())
+    if abs(total - 1.0) > atol:
+        raise PayloadError(fmt, path, f"probabilities sum to {total!r}, not 1 (tolerance "
+                           f"{atol}; pass normalize=True to rescale, or atol= to widen)")
+    return total
+
+
+def load_schema(format_id: str, package: str = "qfmt.schemas") -> dict[str, Any]:
+    """Load ``<format_id>.json`` shipped as package data in ``package``."""
+    text = resources.files(package).joinpath(f"{format_id}.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    if schema.get("$id") != format_id:
+        raise ValueError(f"schema for {format_id} has $id {schema.get('$id')!r}")
+    return schema

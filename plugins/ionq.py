@@ -1,0 +1,363 @@
+"""The seven IonQ v0.4 result formats.
+
+Bit order (the project rule, see :mod:`qfmt._bits`): v1 decimal states are little-endian (qubit 0
+is the least significant bit); v2 bitstrings have bit 0 rightmost, so ``int(key, 2)`` of an
+``output_all`` key equals the v1 decimal key; in shots v2, ``registers[name][i]`` is bit *i*.
+
+v1 formats carry no width: pass ``num_qubits=`` to declare it, else it is inferred from the
+widest state and marked ``width_inferred``. v2 widths come from the keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+import qfmt
+from qfmt import kit
+from qfmt._model import PROB_ATOL, _from_trusted
+
+PROB_V1 = "ionq.result.probabilities.json.v1"
+PROB_V2 = "ionq.result.probabilities.json.v2"
+HIST_V1 = "ionq.result.histogram.json.v1"
+HIST_V2 = "ionq.result.histogram.json.v2"
+SHOTS_V1 = "ionq.result.shots.json.v1"
+SHOTS_V2 = "ionq.result.shots.json.v2"
+AGGREGATE = "ionq.result.probabilities-aggregate.json.v1"
+
+
+def _width(data: Mapping[int, Any], num_qubits: Any, fmt: str, path: str = "$") -> tuple[int, bool]:
+    top = max((k.bit_length() for k in data), default=0)
+    if num_qubits is None:
+        return max(top, 1), True
+    w = kit.check_width(num_qubits, fmt, path, "num_qubits")
+    if top > w:
+        bad = next(k for k in data if k.bit_length() > w)
+        raise qfmt.PayloadError(fmt, kit.subpath(path, str(bad)),
+                                f"state {bad} needs {bad.bit_length()} qubits but "
+                                f"num_qubits={w}")
+    return w, False
+
+
+def _probs(data: dict[int, float], fmt: str, path: str, width: int, inferred: bool,
+           atol: float, normalize: bool) -> qfmt.ProbDistribution:
+    notes: tuple[qfmt.Note, ...] = ()
+    if normalize:
+        total = sum(data.values())
+        if total <= 0:
+            raise qfmt.PayloadError(fmt, path, "probabilities sum to 0: cannot normalise")
+        if total != 1.0:
+            data = {k: v / total for k, v in data.items()}
+            notes = (qfmt.Note("renormalized", f"divided by the sum {total!r}"),)
+    else:
+        kit.check_sum(data, fmt, path, atol)
+    return _from_trusted(qfmt.ProbDistribution, data, width, width_inferred=inferred,
+                         provenance=notes, shots=None)
+
+
+def _prob_reader(atol: float) -> Any:
+    def read(v: Any, fmt: str, path: str) -> float:
+        return kit.probability_value(v, fmt, path, atol=atol)
+    return read
+
+
+def _decimal_keys(dist: Any, fmt: str, drop_registers: bool, join_registers: bool) -> dict[str, Any]:
+    dist = kit.single_register(dist, fmt, drop_registers, join_registers)
+    return {str(k): v for k, v in dist.data.items()}
+
+
+# -- v1 ---------------------------------------------------------------------------------------
+
+
+def parse_histogram_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.Counts:
+    """``{"<decimal state>": count}`` -> Counts."""
+    data = kit.decimal_object(payload, HIST_V1, kit.count_value)
+    width, inferred = _width(data, num_qubits, HIST_V1)
+    return _from_trusted(qfmt.Counts, data, width, width_inferred=inferred, time_taken=None)
+
+
+def dump_histogram_v1(counts: qfmt.Counts, *, drop_registers: bool = False,
+                      join_registers: bool = False) -> dict[str, int]:
+    """Counts -> ``{"<decimal state>": count}`` (minimal decimal keys)."""
+    return _decimal_keys(counts, HIST_V1, drop_registers, join_registers)
+
+
+def parse_probabilities_v1(payload: Any, *, num_qubits: int | None = None,
+                           atol: float = PROB_ATOL, normalize: bool = False
+                           ) -> qfmt.ProbDistribution:
+    """``{"<decimal state>": probability}`` -> ProbDistribution (sum checked within ``atol``)."""
+    data = kit.decimal_object(payload, PROB_V1, _prob_reader(atol))
+    width, inferred = _width(data, num_qubits, PROB_V1)
+    return _probs(data, PROB_V1, "$", width, inferred, atol, normalize)
+
+
+def dump_probabilities_v1(dist: qfmt.ProbDistribution, *, drop_registers: bool = False,
+                          join_registers: bool = False) -> dict[str, float]:
+    """ProbDistribution -> ``{"<decimal state>": probability}``."""
+    return _decimal_keys(dist, PROB_V1, drop_registers, join_registers)
+
+
+def parse_shots_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.Memory:
+    """``["<decimal state>", ...]`` (integers accepted too) -> Memory, in numpy."""
+    items = kit.expect_list(payload, SHOTS_V1, "$")
+    if not items:
+        raise qfmt.PayloadError(SHOTS_V1, "$", "expected at least one shot, got an empty list")
+    packed = kit.decimal_shots(items, SHOTS_V1, "$")
+    mem = qfmt.Memory(packed, packed.shape[1] * 8)
+    top = qfmt._bits.packed_width(packed)
+    if num_qubits is None:
+        width, inferred = max(top, 1), True
+    else:
+        width, inferred = kit.check_width(num_qubits, SHOTS_V1, "$", "num_qubits"), False
+        if top > width:
+            values = mem.outcomes()
+            bad = next(i for i, v in enumerate(values) if v.bit_length() > width)
+            raise qfmt.PayloadError(SHOTS_V1, kit.jpath(bad),
+                                    f"state {values[bad]} needs more than num_qubits={width} bits")
+    return qfmt.Memory(qfmt._bits.resize_packed(packed, width), width, inferred)
+
+
+def dump_shots_v1(memory: qfmt.Memory, *, drop_registers: bool = False,
+                  join_registers: bool = False) -> list[str]:
+    """Memory -> ``["<decimal state>", ...]``. Every shot is written, leaked ones included
+    (IonQ leaves them out of shots v1; pass the memory through ``.counts()`` if you need that)."""
+    memory = kit.single_register(memory, SHOTS_V1, drop_registers, join_registers)
+    if memory.width <= 64:
+        return memory.as_uint64().astype(str).tolist()  # type: ignore[no-any-return]
+    return [str(v) for v in memory.outcomes()]
+
+
+# -- v2 ---------------------------------------------------------------------------------------
+
+
+def _registers(payload: Any, fmt: str, top: str) -> dict[str, Any]:
+    obj = kit.expect_dict(payload, fmt, "$")
+    kit.expect_keys(obj, fmt, "$", {top})
+    inner = kit.expect_dict(obj[top], fmt, kit.jpath(top))
+    kit.expect_keys(inner, fmt, kit.jpath(top), {"registers"})
+    regs = kit.expect_dict(inner["registers"], fmt, kit.jpath(top, "registers"))
+    if not regs:
+        raise qfmt.PayloadError(fmt, kit.jpath(top, "registers"), "expected at least one register")
+    return regs
+
+
+def parse_histogram_v2(payload: Any) -> qfmt.RegisterMarginals:
+    """``{"histogram": {"registers": {name: {"<bitstring>": count}}}}`` -> RegisterMarginals."""
+    out = {}
+    for name, reg in _registers(payload, HIST_V2, "histogram").items():
+        data, width = kit.bitstring_object(reg, HIST_V2, kit.count_value,
+                                           kit.jpath("histogram", "registers", name))
+        out[name] = _from_trusted(qfmt.Counts, data, width, time_taken=None)
+    return qfmt.RegisterMarginals(out)
+
+
+def dump_histogram_v2(m: qfmt.RegisterMarginals) -> dict[str, Any]:
+    """RegisterMarginals of Counts -> register-nested histogram with zero-padded bitstrings."""
+    return {"histogram": {"registers": {n: d.bitstrings() for n, d in m.registers.items()}}}
+
+
+def parse_probabilities_v2(payload: Any, *, atol: float = PROB_ATOL,
+                           normalize: bool = False) -> qfmt.RegisterMarginals:
+    """``{"probabilities": {"registers": {name: {"<bitstring>": p}}}}`` -> RegisterMarginals;
+    each register must sum to 1 within ``atol``."""
+    out = {}
+    for name, reg in _registers(payload, PROB_V2, "probabilities").items():
+        path = kit.jpath("probabilities", "registers", name)
+        data, width = kit.bitstring_object(reg, PROB_V2, _prob_reader(atol), path)
+        out[name] = _probs(data, PROB_V2, path, width, False, atol, normalize)
+    return qfmt.RegisterMarginals(out)
+
+
+def dump_probabilities_v2(m: qfmt.RegisterMarginals) -> dict[str, Any]:
+    """RegisterMarginals of ProbDistribution -> register-nested probabilities."""
+    return {"probabilities": {"registers": {n: d.bitstrings() for n, d in m.registers.items()}}}
+
+
+def _bit_rows(rows: list[Any], fmt: str, path_of: Any, what: str) -> np.ndarray:
+    """A list of equal-length 0/1 lists -> (n, width) uint8 array, with exact error paths."""
+    types = {type(b) for row in rows if type(row) is list for b in row}
+    if all(type(r) is list for r in rows) and types <= {int}:
+        lengths = {len(r) for r in rows}
+        if len(lengths) == 1 and 0 not in lengths:
+            arr = np.array(rows, dtype=np.int64)
+            if arr.size == 0 or (arr.min() >= 0 and arr.max() <= 1):
+                return arr.astype(np.uint8)
+    # slow path: find the first bad element and say where it is
+    width = None
+    for i, row in enumerate(rows):
+        p = path_of(i)
+        kit.expect_list(row, fmt, p)
+        if not row:
+            raise qfmt.PayloadError(fmt, p, f"{what} must hold at least one bit")
+        if width is None:
+            width = len(row)
+        elif len(row) != width:
+            raise qfmt.PayloadError(fmt, p, f"{what} has {len(row)} bits but shot 0 has {width}")
+        for j, b in enumerate(row):
+            if type(b) is not int or b not in (0, 1):
+                raise qfmt.PayloadError(fmt, kit.subpath(p, j),
+                                        f"bits must be 0 or 1, got {b!r}")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def parse_shots_v2(payload: Any) -> qfmt.Memory:
+    """``{"shots": [{"registers": {name: [bit, ...]}, "leakage_bits": [...]?}, ...]}`` -> Memory
+    whose layout lists the registers (first register at bit 0) and whose leakage marks shots."""
+    obj = kit.expect_dict(payload, SHOTS_V2, "$")
+    kit.expect_keys(obj, SHOTS_V2, "$", {"shots"})
+    shots = kit.expect_list(obj["shots"], SHOTS_V2, "$.shots")
+    if not shots:
+        raise qfmt.PayloadError(SHOTS_V2, "$.shots", "expected at least one shot, got none")
+    first = kit.expect_dict(shots[0], SHOTS_V2, "$.shots[0]")
+    kit.expect_keys(first, SHOTS_V2, "$.shots[0]", {"registers"}, {"leakage_bits"})
+    names = list(kit.expect_dict(first["registers"], SHOTS_V2, "$.shots[0].registers"))
+    if not names:
+        raise qfmt.PayloadError(SHOTS_V2, "$.shots[0].registers", "expected at least one register")
+    name_set = set(names)
+    regs_per_shot = []
+    leak_rows = []
+    present = np.zeros(len(shots), dtype=bool)
+    for i, shot in enumerate(shots):
+        if type(shot) is not dict or shot.keys() - {"registers", "leakage_bits"} or \
+                type(shot.get("registers")) is not dict or shot["registers"].keys() != name_set:
+            p = kit.jpath("shots", i)
+            shot = kit.expect_dict(shot, SHOTS_V2, p)
+            kit.expect_keys(shot, SHOTS_V2, p, {"registers"}, {"leakage_bits"})
+            regs = kit.expect_dict(shot["registers"], SHOTS_V2, p + ".registers")
+            missing = sorted(name_set - regs.keys())
+            extra = sorted(regs.keys() - name_set)
+            raise qfmt.PayloadError(SHOTS_V2, p + ".registers",
+                                    f"registers differ from shot 0: missing {missing}, "
+                                    f"extra {extra}")
+        regs_per_shot.append(shot["registers"])
+        if "leakage_bits" in shot:
+            present[i] = True
+            leak_rows.append(shot["leakage_bits"])
+    columns = []
+    layout = []
+    for name in names:
+        rows = [r[name] for r in regs_per_shot]
+        arr = _bit_rows(rows, SHOTS_V2, lambda i, n=name: kit.jpath("shots", i, "registers", n),
+                        f"register {name!r}")
+        columns.append(arr)
+        layout.append((name, arr.shape[1]))
+    mem = qfmt.Memory.from_bits(np.concatenate(columns, axis=1),
+                                layout=qfmt.RegisterLayout(layout))
+    if not leak_rows:
+        return mem
+    idx = np.flatnonzero(present)
+    leak = _bit_rows(leak_rows, SHOTS_V2,
+                     lambda j: kit.jpath("shots", int(idx[j]), "leakage_bits"), "leakage_bits")
+    full = np.zeros((len(shots), leak.shape[1]), dtype=np.uint8)
+    full[idx] = leak
+    packed = np.packbits(full, axis=1, bitorder="little")
+    return qfmt.Memory(mem.bits, mem.width, False, mem.layout, packed, leak.shape[1],
+                       None if present.all() else present)
+
+
+def dump_shots_v2(memory: qfmt.Memory) -> dict[str, Any]:
+    """Memory -> per-shot registers (layout register names; ``output_all`` when there is no
+    layout), with ``leakage_bits`` where the memory has them."""
+    layout = memory.layout or qfmt.RegisterLayout.single(memory.width)
+    bits = memory.to_bool().view(np.uint8)
+    per_reg = []
+    for reg in layout.registers:
+        off = layout.offset(reg.name)
+        per_reg.append((reg.name, bits[:, off: off + reg.width].tolist()))
+    n = len(memory)
+    shots: list[dict[str, Any]] = [{"registers": {}} for _ in range(n)]
+    for name, rows in per_reg:
+        for shot, row in zip(shots, rows):
+            shot["registers"][name] = row
+    if memory.leakage is not None:
+        leak = np.unpackbits(memory.leakage, axis=1, bitorder="little",
+                             count=memory.leakage_width).tolist()
+        present: Iterable[bool] = (memory.leakage_present.tolist()
+                                   if memory.leakage_present is not None else [True] * n)
+        for shot, row, has in zip(shots, leak, present):
+            if has:
+                shot["leakage_bits"] = row
+    return {"shots": shots}
+
+
+# -- aggregate --------------------------------------------------------------------------------
+
+
+def parse_aggregate(payload: Any, *, num_qubits: int | Mapping[str, int] | None = None,
+                    atol: float = PROB_ATOL, normalize: bool = False) -> qfmt.Result:
+    """``{"<child job id>": {"<decimal state>": p}}`` -> Result with one experiment per child,
+    in payload order, each carrying its ``job_id``. ``num_qubits`` may be one int for every child
+    or a mapping child id -> int."""
+    obj = kit.expect_dict(payload, AGGREGATE, "$")
+    if not obj:
+        raise qfmt.PayloadError(AGGREGATE, "$", "expected at least one child job, got none")
+    if isinstance(num_qubits, Mapping):
+        unknown = sorted(set(num_qubits) - set(obj))
+        if unknown:
+            raise qfmt.OptionError(f"num_qubits names child jobs not in the payload: {unknown}")
+    exps = []
+    for child, dist in obj.items():
+        path = kit.jpath(child)
+        if not child:
+            raise qfmt.PayloadError(AGGREGATE, path, "child job id must not be empty")
+        data = kit.decimal_object(dist, AGGREGATE, _prob_reader(atol), path)
+        nq = num_qubits.get(child) if isinstance(num_qubits, Mapping) else num_qubits
+        width, inferred = _width(data, nq, AGGREGATE, path)
+        p = _probs(data, AGGREGATE, path, width, inferred, atol, normalize)
+        exps.append(qfmt.ExperimentResult({"probabilities": p}, job_id=child))
+    return qfmt.Result(exps)
+
+
+def dump_aggregate(result: qfmt.Result) -> dict[str, Any]:
+    """Result -> ``{"<child job id>": {"<decimal state>": p}}``; every experiment needs a job id."""
+    out: dict[str, Any] = {}
+    for i, exp in enumerate(result.results):
+        if not exp.job_id:
+            raise qfmt.LossyConversionError(
+                f"experiment {i} has no child job id, which the aggregate is keyed by")
+        if exp.job_id in out:
+            raise qfmt.LossyConversionError(f"two experiments share child job id {exp.job_id!r}")
+        out[exp.job_id] = _decimal_keys(exp.data["probabilities"], AGGREGATE, False, False)
+    return out
+
+
+# -- detection scores -------------------------------------------------------------------------
+
+
+def _flat_score(prefer_ints: bool) -> Any:
+    def sniff(payload: Any) -> float:
+        ints = all(type(v) is int for v in payload.values())
+        return (0.6 if ints else 0.3) if prefer_ints else (0.4 if ints else 0.7)
+    return sniff
+
+
+@qfmt.hookimpl
+def qfmt_formats() -> list[qfmt.Format]:
+    """The seven IonQ result formats."""
+    def fmt(fid: str, desc: str, parse: Any, dump: Any, produces: type,
+            element: type | None = None, sniff: Any = None) -> qfmt.Format:
+        return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, element,
+                           sniff)
+
+    return [
+        fmt(PROB_V1, "IonQ probabilities: {decimal state: probability} (legacy)",
+            parse_probabilities_v1, dump_probabilities_v1, qfmt.ProbDistribution,
+            sniff=_flat_score(False)),
+        fmt(PROB_V2, "IonQ probabilities per register: bitstring -> probability",
+            parse_probabilities_v2, dump_probabilities_v2, qfmt.RegisterMarginals,
+            qfmt.ProbDistribution, sniff=lambda p: 0.9),
+        fmt(HIST_V1, "IonQ histogram: {decimal state: shot count} (legacy)",
+            parse_histogram_v1, dump_histogram_v1, qfmt.Counts, sniff=_flat_score(True)),
+        fmt(HIST_V2, "IonQ histogram per register: bitstring -> shot count",
+            parse_histogram_v2, dump_histogram_v2, qfmt.RegisterMarginals, qfmt.Counts,
+            sniff=lambda p: 0.9),
+        fmt(SHOTS_V1, "IonQ per-shot decimal states (legacy)", parse_shots_v1, dump_shots_v1,
+            qfmt.Memory, sniff=lambda p: 0.8),
+        fmt(SHOTS_V2, "IonQ per-shot register bit arrays, with leakage bits", parse_shots_v2,
+            dump_shots_v2, qfmt.Memory, sniff=lambda p: 0.9),
+        fmt(AGGREGATE, "IonQ multi-circuit probabilities keyed by child job id",
+            parse_aggregate, dump_aggregate, qfmt.Result, qfmt.ProbDistribution,
+            sniff=lambda p: 0.8),
+    ]
