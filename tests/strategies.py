@@ -1,0 +1,103 @@
+"""Hypothesis strategies for canonical objects and IonQ payloads."""
+
+from __future__ import annotations
+
+import math
+import string
+from typing import Any
+
+from hypothesis import strategies as st
+
+widths = st.integers(min_value=1, max_value=70)  # crosses the 64-bit boundary
+
+
+@st.composite
+def outcome_maps(draw: Any, values: st.SearchStrategy[Any], width: int | None = None,
+                 max_size: int = 12) -> tuple[dict[int, Any], int]:
+    w = draw(widths) if width is None else width
+    keys = draw(st.lists(st.integers(0, 2**w - 1), min_size=1, max_size=max_size, unique=True))
+    return {k: draw(values) for k in keys}, w
+
+
+counts_values = st.integers(min_value=0, max_value=10**9)
+
+
+@st.composite
+def prob_maps(draw: Any, width: int | None = None) -> tuple[dict[int, float], int]:
+    weights, w = draw(outcome_maps(st.integers(1, 1000), width))
+    total = sum(weights.values())
+    return {k: v / total for k, v in weights.items()}, w
+
+
+register_names = st.text(string.ascii_letters + "_", min_size=1, max_size=8)
+
+
+@st.composite
+def histogram_v1(draw: Any) -> tuple[dict[str, int], int]:
+    data, w = draw(outcome_maps(counts_values))
+    return {str(k): v for k, v in data.items()}, w
+
+
+@st.composite
+def probabilities_v1(draw: Any) -> tuple[dict[str, float], int]:
+    data, w = draw(prob_maps())
+    return {str(k): v for k, v in data.items()}, w
+
+
+def _v2(draw: Any, top: str, inner: Any) -> dict[str, Any]:
+    names = draw(st.lists(register_names, min_size=1, max_size=3, unique=True))
+    regs = {}
+    for name in names:
+        data, w = draw(inner)
+        regs[name] = {format(k, f"0{w}b"): v for k, v in data.items()}
+    return {top: {"registers": regs}}
+
+
+@st.composite
+def histogram_v2(draw: Any) -> dict[str, Any]:
+    return _v2(draw, "histogram", outcome_maps(counts_values))
+
+
+@st.composite
+def probabilities_v2(draw: Any) -> dict[str, Any]:
+    return _v2(draw, "probabilities", prob_maps())
+
+
+@st.composite
+def shots_v1(draw: Any) -> tuple[list[str], int]:
+    w = draw(widths)
+    shots = draw(st.lists(st.integers(0, 2**w - 1), min_size=1, max_size=40))
+    return [str(s) for s in shots], w
+
+
+@st.composite
+def shots_v2(draw: Any) -> dict[str, Any]:
+    names = draw(st.lists(register_names, min_size=1, max_size=3, unique=True))
+    rwidths = {n: draw(st.integers(1, 12)) for n in names}
+    n = draw(st.integers(1, 30))
+    leak_w = draw(st.none() | st.integers(1, 6))
+    shots = []
+    for _ in range(n):
+        shot: dict[str, Any] = {"registers": {
+            name: draw(st.lists(st.integers(0, 1), min_size=w, max_size=w))
+            for name, w in rwidths.items()}}
+        if leak_w is not None and draw(st.booleans()):
+            shot["leakage_bits"] = draw(st.lists(st.integers(0, 1), min_size=leak_w,
+                                                 max_size=leak_w))
+        shots.append(shot)
+    return {"shots": shots}
+
+
+@st.composite
+def aggregates(draw: Any) -> dict[str, Any]:
+    ids = draw(st.lists(st.uuids().map(str), min_size=1, max_size=4, unique=True))
+    out = {}
+    for child in ids:
+        data, _ = draw(prob_maps())
+        out[child] = {str(k): v for k, v in data.items()}
+    return out
+
+
+# values that are never a valid count, probability or bit
+bad_scalars = st.sampled_from([True, False, None, -1, "1", [], {}, 1.5, -0.25, 2.5, "x"])
+non_finite = st.sampled_from([math.nan, math.inf, -math.inf])

@@ -1,0 +1,182 @@
+"""The conversion matrix: every (source, target) pair of IonQ formats, exact or lossy, and the
+rules for registers, leakage and rounding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import qfmt
+from tests import strategies as S
+from tests.test_ionq_formats import AGG, ALL, HIST_V1, HIST_V2, PROB_V1, PROB_V2, SHOTS_V1, SHOTS_V2
+
+# One experiment (2 qubits, qubit 0 set in outcome 1) seen through every format.
+SHOTS = ["0", "1", "3", "3", "0", "0", "1", "3"]
+SAME: dict[str, Any] = {
+    PROB_V1: {"0": 0.375, "1": 0.25, "3": 0.375},
+    PROB_V2: {"probabilities": {"registers": {"output_all": {"00": 0.375, "01": 0.25,
+                                                             "11": 0.375}}}},
+    HIST_V1: {"0": 3, "1": 2, "3": 3},
+    HIST_V2: {"histogram": {"registers": {"output_all": {"00": 3, "01": 2, "11": 3}}}},
+    SHOTS_V1: SHOTS,
+    SHOTS_V2: {"shots": [{"registers": {"output_all": [int(s) & 1, int(s) >> 1]}}
+                         for s in SHOTS]},
+    AGG: {"child-a": {"0": 0.375, "1": 0.25, "3": 0.375}},
+}
+KIND = {PROB_V1: "p", PROB_V2: "p", HIST_V1: "c", HIST_V2: "c", SHOTS_V1: "m", SHOTS_V2: "m",
+        AGG: "r"}
+
+# what each target needs from each kind of source, beyond the payload itself
+NEEDS: dict[tuple[str, str], dict[str, Any]] = {
+    ("p", "c"): {"shots": 8},
+    ("p", "m"): {"shots": 8, "sample": True, "seed": 7},
+    ("c", "m"): {"sample": True, "seed": 7},
+    ("p", "r"): {"job_id": "child-a"},
+    ("c", "r"): {"job_id": "child-a"},
+    ("m", "r"): {"job_id": "child-a"},
+    ("r", "c"): {"shots": 8},
+    ("r", "m"): {"shots": 8, "sample": True, "seed": 7},
+}
+FIRST_OPTION = {"shots": "shots=", "sample": "sample=True", "job_id": "job_id="}
+
+CELLS = [(s, d) for s in ALL for d in ALL]
+
+
+def _as_counts(payload: Any, fid: str) -> dict[int, int]:
+    obj = qfmt.load(payload, fid, **({"num_qubits": 2} if fid in (PROB_V1, HIST_V1, SHOTS_V1)
+                                     else {}))
+    if KIND[fid] == "p" or KIND[fid] == "r":
+        return dict(qfmt._convert.coerce(obj, qfmt.Counts, shots=8))
+    return dict(qfmt._convert.coerce(obj, qfmt.Counts))
+
+
+@pytest.mark.parametrize(("src", "dst"), CELLS, ids=[f"{s.split('.')[2]}.{s[-2:]}->"
+                                                     f"{d.split('.')[2]}.{d[-2:]}"
+                                                     for s, d in CELLS])
+def test_conversion_matrix_cell(src: str, dst: str) -> None:
+    needs = NEEDS.get((KIND[src], KIND[dst]), {})
+    if needs:
+        with pytest.raises(qfmt.LossyConversionError) as ei:
+            qfmt.convert(SAME[src], src, dst)
+        first = next(iter(needs))
+        assert FIRST_OPTION[first] in str(ei.value)
+    out = qfmt.convert(SAME[src], src, dst, **needs)
+    qfmt.validate(out, dst)
+    assert _as_counts(out, dst) == {0: 3, 1: 2, 3: 3}
+    if not (KIND[dst] == "m" and KIND[src] != "m"):
+        # nothing was synthesised: the output is exactly the same experiment in that format
+        assert out == SAME[dst]
+
+
+def test_probabilities_to_counts_preserve_total_and_mark_derived() -> None:
+    c = qfmt.load(qfmt.convert({"0": 1 / 3, "1": 1 / 3, "2": 1 / 3}, PROB_V1, HIST_V1,
+                               shots=100), HIST_V1)
+    assert c.shots() == 100 and dict(c) == {0: 34, 1: 33, 2: 33}
+    p = qfmt.load({"0": 1 / 3, "1": 1 / 3, "2": 1 / 3}, PROB_V1)
+    derived = qfmt._convert.coerce(p, qfmt.Counts, shots=100)
+    assert derived.provenance[-1].kind == "derived-from-probabilities"
+
+
+@given(S.prob_maps(), st.integers(0, 10_000))
+def test_largest_remainder_properties(case: tuple[dict[int, float], int], shots: int) -> None:
+    probs, _ = case
+    counts = qfmt.largest_remainder(probs, shots)
+    assert set(counts) == set(probs)  # no outcome dropped
+    assert sum(counts.values()) == shots
+    total = sum(probs.values())
+    for k, p in probs.items():
+        assert abs(counts[k] - p * shots / total) < 1 + 1e-9
+    assert qfmt.largest_remainder(dict(reversed(list(probs.items()))), shots) == counts
+
+
+def test_largest_remainder_ties_go_to_smaller_outcome() -> None:
+    assert qfmt.largest_remainder({5: 0.5, 2: 0.5}, 3) == {5: 1, 2: 2}
+
+
+def test_counts_to_memory_sampling_is_reproducible_and_exact() -> None:
+    a = qfmt.convert(SAME[HIST_V1], HIST_V1, SHOTS_V1, sample=True, seed=3)
+    b = qfmt.convert(SAME[HIST_V1], HIST_V1, SHOTS_V1, sample=True, seed=3)
+    assert a == b and sorted(a) == sorted(SHOTS)
+    m = qfmt._convert.coerce(qfmt.load(SAME[HIST_V1], HIST_V1), qfmt.Memory, sample=True,
+                             seed=3)
+    assert m.provenance[-1].kind == "sampled-memory"
+    with pytest.raises(qfmt.LossyConversionError, match="seed"):
+        qfmt.convert(SAME[HIST_V1], HIST_V1, SHOTS_V1, sample=True)
+
+
+class TestRegisters:
+    TWO = {"histogram": {"registers": {"mid": {"0": 4, "1": 6}, "result": {"01": 10}}}}
+    WITH_ALL = {"histogram": {"registers": {"mid": {"0": 4, "1": 6},
+                                            "output_all": {"001": 4, "011": 6}}}}
+
+    def test_separate_marginals_never_joined(self) -> None:
+        with pytest.raises(qfmt.LossyConversionError, match="separate marginals"):
+            qfmt.convert(self.TWO, HIST_V2, HIST_V1)
+        with pytest.raises(qfmt.LossyConversionError):
+            qfmt.convert(self.TWO, HIST_V2, HIST_V1, drop_registers=True)
+
+    def test_output_all_is_the_joint_when_others_may_be_dropped(self) -> None:
+        with pytest.raises(qfmt.LossyConversionError, match="drop_registers=True"):
+            qfmt.convert(self.WITH_ALL, HIST_V2, HIST_V1)
+        assert qfmt.convert(self.WITH_ALL, HIST_V2, HIST_V1, drop_registers=True) == \
+            {"1": 4, "3": 6}
+
+    def test_v2_to_v2_keeps_every_register(self) -> None:
+        assert qfmt.convert(self.TWO, HIST_V2, HIST_V2) == self.TWO
+        probs = qfmt.convert(self.TWO, HIST_V2, PROB_V2)
+        assert probs["probabilities"]["registers"]["mid"] == {"0": 0.4, "1": 0.6}
+
+    SHOTS2 = {"shots": [{"registers": {"mid": [1], "result": [0, 1]}},
+                        {"registers": {"mid": [0], "result": [1, 1]}}]}
+
+    def test_shots_v2_registers_fold_only_on_request(self) -> None:
+        with pytest.raises(qfmt.LossyConversionError, match="join_registers=True"):
+            qfmt.convert(self.SHOTS2, SHOTS_V2, SHOTS_V1)
+        # mid is bit 0, result bits 1-2
+        assert qfmt.convert(self.SHOTS2, SHOTS_V2, SHOTS_V1, join_registers=True) == ["5", "6"]
+        assert qfmt.convert(self.SHOTS2, SHOTS_V2, HIST_V2) == {"histogram": {"registers": {
+            "mid": {"1": 1, "0": 1}, "result": {"10": 1, "11": 1}}}}
+
+    def test_shots_v2_with_output_all_to_v1(self) -> None:
+        s = {"shots": [{"registers": {"mid": [1], "output_all": [0, 1]}}]}
+        with pytest.raises(qfmt.LossyConversionError, match="drop_registers"):
+            qfmt.convert(s, SHOTS_V2, SHOTS_V1)
+        assert qfmt.convert(s, SHOTS_V2, SHOTS_V1, drop_registers=True) == ["2"]
+        assert qfmt.convert(s, SHOTS_V2, HIST_V1, drop_registers=True) == {"2": 1}
+
+
+class TestAggregate:
+    TWO = {"b-child": {"0": 1}, "a-child": {"0": 0.5, "3": 0.5}}
+
+    def test_several_children_need_a_choice(self) -> None:
+        with pytest.raises(qfmt.LossyConversionError, match="experiment="):
+            qfmt.convert(self.TWO, AGG, PROB_V1)
+        assert qfmt.convert(self.TWO, AGG, PROB_V1, experiment="a-child") == {"0": 0.5,
+                                                                              "3": 0.5}
+        assert qfmt.convert(self.TWO, AGG, HIST_V1, experiment="b-child", shots=10) == \
+            {"0": 10}
+
+    def test_pairing_is_by_id_not_order(self) -> None:
+        r = qfmt.load(self.TWO, AGG)
+        assert dict(r.get_probabilities("a-child")) == {0: 0.5, 3: 0.5}
+        assert qfmt.dump(r, AGG) == self.TWO
+
+    def test_num_qubits_per_child(self) -> None:
+        r = qfmt.load(self.TWO, AGG, num_qubits={"a-child": 3, "b-child": 1})
+        assert [e.data["probabilities"].width for e in r] == [1, 3]
+        with pytest.raises(qfmt.OptionError, match="zzz"):
+            qfmt.load(self.TWO, AGG, num_qubits={"zzz": 2})
+
+
+def test_unknown_conversion_option() -> None:
+    with pytest.raises(qfmt.OptionError, match="shot"):
+        qfmt.convert(SAME[PROB_V1], PROB_V1, HIST_V1, shot=10)
+
+
+def test_dumps_is_json_text() -> None:
+    text = qfmt.dumps(qfmt.load(SAME[HIST_V1], HIST_V1), HIST_V2)
+    assert isinstance(text, str) and qfmt.load(text, HIST_V2) == qfmt.load(SAME[HIST_V2],
+                                                                            HIST_V2)
