@@ -41,6 +41,7 @@ from ._model import (
     largest_remainder,
 )
 from ._registry import Format, FormatInfo, hookimpl, hookspec
+from ._serde import structure, unstructure
 
 __version__ = "0.1.0"
 
@@ -81,5 +82,7 @@ __all__ = [
     "prefer",
     "problems",
     "schema",
+    "structure",
+    "unstructure",
     "validate",
 ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -157,7 +157,7 @@ def count_value(value: Any, fmt: str, path: str) -> int:
         value = int(value)
     if value < 0:
         raise PayloadError(fmt, path, f"count must not be negative, got {value}")
-    return value
+    return int(value)
 
 
 def probability_value(value: Any, fmt: str, path: str, *, atol: float) -> float:
@@ -169,7 +169,7 @@ def probability_value(value: Any, fmt: str, path: str, *, atol: float) -> float:
         raise PayloadError(fmt, path, f"probability must be finite, got {value!r}")
     if value < 0.0 or value > 1.0 + atol:
         raise PayloadError(fmt, path, f"probability {value!r} is outside [0, 1]")
-    return value
+    return float(value)
 
 
 def quasi_value(value: Any, fmt: str, path: str) -> float:
@@ -179,7 +179,7 @@ def quasi_value(value: Any, fmt: str, path: str) -> float:
     value = float(value)
     if not math.isfinite(value):
         raise PayloadError(fmt, path, f"value must be finite, got {value!r}")
-    return value
+    return float(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,7 +266,8 @@ def pack_ints(values: Sequence[int], width: int | None = None) -> npt.NDArray[np
         raw = arr.astype("<u8").view(np.uint8).reshape(len(values), 8)
         return np.ascontiguousarray(raw[:, :nb])
     buf = b"".join(v.to_bytes(nb, "little") for v in values)
-    return np.frombuffer(buf, dtype=np.uint8).reshape(len(values), nb).copy()
+    out = np.frombuffer(buf, dtype=np.uint8).reshape(len(values), nb)
+    return cast("npt.NDArray[np.uint8]", out.copy())
 
 
 def unpack_ints(packed: npt.NDArray[np.uint8]) -> list[int]:

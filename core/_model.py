@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Generic, TypeVar, Union
+from typing import Any, ClassVar, Generic, TypeVar, Union, cast
 
 import attrs
 import numpy as np
@@ -346,7 +346,8 @@ class _Distribution(Mapping[int, V], Generic[V]):
     def replace(self, **changes: Any) -> Any:
         """A copy with some fields changed (no re-validation of the data: callers keep it
         consistent). ``attrs.evolve`` does not apply because the constructor normalises keys."""
-        fields = {a.name: getattr(self, a.name) for a in attrs.fields(type(self))}
+        fields = {a.name: getattr(self, a.name)
+                  for a in type(self).__attrs_attrs__}  # type: ignore[attr-defined]
         fields.update(changes)
         return _from_trusted(type(self), **fields)
 
@@ -386,13 +387,16 @@ def _dist_init(
     )
 
 
-def _from_trusted(cls: Any, data: dict[int, Any], width: int, **fields: Any) -> Any:
+T = TypeVar("T")
+
+
+def _from_trusted(cls: type[T], data: Mapping[int, Any], width: int, **fields: Any) -> T:
     """Build a distribution from already validated int-keyed data (no per-key checks)."""
-    obj = cls.__new__(cls)
+    obj: Any = cls.__new__(cls)
     defaults = {"width_inferred": False, "layout": None, "provenance": ()}
     defaults.update(fields)
     obj.__attrs_init__(data=data, width=width, **defaults)
-    return obj
+    return cast(T, obj)
 
 
 def replace(obj: Any, **changes: Any) -> Any:
@@ -751,7 +755,8 @@ class Memory:
         """Boolean mask of shots with any leakage bit set."""
         if self.leakage is None:
             return np.zeros(len(self), dtype=bool)
-        return self.leakage.any(axis=1)  # type: ignore[no-any-return]
+        out: npt.NDArray[np.bool_] = np.asarray(self.leakage.any(axis=1), dtype=bool)
+        return out
 
     def register(self, name: str) -> Memory:
         """The memory of one register, as its own Memory (leakage carried along)."""
@@ -815,6 +820,10 @@ def _opt_equal(a: npt.NDArray[Any] | None, b: npt.NDArray[Any] | None) -> bool:
 Dist = Union[Counts, ProbDistribution]
 
 
+def _as_dict(value: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(value)
+
+
 @attrs.frozen
 class RegisterMarginals:
     """One distribution per named register, as IonQ v2 histograms and probabilities give them.
@@ -828,7 +837,7 @@ class RegisterMarginals:
     {1: 3, 2: 1}
     """
 
-    registers: Mapping[str, Dist] = attrs.field(converter=dict)
+    registers: Mapping[str, Dist] = attrs.field(converter=_as_dict)
     provenance: tuple[Note, ...] = ()
 
     @registers.validator
@@ -900,16 +909,16 @@ class ExperimentResult:
     keys of the source format that qfmt does not model, so a round trip keeps them.
     """
 
-    data: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
+    data: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
     shots: int | tuple[int, int] | None = None
     success: bool = True
     meas_level: int = 2
-    header: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
+    header: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
     status: str | None = None
     seed: int | None = None
     meas_return: str | None = None
     job_id: str | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ExperimentResult):
@@ -928,6 +937,10 @@ class ExperimentResult:
 ExperimentKey = Union[int, str, Any, None]
 
 
+def _as_experiments(value: Iterable[ExperimentResult]) -> tuple[ExperimentResult, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(eq=False)
 class Result:
     """The results of a job: one :class:`ExperimentResult` per circuit.
@@ -938,15 +951,15 @@ class Result:
     or by any object with a ``.name``.
     """
 
-    results: tuple[ExperimentResult, ...] = attrs.field(converter=tuple)
+    results: tuple[ExperimentResult, ...] = attrs.field(converter=_as_experiments)
     backend_name: str | None = None
     backend_version: str | None = None
     date: str | None = None
-    header: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
+    header: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
     job_id: str | None = None
     status: str | None = None
     success: bool = True
-    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Result):

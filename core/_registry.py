@@ -21,7 +21,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pluggy
@@ -214,8 +214,8 @@ class Registry:
         """Register a plugin object (a module or object with ``qfmt_formats`` hookimpls) by
         hand, e.g. in a notebook or a test. It counts as a third-party plugin."""
         self._ensure_builtins()
-        self._register(plugin, name or getattr(plugin, "__name__", repr(plugin)),
-                       distribution, version, builtin=False)
+        label = name or str(getattr(plugin, "__name__", repr(plugin)))
+        self._register(plugin, label, distribution, version, builtin=False)
 
     def _register(self, obj: object, name: str, dist: str | None, version: str | None,
                   *, builtin: bool) -> None:
@@ -231,7 +231,7 @@ class Registry:
         formats: list[Format] = []
         try:
             for impl in impls:
-                got = impl.function()
+                got = cast("Iterable[Any] | None", impl.function())
                 for f in got or ():
                     if not isinstance(f, Format):
                         raise TypeError(f"qfmt_formats() returned {f!r}, not a qfmt.Format")
@@ -339,9 +339,7 @@ class Registry:
 
 
 def _entry_points() -> list[metadata.EntryPoint]:
-    eps = metadata.entry_points()
-    selected = eps.select(group=ENTRY_POINT_GROUP) if hasattr(eps, "select") else \
-        eps.get(ENTRY_POINT_GROUP, [])  # pragma: no cover  (Python < 3.10 API)
+    selected = metadata.entry_points(group=ENTRY_POINT_GROUP)
     seen: set[tuple[str, str]] = set()
     out = []
     for ep in selected:

@@ -66,8 +66,8 @@ __all__ = [
 V = TypeVar("V")
 
 
-def expect_keys(obj: Mapping[str, Any], fmt: str, path: str, required: set[str],
-                optional: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def expect_keys(obj: Mapping[str, Any], fmt: str, path: str, required: frozenset[str] | set[str],
+                optional: frozenset[str] | set[str] = frozenset()) -> None:
     """Raise PayloadError if a required key is missing or an unknown key is present."""
     for key in sorted(required):
         if key not in obj:
@@ -105,7 +105,7 @@ def decimal_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
     values = list(obj.values())
     if read_value is count_value and all(type(v) is int for v in values) and \
             (not values or min(values) >= 0):
-        return dict(zip(ints, values))  # type: ignore[arg-type]
+        return dict(zip(ints, values))
     return {i: read_value(v, fmt, subpath(path, k)) for i, k, v in zip(ints, keys, values)}
 
 
