@@ -130,8 +130,8 @@ def _to_memory(obj: Any, opts: dict[str, Any]) -> Memory:
         raise LossyConversionError(f"cannot make per-shot memory from {type(obj).__name__}")
     if not opts.get("sample") or opts.get("seed") is None:
         raise LossyConversionError(
-            "counts have no shot order: per-shot memory would be invented",
-            "sample=True and seed=N (the counts are expanded and shuffled reproducibly)")
+            "counts have no shot order: per-shot memory would be invented (with sampling, the "
+            "counts are expanded and shuffled reproducibly)", "sample=True and seed=N")
     seed = int(opts["seed"])
     keys = list(obj.data)
     reps = np.fromiter((obj.data[k] for k in keys), dtype=np.int64, count=len(keys))

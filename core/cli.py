@@ -1,0 +1,433 @@
+"""The ``qfmt`` command line: formats, schema, detect, validate, convert, show, plot.
+
+Exit codes:
+
+= =====================================================================================
+0 success
+1 the input is not valid (``validate``), a conversion was refused as lossy, or some files of a
+  batch failed (each is reported)
+2 usage error: unknown option or format, missing file, ambiguous detection
+3 an optional dependency is missing (the message says which ``qfmt[extra]`` to install)
+= =====================================================================================
+
+Errors are one line on stderr; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+import qfmt
+
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_MISSING_DEP = 3
+
+
+class _Fail(click.ClickException):
+    """A one-line error with an exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.exit_code = code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"qfmt: error: {self.format_message()}", err=True)
+
+
+def _exit_code(exc: BaseException) -> int:
+    if isinstance(exc, qfmt.MissingDependencyError):
+        return EXIT_MISSING_DEP
+    if isinstance(exc, (qfmt.UnknownFormatError, qfmt.OptionError, qfmt.FormatConflictError,
+                        FileNotFoundError, IsADirectoryError)):
+        return EXIT_USAGE
+    return EXIT_INVALID
+
+
+def _guard(debug: bool, func: Callable[[], Any]) -> Any:
+    try:
+        return func()
+    except click.ClickException:
+        raise
+    except (qfmt.QfmtError, OSError) as exc:
+        if debug:
+            raise
+        raise _Fail(_message(exc), _exit_code(exc)) from exc
+
+
+# conversion options as the command line spells them
+_FLAGS = {"shots=N": "--shots N", "sample=True and seed=N": "--sample --seed N",
+          "drop_registers=True": "--drop-registers", "join_registers=True": "--join-registers",
+          "job_id='<child job id>'": "--job-id ID",
+          "experiment=<index, name or job id>": "--experiment ID"}
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}: {exc.filename}"
+    if isinstance(exc, qfmt.LossyConversionError) and exc.option in _FLAGS:
+        return f"{exc.what}; pass {_FLAGS[exc.option]} to allow it"
+    return str(exc)
+
+
+def _read(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    return Path(path).read_bytes()
+
+
+def _detect_one(data: Any, path: str) -> str:
+    found = qfmt.detect(data)
+    if not found:
+        raise _Fail(f"{path}: no known format accepts this payload; name one with --format "
+                    "(see `qfmt formats`)", EXIT_INVALID)
+    return found[0]
+
+
+def _json_text(data: Any) -> str:
+    import orjson
+
+    return orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+def _width_options(num_qubits: int | None) -> dict[str, Any]:
+    return {} if num_qubits is None else {"num_qubits": num_qubits}
+
+
+def _parse_kv(values: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in values:
+        if "=" not in item:
+            raise _Fail(f"--option takes KEY=VALUE, got {item!r}", EXIT_USAGE)
+        key, raw = item.split("=", 1)
+        try:
+            out[key.replace("-", "_")] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key.replace("-", "_")] = raw
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(qfmt.__version__, prog_name="qfmt")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Convert, validate, inspect and plot quantum result payloads."""
+    ctx.obj = {"debug": debug}
+
+
+def _debug(ctx: click.Context) -> bool:
+    return bool(ctx.find_root().obj and ctx.find_root().obj.get("debug"))
+
+
+@main.command("formats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def formats_cmd(as_json: bool) -> None:
+    """List every format: id, description, plugin, distribution, status."""
+    rows = qfmt.formats()
+    if as_json:
+        click.echo(json.dumps([{"id": r.id, "description": r.description, "plugin": r.plugin,
+                                "distribution": r.distribution, "version": r.version,
+                                "status": r.status, "error": r.error} for r in rows], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("format id", "description", "plugin", "distribution", "status")
+    for r in rows:
+        dist = f"{r.distribution or '?'} {r.version or ''}".strip()
+        status = r.status if not r.error else f"{r.status}: {r.error}"
+        table.add_row(r.id, r.description, r.plugin, dist, status)
+    Console().print(table)
+
+
+@main.command("schema")
+@click.argument("fmt")
+@click.pass_context
+def schema_cmd(ctx: click.Context, fmt: str) -> None:
+    """Print the JSON Schema of FMT."""
+    click.echo(json.dumps(_guard(_debug(ctx), lambda: qfmt.schema(fmt)), indent=2))
+
+
+@main.command("detect")
+@click.argument("file")
+@click.pass_context
+def detect_cmd(ctx: click.Context, file: str) -> None:
+    """Print the formats FILE could be, best first (exit 1 if none)."""
+    def run() -> list[str]:
+        return qfmt.detect(qfmt._api.read_json(_read(file)))
+
+    found = _guard(_debug(ctx), run)
+    if not found:
+        raise _Fail(f"{file}: no known format accepts this payload", EXIT_INVALID)
+    for fid in found:
+        click.echo(fid)
+
+
+@main.command("validate")
+@click.argument("file")
+@click.option("--format", "-f", "fmt", help="Format id (detected when omitted).")
+@click.pass_context
+def validate_cmd(ctx: click.Context, file: str, fmt: str | None) -> None:
+    """Check FILE against a format's schema and parser: exit 0 if valid, otherwise print every
+    problem with its JSON path and exit 1."""
+    def run() -> list[qfmt.PayloadError]:
+        data = _read(file)
+        try:
+            parsed = qfmt._api.read_json(data, fmt)
+        except qfmt.PayloadError as exc:
+            return [exc]
+        return qfmt.problems(parsed, fmt or _detect_one(parsed, file))
+
+    found = _guard(_debug(ctx), run)
+    for p in found:
+        click.echo(f"{file}: {p.path}: {p.reason}", err=True)
+    if found:
+        sys.exit(EXIT_INVALID)
+    click.echo(f"{file}: valid")
+
+
+def _convert_file(args: tuple[str, str | None, str, str, dict[str, Any]]) -> tuple[str, str | None]:
+    """Worker for batch conversion: returns (input, error message or None)."""
+    src_path, src, dst, out_path, options = args
+    try:
+        data = qfmt._api.read_json(Path(src_path).read_bytes(), src)
+        fmt = src or _detect_one(data, src_path)
+        Path(out_path).write_text(_json_text(qfmt.convert(data, fmt, dst, **options)) + "\n")
+        return src_path, None
+    except (qfmt.QfmtError, OSError, click.ClickException) as exc:
+        msg = exc.format_message() if isinstance(exc, click.ClickException) else _message(exc)
+        return src_path, msg
+
+
+@main.command("convert")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--from", "src", help="Source format id (detected when omitted and unambiguous).")
+@click.option("--to", "dst", required=True, help="Target format id.")
+@click.option("-o", "--output", help="Output file ('-' = stdout, the default for one input), or "
+              "a folder for several inputs.")
+@click.option("--shots", type=int, help="Shots for probabilities -> counts.")
+@click.option("--num-qubits", type=int, help="Declared width of v1 payloads.")
+@click.option("--sample", is_flag=True, help="Allow synthesising per-shot data from counts.")
+@click.option("--seed", type=int, help="Seed for --sample.")
+@click.option("--drop-registers", is_flag=True, help="Keep only output_all in a joint format.")
+@click.option("--join-registers", is_flag=True, help="Lay registers end to end in a joint format.")
+@click.option("--include-leakage", is_flag=True, help="Count shots with leakage bits too.")
+@click.option("--experiment", help="Which experiment of a multi-experiment result.")
+@click.option("--job-id", help="Child job id when the target is an aggregate.")
+@click.option("--option", "extra", multiple=True, metavar="KEY=VALUE",
+              help="Any other format option (value parsed as JSON when it can be).")
+@click.option("-j", "--jobs", type=int, default=0, help="Parallel workers (default: cores).")
+@click.pass_context
+def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst: str,
+                output: str | None, shots: int | None, num_qubits: int | None, sample: bool,
+                seed: int | None, drop_registers: bool, join_registers: bool,
+                include_leakage: bool, experiment: str | None, job_id: str | None,
+                extra: tuple[str, ...], jobs: int) -> None:
+    """Convert FILE(s) from one format to another. Use '-' for stdin."""
+    debug = _debug(ctx)
+    options: dict[str, Any] = {**_width_options(num_qubits), **_parse_kv(extra)}
+    for key, value in (("shots", shots), ("seed", seed), ("job_id", job_id)):
+        if value is not None:
+            options[key] = value
+    if experiment is not None:
+        options["experiment"] = int(experiment) if experiment.lstrip("-").isdigit() else experiment
+    for key, flag in (("sample", sample), ("drop_registers", drop_registers),
+                      ("join_registers", join_registers), ("include_leakage", include_leakage)):
+        if flag:
+            options[key] = True
+    _guard(debug, lambda: qfmt._registry.REGISTRY.get(dst))
+    if len(files) == 1 and (output is None or output == "-" or not Path(output).is_dir()):
+        def one() -> str:
+            data = qfmt._api.read_json(_read(files[0]), src)
+            fmt = src or _detect_one(data, files[0])
+            return _json_text(qfmt.convert(data, fmt, dst, **options))
+
+        text = _guard(debug, one)
+        if output is None or output == "-":
+            click.echo(text)
+        else:
+            _guard(debug, lambda: Path(output).write_text(text + "\n"))
+        return
+    if output is None:
+        raise _Fail("several inputs need -o FOLDER", EXIT_USAGE)
+    if "-" in files:
+        raise _Fail("'-' (stdin) can only be converted on its own", EXIT_USAGE)
+    outdir = Path(output)
+    outdir.mkdir(parents=True, exist_ok=True)
+    stems: dict[str, str] = {}
+    tasks = []
+    for f in files:
+        name = Path(f).stem + ".json"
+        if name in stems:
+            raise _Fail(f"{f} and {stems[name]} would both be written to {outdir / name}",
+                        EXIT_USAGE)
+        stems[name] = f
+        tasks.append((f, src, dst, str(outdir / name), options))
+    failures = _run_batch(tasks, jobs or os.cpu_count() or 1)
+    for path, msg in failures:
+        click.echo(f"qfmt: {path}: {msg}", err=True)
+    if failures:
+        click.echo(f"qfmt: {len(failures)} of {len(files)} files failed", err=True)
+        sys.exit(EXIT_INVALID)
+
+
+def _run_batch(tasks: list[Any], jobs: int) -> list[tuple[str, str]]:
+    from rich.progress import Progress
+
+    failures: list[tuple[str, str]] = []
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
+        bar = progress.add_task("converting", total=len(tasks))
+        if jobs <= 1 or len(tasks) == 1:
+            results = map(_convert_file, tasks)
+            for path, err in results:
+                if err:
+                    failures.append((path, err))
+                progress.advance(bar)
+        else:
+            with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as ex:
+                for path, err in ex.map(_convert_file, tasks, chunksize=4):
+                    if err:
+                        failures.append((path, err))
+                    progress.advance(bar)
+    return failures
+
+
+def _summaries(obj: Any) -> list[tuple[str, Any]]:
+    """(label, distribution-or-memory) pairs to show for any canonical object."""
+    if isinstance(obj, qfmt.Result):
+        out = []
+        for i, e in enumerate(obj.results):
+            label = e.job_id or e.name or f"experiment {i}"
+            if not e.success:
+                out.append((label, None))
+                continue
+            for key in ("counts", "probabilities", "memory", "quasi"):
+                if key in e.data:
+                    out.append((label, e.data[key]))
+                    break
+        return out
+    if isinstance(obj, qfmt.RegisterMarginals):
+        return [(f"register {n}", d) for n, d in obj.registers.items()]
+    return [("", obj)]
+
+
+@main.command("show")
+@click.argument("file")
+@click.option("--format", "-f", "fmt", help="Format id (detected when omitted).")
+@click.option("--top", default=10, show_default=True, help="How many outcomes to list.")
+@click.option("--num-qubits", type=int, help="Declared width of v1 payloads.")
+@click.pass_context
+def show_cmd(ctx: click.Context, file: str, fmt: str | None, top: int,
+             num_qubits: int | None) -> None:
+    """A readable summary of FILE: format, width, shots, top outcomes, provenance."""
+    from rich.console import Console
+    from rich.table import Table
+
+    def run() -> tuple[str, Any]:
+        data = qfmt._api.read_json(_read(file), fmt)
+        f = fmt or _detect_one(data, file)
+        opts = _width_options(num_qubits)
+        accepted = qfmt._registry.REGISTRY.get(f).load_options
+        opts = {k: v for k, v in opts.items() if accepted is None or k in accepted}
+        return f, qfmt.load(data, f, **opts)
+
+    f, obj = _guard(_debug(ctx), run)
+    console = Console(highlight=False)
+    console.print(f"[bold]{file}[/bold]  format [cyan]{f}[/cyan]  ({type(obj).__name__})")
+    for label, item in _summaries(obj):
+        if label:
+            console.print(f"\n[bold]{label}[/bold]")
+        if item is None:
+            console.print("  [red]failed: no data[/red]")
+            continue
+        console.print("  " + _describe(item))
+        for note in item.provenance:
+            console.print(f"  [yellow]note[/yellow] {note.kind}: {note.detail}")
+        dist = item.counts() if isinstance(item, qfmt.Memory) else item
+        if isinstance(item, qfmt.Memory):
+            for note in dist.provenance:
+                if note.kind == "leakage-excluded":
+                    console.print(f"  [yellow]note[/yellow] {note.detail}")
+        total = sum(abs(v) for v in dist.values()) or 1
+        table = Table("outcome", "int", "value", "share", "", box=None, padding=(0, 1))
+        ranked = sorted(dist.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
+        for k, v in ranked[:top]:
+            share = abs(v) / total
+            key = dist.layout.format(k) if dist.layout is not None else \
+                qfmt.kit.bitstring(k, dist.width)
+            table.add_row(key, str(k), f"{v:g}" if isinstance(v, float) else str(v),
+                          f"{share:6.1%}", "█" * max(1, round(share * 40)) if v else "")
+        if len(ranked) > top:
+            rest = sum(v for _, v in ranked[top:])
+            table.add_row(f"({len(ranked) - top} more)", "", f"{rest:g}", f"{abs(rest) / total:6.1%}",
+                          "")
+        console.print(table)
+
+
+def _describe(item: Any) -> str:
+    width = f"{item.width} bits" + (" (inferred from the data)" if item.width_inferred else "")
+    regs = ""
+    if item.layout is not None:
+        regs = ", registers " + ", ".join(f"{n}[{w}]" for n, w in item.layout.sizes)
+    if isinstance(item, qfmt.Memory):
+        leaked = int(item.leaked().sum())
+        extra = f", {leaked} with leakage" if leaked else ""
+        return f"per-shot memory: {len(item)} shots{extra}, {width}{regs}"
+    if isinstance(item, qfmt.Counts):
+        return f"counts: {item.shots()} shots, {len(item)} outcomes, {width}{regs}"
+    kind = "probabilities" if isinstance(item, qfmt.ProbDistribution) else "quasi-probabilities"
+    shots = f", {item.shots} shots" if getattr(item, "shots", None) else ""
+    return f"{kind}: {len(item)} outcomes{shots}, {width}{regs}"
+
+
+@main.command("plot")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--format", "-f", "fmt", help="Format id (detected when omitted).")
+@click.option("-o", "--output", default="histogram.png", show_default=True,
+              help="Image file (.png or .svg).")
+@click.option("--top", default=16, show_default=True,
+              help="Outcomes to show; the rest are summed into 'other'.")
+@click.option("--size", default="1000x600", show_default=True, help="Image size in pixels, WxH.")
+@click.option("--title", help="Figure title.")
+@click.option("--num-qubits", type=int, help="Declared width of v1 payloads.")
+@click.pass_context
+def plot_cmd(ctx: click.Context, files: tuple[str, ...], fmt: str | None, output: str, top: int,
+             size: str, title: str | None, num_qubits: int | None) -> None:
+    """Plot a histogram of FILE(s) like Qiskit's plot_histogram; several files side by side."""
+    from ._plot import plot_histograms
+
+    try:
+        w, h = (int(x) for x in size.lower().split("x"))
+    except ValueError:
+        raise _Fail(f"--size takes WxH in pixels, got {size!r}", EXIT_USAGE) from None
+
+    def run() -> None:
+        series = []
+        for file in files:
+            data = qfmt._api.read_json(_read(file), fmt)
+            f = fmt or _detect_one(data, file)
+            accepted = qfmt._registry.REGISTRY.get(f).load_options
+            opts = {k: v for k, v in _width_options(num_qubits).items()
+                    if accepted is None or k in accepted}
+            for label, item in _summaries(qfmt.load(data, f, **opts)):
+                if item is None:
+                    continue
+                name = Path(file).name + (f" {label}" if label else "")
+                series.append((name, item))
+        plot_histograms(series, output, top=top, size=(w, h), title=title)
+
+    _guard(_debug(ctx), run)
+    click.echo(output)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
