@@ -51,7 +51,9 @@ def plot_histograms(series: Sequence[tuple[str, Any]], output: str, *, top: int 
     other = len(ranked) > top
     ref = dists[0][1]
     label_width = max(d.width for _, d, _ in dists)
-    labels = [_label(ref, k, label_width) for k in shown] + ([f"other ({len(ranked) - top})"] if other else [])
+    labels = [_label(ref, k, label_width) for k in shown]
+    if other:
+        labels.append(f"other ({len(ranked) - top})")
     w, h = size
     fig, ax = plt.subplots(figsize=(w / 100, h / 100), dpi=100)
     n = max(1, len(dists))

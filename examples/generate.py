@@ -43,8 +43,7 @@ def main() -> None:
     ])
     outputs = {
         "shots-v2.json": qfmt.dumps(mem, "ionq.result.shots.json.v2"),
-        "shots-v1.json": qfmt.dumps(qfmt.Memory(mem.bits[~mem.leaked()], mem.width),
-                                    "ionq.result.shots.json.v1"),
+        "shots-v1.json": qfmt.dumps(mem, "ionq.result.shots.json.v1"),
         "histogram-v1.json": qfmt.dumps(counts, "ionq.result.histogram.json.v1"),
         "histogram-v2.json": qfmt.dumps(counts, "ionq.result.histogram.json.v2", pretty=True),
         "probabilities-v1.json": qfmt.dumps(counts, "ionq.result.probabilities.json.v1"),

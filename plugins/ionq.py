@@ -120,10 +120,12 @@ def parse_shots_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.Memor
 
 
 def dump_shots_v1(memory: qfmt.Memory, *, drop_registers: bool = False,
-                  join_registers: bool = False) -> list[str]:
-    """Memory -> ``["<decimal state>", ...]``. Every shot is written, leaked ones included
-    (IonQ leaves them out of shots v1; pass the memory through ``.counts()`` if you need that)."""
+                  join_registers: bool = False, include_leakage: bool = False) -> list[str]:
+    """Memory -> ``["<decimal state>", ...]``. Shots with a leakage bit are left out, as IonQ
+    leaves them out of shots v1, unless ``include_leakage=True``."""
     memory = kit.single_register(memory, SHOTS_V1, drop_registers, join_registers)
+    if memory.leakage is not None and not include_leakage:
+        memory = qfmt.Memory(memory.bits[~memory.leaked()], memory.width, memory.width_inferred)
     if memory.width <= 64:
         return memory.as_uint64().astype(str).tolist()  # type: ignore[no-any-return]
     return [str(v) for v in memory.outcomes()]

@@ -42,13 +42,22 @@ def test_examples_are_one_experiment_in_every_format() -> None:
         assert dict(as_counts) == dict(counts), name
 
 
+def test_shots_v1_example_is_shots_v2_without_leaked_shots() -> None:
+    assert qfmt.convert(EXAMPLES / "shots-v2.json", "ionq.result.shots.json.v2",
+                        "ionq.result.shots.json.v1") == \
+        json.loads((EXAMPLES / "shots-v1.json").read_text())
+
+
 def test_formats() -> None:
     code, out, _ = run("formats", "--json")
     assert code == 0
     ids = {row["id"] for row in json.loads(out)}
     assert set(FILES) <= ids
-    code, out, _ = run("formats")
-    assert code == 0 and "ionq.result.shots.json.v2" in out.replace("\n", "") or "loaded" in out
+    r = CliRunner(env={"COLUMNS": "250"}).invoke(main, ["formats"])
+    assert r.exit_code == 0
+    for fid in FILES:
+        assert fid in r.stdout
+    assert "qfmt 0.1.0" in r.stdout and "loaded" in r.stdout
 
 
 def test_schema() -> None:

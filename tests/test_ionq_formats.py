@@ -192,6 +192,11 @@ class TestLeakage:
         assert qfmt.dump(m, HIST_V1) == {"0": 1, "1": 1}
         assert qfmt.dump(m, HIST_V1, include_leakage=True) == {"0": 1, "1": 1, "3": 1}
 
+    def test_shots_v1_leaves_leaked_shots_out_unless_asked(self) -> None:
+        assert qfmt.convert(self.PAYLOAD, SHOTS_V2, SHOTS_V1) == ["1", "0"]
+        assert qfmt.convert(self.PAYLOAD, SHOTS_V2, SHOTS_V1, include_leakage=True) == \
+            ["1", "3", "0"]
+
     def test_round_trip_keeps_which_shots_had_leakage_bits(self) -> None:
         assert qfmt.dump(qfmt.load(self.PAYLOAD, SHOTS_V2), SHOTS_V2) == self.PAYLOAD
 

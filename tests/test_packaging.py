@@ -1,0 +1,40 @@
+"""What an install puts on sys.path: the `qfmt` package with its plugins and schemas, and no
+top-level `core`, `plugins` or `schemas` modules."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import qfmt
+
+REPO = Path(__file__).parent.parent
+
+
+def test_installed_layout_from_outside_the_repo(tmp_path: Path) -> None:
+    code = """
+import importlib.util, json, qfmt
+from importlib import resources
+names = sorted(p.name for p in resources.files("qfmt.schemas").iterdir() if p.suffix == ".json")
+print(json.dumps({
+    "qfmt": qfmt.__file__,
+    "stray": [m for m in ("core", "plugins", "schemas") if importlib.util.find_spec(m)],
+    "schemas": names,
+    "typed": resources.files("qfmt").joinpath("py.typed").is_file(),
+    "plugins": qfmt.load({"0": 1}, "ionq.result.histogram.json.v1")[0],
+}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True,
+                         capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}).stdout
+    info = json.loads(out)
+    assert info["stray"] == []
+    assert len(info["schemas"]) >= 7 and "ionq.result.shots.json.v2.json" in info["schemas"]
+    assert info["typed"] and info["plugins"] == 1
+
+
+def test_version_matches_metadata() -> None:
+    from importlib import metadata
+
+    assert metadata.version("qfmt") == qfmt.__version__
