@@ -26,6 +26,7 @@ from typing import Any
 import click
 
 import qfmt
+from qfmt import kit
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -37,7 +38,7 @@ class _Fail(click.ClickException):
 
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
-        self.exit_code = code
+        self.exit_code = code  # type: ignore[misc]  # click declares it a class attribute
 
     def show(self, file: Any = None) -> None:
         click.echo(f"qfmt: error: {self.format_message()}", err=True)
@@ -363,7 +364,7 @@ def show_cmd(ctx: click.Context, file: str, fmt: str | None, top: int,
         for k, v in ranked[:top]:
             share = abs(v) / total
             key = dist.layout.format(k) if dist.layout is not None else \
-                qfmt.kit.bitstring(k, dist.width)
+                kit.bitstring(k, dist.width)
             table.add_row(key, str(k), f"{v:g}" if isinstance(v, float) else str(v),
                           f"{share:6.1%}", "█" * max(1, round(share * 40)) if v else "")
         if len(ranked) > top:
