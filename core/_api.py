@@ -159,7 +159,11 @@ def problems(payload: Any, fmt: str | Format, *, semantic: bool = True) -> list[
         data = read_json(payload, f.id)
     except PayloadError as exc:
         return [exc]
-    errs = sorted(_validator(f).iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    try:
+        errs = sorted(_validator(f).iter_errors(data),
+                      key=lambda e: list(map(str, e.absolute_path)))
+    except RecursionError:
+        return [PayloadError(f.id, "$", "the payload is nested too deeply to validate")]
     found = [PayloadError(f.id, _error_path(e), e.message) for e in errs]
     if not found and semantic:
         try:
@@ -215,7 +219,10 @@ def detect(payload: Any) -> list[str]:
             f = REGISTRY.get(fid)
         except QfmtError:
             continue
-        if not _validator(f).is_valid(data):
+        try:
+            if not _validator(f).is_valid(data):
+                continue
+        except RecursionError:
             continue
         try:
             load(data, f)

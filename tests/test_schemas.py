@@ -129,3 +129,17 @@ def test_detect_ranks_formats() -> None:
     for fid in ALL:
         assert qfmt.detect(IONQ_EXAMPLES[fid])[0] == fid
     assert qfmt.detect({"nothing": "here"}) == []
+
+
+def test_deeply_nested_python_payload_is_a_payload_error() -> None:
+    deep: list = []  # type: ignore[type-arg]
+    node = deep
+    for _ in range(5000):
+        node.append([])
+        node = node[0]
+    for fid in ALL:
+        with pytest.raises(qfmt.PayloadError):
+            qfmt.validate(deep, fid)
+        with pytest.raises(qfmt.PayloadError):
+            qfmt.load(deep, fid)
+    assert qfmt.detect(deep) == []
