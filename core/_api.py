@@ -115,7 +115,7 @@ def convert(payload: Any, src: str | Format, dst: str | Format, **options: Any) 
     """Load ``payload`` as ``src`` and dump it as ``dst``, through the canonical model.
 
     Options go where they belong: the source parser's, the conversion's (``shots``, ``sample``,
-    ``seed``, ``include_leakage``, ``drop_registers``, ``join_registers``, ``experiment``,
+    ``seed``, ``include_leakage``, ``join_registers``, ``experiment``,
     ``job_id``) and the target serializer's. An option nobody takes raises OptionError.
 
     >>> qfmt.convert({"0": 0.5, "3": 0.5}, "ionq.result.probabilities.json.v1",

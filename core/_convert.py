@@ -12,9 +12,9 @@ Memory -> Counts / ProbDistribution       exact; leaked shots left out (``includ
 ProbDistribution -> Counts                needs ``shots=``; largest remainder, marked derived
 Counts / ProbDistribution -> Memory       needs ``sample=True`` and ``seed=``: the counts are
                                           expanded and shuffled, marked as sampled memory
-RegisterMarginals -> joint                one register, or ``output_all`` with
-                                          ``drop_registers=True``; otherwise refused
-Memory with several registers -> joint    ``output_all`` with ``drop_registers=True``, or
+RegisterMarginals -> joint                one register, or ``output_all`` (the other registers
+                                          are named in the provenance); otherwise refused
+Memory with several registers -> joint    ``output_all``; without it, refused unless
                                           ``join_registers=True`` (register order, first at bit 0)
 anything -> Result (aggregate)            needs ``job_id=`` (the child job id)
 Result -> one experiment                  one experiment, or ``experiment=`` to pick one
@@ -48,7 +48,7 @@ __all__ = ["CONVERSION_OPTIONS", "coerce", "marginalize_dist", "single_register"
 
 #: Options consumed by the conversion step (the rest go to the parser or serializer).
 CONVERSION_OPTIONS = frozenset({
-    "shots", "sample", "seed", "include_leakage", "drop_registers", "join_registers",
+    "shots", "sample", "seed", "include_leakage", "join_registers",
     "experiment", "job_id",
 })
 
@@ -80,7 +80,7 @@ def coerce(obj: Any, target: type, element: type | None = None, **opts: Any) -> 
     if isinstance(obj, Result):
         obj = _one_experiment(obj, target, opts)
     if isinstance(obj, RegisterMarginals):
-        obj = obj.joint(drop_registers=bool(opts.get("drop_registers")))
+        obj = obj.joint()
     if isinstance(obj, target):
         return obj
     if target is Counts:
@@ -235,32 +235,31 @@ def _to_result(obj: Any, element: type | None, opts: dict[str, Any]) -> Result:
     return Result([ExperimentResult({key: value}, shots=shots, job_id=str(job_id))])
 
 
-def single_register(obj: Any, fmt: str, drop_registers: bool = False,
-                    join_registers: bool = False) -> Any:
-    """For formats without registers (IonQ v1): return ``obj`` restricted to one register.
+def single_register(obj: Any, fmt: str, join_registers: bool = False) -> Any:
+    """For formats without registers (IonQ v1): ``obj`` as one joint register.
 
-    A layout of one register passes. Several registers: ``output_all`` is taken with
-    ``drop_registers=True``; all registers are kept, laid end to end, with
-    ``join_registers=True``; otherwise LossyConversionError.
+    A layout of one register passes. Several registers: the ``output_all`` register if there is
+    one (it covers every qubit; the provenance names the others); else, with
+    ``join_registers=True``, all registers laid end to end; otherwise LossyConversionError.
     """
     layout = getattr(obj, "layout", None)
     if layout is None or len(layout.registers) <= 1:
         return obj
+    joint = RegisterMarginals.JOINT
+    if joint in layout:
+        others = [n for n in layout.names if n != joint]
+        note = Note("joint-from-output_all",
+                    f"joint taken from {joint!r}; registers {others} not carried")
+        if isinstance(obj, Memory):
+            sub = obj.register(joint)
+        else:
+            off = layout.offset(joint)
+            sub = marginalize_dist(obj, list(range(off, off + layout[joint].width)))
+        return replace(sub, provenance=(*sub.provenance, note))
     if join_registers:
         note = Note("registers-joined", f"registers {list(layout.names)} laid end to end, "
                     f"{layout.names[0]!r} at bit 0")
         return replace(obj, layout=None, provenance=(*obj.provenance, note))
-    if RegisterMarginals.JOINT in layout:
-        if not drop_registers:
-            others = [n for n in layout.names if n != RegisterMarginals.JOINT]
-            raise LossyConversionError(
-                f"{fmt} holds only the {RegisterMarginals.JOINT!r} register; registers "
-                f"{others} would be dropped", "drop_registers=True")
-        off = layout.offset(RegisterMarginals.JOINT)
-        bits = list(range(off, off + layout[RegisterMarginals.JOINT].width))
-        if isinstance(obj, Memory):
-            return obj.register(RegisterMarginals.JOINT)
-        return marginalize_dist(obj, bits)
     raise LossyConversionError(
-        f"{fmt} has no registers, and {list(layout.names)} include no "
-        f"{RegisterMarginals.JOINT!r} register", "join_registers=True")
+        f"{fmt} has no registers, and registers {list(layout.names)} include no {joint!r} "
+        "register: laying them end to end would invent a bit order", "join_registers=True")

@@ -870,23 +870,23 @@ class RegisterMarginals:
     def __iter__(self) -> Iterator[str]:
         return iter(self.registers)
 
-    def joint(self, *, drop_registers: bool = False) -> Dist:
-        """The joint distribution, where it is lossless.
+    def joint(self) -> Dist:
+        """The joint distribution over all measured bits, where it is lossless.
 
-        One register: that register. Several with ``output_all``: ``output_all``, but only with
-        ``drop_registers=True`` since the other registers would be dropped. Otherwise
-        :class:`qfmt.LossyConversionError`.
+        One register: that register. Several with ``output_all``: ``output_all``, which covers
+        every qubit (as IonQ's v1 artifacts of the same job do); the provenance names the other
+        registers, which a joint format does not carry. Otherwise
+        :class:`qfmt.LossyConversionError`: separate marginals cannot be joined.
         """
         names = list(self.registers)
         if len(names) == 1:
             return self.registers[names[0]]
         if self.JOINT in self.registers:
-            if drop_registers:
-                return self.registers[self.JOINT]
             others = [n for n in names if n != self.JOINT]
-            raise LossyConversionError(
-                f"a joint format keeps only the {self.JOINT!r} register and would drop "
-                f"registers {others}", "drop_registers=True")
+            joint = self.registers[self.JOINT]
+            note = Note("joint-from-output_all",
+                        f"joint taken from {self.JOINT!r}; registers {others} not carried")
+            return joint.replace(provenance=(*joint.provenance, note))
         if not names:
             raise LossyConversionError("no registers: there is no joint distribution")
         raise LossyConversionError(

@@ -66,7 +66,7 @@ def _guard(debug: bool, func: Callable[[], Any]) -> Any:
 
 # conversion options as the command line spells them
 _FLAGS = {"shots=N": "--shots N", "sample=True and seed=N": "--sample --seed N",
-          "drop_registers=True": "--drop-registers", "join_registers=True": "--join-registers",
+          "join_registers=True": "--join-registers",
           "job_id='<child job id>'": "--job-id ID",
           "experiment=<index, name or job id>": "--experiment ID"}
 
@@ -219,7 +219,6 @@ def _convert_file(args: tuple[str, str | None, str, str, dict[str, Any]]) -> tup
 @click.option("--num-qubits", type=int, help="Declared width of v1 payloads.")
 @click.option("--sample", is_flag=True, help="Allow synthesising per-shot data from counts.")
 @click.option("--seed", type=int, help="Seed for --sample.")
-@click.option("--drop-registers", is_flag=True, help="Keep only output_all in a joint format.")
 @click.option("--join-registers", is_flag=True, help="Lay registers end to end in a joint format.")
 @click.option("--include-leakage", is_flag=True, help="Count shots with leakage bits too.")
 @click.option("--experiment", help="Which experiment of a multi-experiment result.")
@@ -230,7 +229,7 @@ def _convert_file(args: tuple[str, str | None, str, str, dict[str, Any]]) -> tup
 @click.pass_context
 def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst: str,
                 output: str | None, shots: int | None, num_qubits: int | None, sample: bool,
-                seed: int | None, drop_registers: bool, join_registers: bool,
+                seed: int | None, join_registers: bool,
                 include_leakage: bool, experiment: str | None, job_id: str | None,
                 extra: tuple[str, ...], jobs: int) -> None:
     """Convert FILE(s) from one format to another. Use '-' for stdin."""
@@ -241,8 +240,8 @@ def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst
             options[key] = value
     if experiment is not None:
         options["experiment"] = int(experiment) if experiment.lstrip("-").isdigit() else experiment
-    for key, flag in (("sample", sample), ("drop_registers", drop_registers),
-                      ("join_registers", join_registers), ("include_leakage", include_leakage)):
+    for key, flag in (("sample", sample), ("join_registers", join_registers),
+                      ("include_leakage", include_leakage)):
         if flag:
             options[key] = True
     _guard(debug, lambda: qfmt._registry.REGISTRY.get(dst))

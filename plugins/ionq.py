@@ -63,8 +63,8 @@ def _prob_reader(atol: float) -> Any:
     return read
 
 
-def _decimal_keys(dist: Any, fmt: str, drop_registers: bool, join_registers: bool) -> dict[str, Any]:
-    dist = kit.single_register(dist, fmt, drop_registers, join_registers)
+def _decimal_keys(dist: Any, fmt: str, join_registers: bool) -> dict[str, Any]:
+    dist = kit.single_register(dist, fmt, join_registers)
     return {str(k): v for k, v in dist.data.items()}
 
 
@@ -78,10 +78,9 @@ def parse_histogram_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.C
     return _from_trusted(qfmt.Counts, data, width, width_inferred=inferred, time_taken=None)
 
 
-def dump_histogram_v1(counts: qfmt.Counts, *, drop_registers: bool = False,
-                      join_registers: bool = False) -> dict[str, int]:
+def dump_histogram_v1(counts: qfmt.Counts, *, join_registers: bool = False) -> dict[str, int]:
     """Counts -> ``{"<decimal state>": count}`` (minimal decimal keys)."""
-    return _decimal_keys(counts, HIST_V1, drop_registers, join_registers)
+    return _decimal_keys(counts, HIST_V1, join_registers)
 
 
 def parse_probabilities_v1(payload: Any, *, num_qubits: int | None = None,
@@ -93,10 +92,9 @@ def parse_probabilities_v1(payload: Any, *, num_qubits: int | None = None,
     return _probs(data, PROB_V1, "$", width, inferred, atol, normalize)
 
 
-def dump_probabilities_v1(dist: qfmt.ProbDistribution, *, drop_registers: bool = False,
-                          join_registers: bool = False) -> dict[str, float]:
+def dump_probabilities_v1(dist: qfmt.ProbDistribution, *, join_registers: bool = False) -> dict[str, float]:
     """ProbDistribution -> ``{"<decimal state>": probability}``."""
-    return _decimal_keys(dist, PROB_V1, drop_registers, join_registers)
+    return _decimal_keys(dist, PROB_V1, join_registers)
 
 
 def parse_shots_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.Memory:
@@ -119,11 +117,10 @@ def parse_shots_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.Memor
     return qfmt.Memory(qfmt._bits.resize_packed(packed, width), width, inferred)
 
 
-def dump_shots_v1(memory: qfmt.Memory, *, drop_registers: bool = False,
-                  join_registers: bool = False, include_leakage: bool = False) -> list[str]:
+def dump_shots_v1(memory: qfmt.Memory, *, join_registers: bool = False, include_leakage: bool = False) -> list[str]:
     """Memory -> ``["<decimal state>", ...]``. Shots with a leakage bit are left out, as IonQ
     leaves them out of shots v1, unless ``include_leakage=True``."""
-    memory = kit.single_register(memory, SHOTS_V1, drop_registers, join_registers)
+    memory = kit.single_register(memory, SHOTS_V1, join_registers)
     if memory.leakage is not None and not include_leakage:
         memory = qfmt.Memory(memory.bits[~memory.leaked()], memory.width, memory.width_inferred)
     if memory.width <= 64:
@@ -321,7 +318,7 @@ def dump_aggregate(result: qfmt.Result) -> dict[str, Any]:
                 f"experiment {i} has no child job id, which the aggregate is keyed by")
         if exp.job_id in out:
             raise qfmt.LossyConversionError(f"two experiments share child job id {exp.job_id!r}")
-        out[exp.job_id] = _decimal_keys(exp.data["probabilities"], AGGREGATE, False, False)
+        out[exp.job_id] = _decimal_keys(exp.data["probabilities"], AGGREGATE, False)
     return out
 
 

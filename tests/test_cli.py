@@ -37,8 +37,7 @@ def test_examples_are_one_experiment_in_every_format() -> None:
         assert qfmt.detect(json.loads((EXAMPLES / name).read_text()))[0] == fid
         if fid.endswith("aggregate.json.v1"):
             obj = obj.experiment(0).data["probabilities"]
-        as_counts = qfmt._convert.coerce(obj, qfmt.Counts, shots=counts.shots(),
-                                         drop_registers=True)
+        as_counts = qfmt._convert.coerce(obj, qfmt.Counts, shots=counts.shots())
         assert dict(as_counts) == dict(counts), name
 
 

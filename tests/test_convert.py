@@ -116,13 +116,13 @@ class TestRegisters:
         with pytest.raises(qfmt.LossyConversionError, match="separate marginals"):
             qfmt.convert(self.TWO, HIST_V2, HIST_V1)
         with pytest.raises(qfmt.LossyConversionError):
-            qfmt.convert(self.TWO, HIST_V2, HIST_V1, drop_registers=True)
+            qfmt.convert(self.TWO, HIST_V2, PROB_V1, join_registers=True)
 
-    def test_output_all_is_the_joint_when_others_may_be_dropped(self) -> None:
-        with pytest.raises(qfmt.LossyConversionError, match="drop_registers=True"):
-            qfmt.convert(self.WITH_ALL, HIST_V2, HIST_V1)
-        assert qfmt.convert(self.WITH_ALL, HIST_V2, HIST_V1, drop_registers=True) == \
-            {"1": 4, "3": 6}
+    def test_output_all_is_the_joint(self) -> None:
+        assert qfmt.convert(self.WITH_ALL, HIST_V2, HIST_V1) == {"1": 4, "3": 6}
+        joint = qfmt.load(self.WITH_ALL, HIST_V2).joint()
+        assert joint.provenance[-1].kind == "joint-from-output_all"
+        assert "mid" in joint.provenance[-1].detail
 
     def test_v2_to_v2_keeps_every_register(self) -> None:
         assert qfmt.convert(self.TWO, HIST_V2, HIST_V2) == self.TWO
@@ -142,10 +142,9 @@ class TestRegisters:
 
     def test_shots_v2_with_output_all_to_v1(self) -> None:
         s = {"shots": [{"registers": {"mid": [1], "output_all": [0, 1]}}]}
-        with pytest.raises(qfmt.LossyConversionError, match="drop_registers"):
-            qfmt.convert(s, SHOTS_V2, SHOTS_V1)
-        assert qfmt.convert(s, SHOTS_V2, SHOTS_V1, drop_registers=True) == ["2"]
-        assert qfmt.convert(s, SHOTS_V2, HIST_V1, drop_registers=True) == {"2": 1}
+        assert qfmt.convert(s, SHOTS_V2, SHOTS_V1) == ["2"]
+        assert qfmt.convert(s, SHOTS_V2, HIST_V1) == {"2": 1}
+        assert qfmt.convert(s, SHOTS_V2, SHOTS_V1, join_registers=True) == ["2"]
 
 
 class TestAggregate:
