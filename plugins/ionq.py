@@ -117,7 +117,8 @@ def parse_shots_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.Memor
     return qfmt.Memory(qfmt._bits.resize_packed(packed, width), width, inferred)
 
 
-def dump_shots_v1(memory: qfmt.Memory, *, join_registers: bool = False, include_leakage: bool = False) -> list[str]:
+def dump_shots_v1(memory: qfmt.Memory, *, join_registers: bool = False,
+                  include_leakage: bool = False) -> list[str]:
     """Memory -> ``["<decimal state>", ...]``. Shots with a leakage bit are left out, as IonQ
     leaves them out of shots v1, unless ``include_leakage=True``."""
     memory = kit.single_register(memory, SHOTS_V1, join_registers)
