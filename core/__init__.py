@@ -26,6 +26,7 @@ from ._errors import (
     ResultError,
     UnknownFormatError,
 )
+from ._marginal import marginal_counts, marginal_distribution, marginal_memory
 from ._model import (
     PROB_ATOL,
     Counts,
@@ -79,6 +80,9 @@ __all__ = [
     "hookspec",
     "largest_remainder",
     "load",
+    "marginal_counts",
+    "marginal_distribution",
+    "marginal_memory",
     "prefer",
     "problems",
     "schema",

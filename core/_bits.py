@@ -224,6 +224,46 @@ def fast_decimals(items: Sequence[Any]) -> npt.NDArray[np.uint64] | None:
     return None
 
 
+_HEX_LUT = np.full(128, 255, dtype=np.uint8)
+for _i, _c in enumerate("0123456789abcdef"):
+    _HEX_LUT[ord(_c)] = _i
+    _HEX_LUT[ord(_c.upper())] = _i
+
+
+def fast_hex(items: Sequence[Any]) -> npt.NDArray[np.uint64] | None:
+    """Vectorised decode of ``"0x.."`` strings of at most 16 hex digits. Returns None when the
+    input needs the exact, per-item slow path (other types, bad digits, wider values)."""
+    n = len(items)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    try:
+        arr = np.asarray(items)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if arr.ndim != 1 or arr.dtype.kind != "U" or not 3 <= arr.dtype.itemsize // 4 <= 18:
+        return None
+    if not _all_str(items):
+        return None
+    width = arr.dtype.itemsize // 4
+    codes = arr.view(np.uint32).reshape(n, width)
+    if not ((codes[:, 0] == 48) & ((codes[:, 1] == 120) | (codes[:, 1] == 88))).all():
+        return None
+    digits = codes[:, 2:]
+    pad = digits == 0
+    if pad[:, 0].any() or (digits >= 128).any():
+        return None
+    if digits.shape[1] > 1 and (pad[:, :-1] & ~pad[:, 1:]).any():
+        return None  # an embedded NUL
+    nib = _HEX_LUT[np.where(pad, 48, digits).astype(np.intp)]
+    if (nib == 255).any():
+        return None
+    value = np.zeros(n, dtype=np.uint64)
+    for col in range(digits.shape[1]):
+        live = ~pad[:, col]
+        value = np.where(live, (value << np.uint64(4)) | nib[:, col].astype(np.uint64), value)
+    return value
+
+
 def decimal_shots(items: Sequence[Any], fmt: str, path: str) -> npt.NDArray[np.uint8]:
     """Decode a list of decimal states (strings or ints) to packed little-endian bytes.
 

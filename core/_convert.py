@@ -206,33 +206,47 @@ def _one_experiment(result: Result, target: type, opts: dict[str, Any]) -> Any:
                                f"{target.__name__} can be made from")
 
 
+_KEY_OF = {ProbDistribution: "probabilities", Counts: "counts", Memory: "memory",
+           QuasiDistribution: "quasi"}
+
+
 def _to_result(obj: Any, element: type | None, opts: dict[str, Any]) -> Result:
-    if isinstance(obj, Result):
-        if element is None:
-            return obj
-        key = {ProbDistribution: "probabilities", Counts: "counts", Memory: "memory"}[element]
-        exps = []
-        for e in obj.results:
+    """Wrap or reshape into a Result. ``element`` (if any) is the type every experiment must
+    carry (the IonQ aggregate wants probabilities); ``job_id=`` names the child job of a
+    single experiment that has none."""
+    job_id = opts.get("job_id")
+    inner = {k: v for k, v in opts.items() if k not in ("experiment", "job_id")}
+    if not isinstance(obj, Result):
+        if isinstance(obj, RegisterMarginals):
+            obj = obj.joint()
+        value = coerce(obj, element, **inner) if element is not None else obj
+        key = _KEY_OF.get(type(value))
+        if key is None:
+            raise LossyConversionError(f"a {type(value).__name__} cannot be an experiment")
+        shots = value.shots() if isinstance(value, Counts) else (
+            len(value) if isinstance(value, Memory) else None)
+        return Result([ExperimentResult({key: value}, shots=shots,
+                                        job_id=None if job_id is None else str(job_id))])
+    exps = []
+    for e in obj.results:
+        if element is not None:
             if not e.success:
                 raise LossyConversionError(f"experiment {e.name!r} failed and has no data for "
                                            "this format")
+            key = _KEY_OF[element]
             src = e.data.get(key)
             if src is None:
                 src = _one_experiment(Result([e]), element, {})
             data = dict(e.data)
-            data[key] = coerce(src, element, **{k: v for k, v in opts.items()
-                                                if k != "experiment"})
-            exps.append(attrs.evolve(e, data=data))
-        return attrs.evolve(obj, results=exps)
-    job_id = opts.get("job_id")
-    if job_id is None:
-        raise LossyConversionError("a multi-experiment result needs the child job id of this "
-                                   "distribution", "job_id='<child job id>'")
-    el = element or (Counts if isinstance(obj, _Distribution) else type(obj))
-    key = {ProbDistribution: "probabilities", Counts: "counts", Memory: "memory"}.get(el, "data")
-    value = coerce(obj, el, **opts)
-    shots = value.shots() if isinstance(value, Counts) else None
-    return Result([ExperimentResult({key: value}, shots=shots, job_id=str(job_id))])
+            data[key] = coerce(src, element, **inner)
+            e = attrs.evolve(e, data=data)
+        exps.append(e)
+    if job_id is not None:
+        if len(exps) != 1:
+            raise OptionError("job_id= names the child job of a single experiment; this result "
+                              f"has {len(exps)}")
+        exps[0] = attrs.evolve(exps[0], job_id=str(job_id))
+    return attrs.evolve(obj, results=exps)
 
 
 def single_register(obj: Any, fmt: str, join_registers: bool = False) -> Any:

@@ -189,15 +189,19 @@ class RegisterLayout:
 
 
 def _normalize_keys(
-    data: Mapping[Any, Any], what: str
+    data: Mapping[Any, Any], what: str, base: str = "$"
 ) -> tuple[dict[int, Any], int | None, tuple[int, ...] | None]:
-    """Return (int-keyed dict, width carried by bitstring keys or None, register split or None)."""
+    """Return (int-keyed dict, width carried by bitstring keys or None, register split or None).
+
+    Keys may be ints, ``"0x.."`` hex, ``"0b.."`` binary, or bitstrings (bit 0 rightmost, register
+    groups separated by single spaces, last register leftmost); one kind per object.
+    """
     out: dict[int, Any] = {}
     kinds: set[str] = set()
     widths: set[int] = set()
     splits: set[tuple[int, ...]] = set()
     for key, value in data.items():
-        path = _bits.jpath(str(key))
+        path = _bits.subpath(base, str(key))
         if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
             kinds.add("int")
             k = int(key)
@@ -218,6 +222,9 @@ def _normalize_keys(
             else:
                 kinds.add("bits")
                 parts = key.split(" ")
+                if any(not p for p in parts):
+                    raise PayloadError(what, path, f"{key!r}: registers are separated by single "
+                                       "spaces")
                 k = _bits.binary_key(key.replace(" ", ""), what, path)
                 widths.add(len(key) - key.count(" "))
                 splits.add(tuple(len(p) for p in reversed(parts)))
@@ -228,13 +235,13 @@ def _normalize_keys(
         if k in out:
             raise PayloadError(what, path, f"outcome {k} appears twice (keys equal as numbers)")
         out[k] = value
-    if len(kinds) > 1 and "bits" in kinds:
-        raise PayloadError(what, "$", f"mixed key kinds {sorted(kinds)}: use one kind per object")
+    if len(kinds) > 1:
+        raise PayloadError(what, base, f"mixed key kinds {sorted(kinds)}: use one kind per object")
     width = None
     split = None
     if kinds == {"bits"}:
         if len(widths) > 1:
-            raise PayloadError(what, "$", f"bitstring keys of different widths {sorted(widths)}")
+            raise PayloadError(what, base, f"bitstring keys of different widths {sorted(widths)}")
         width = widths.pop()
         split = splits.pop() if len(splits) == 1 else None
     return out, width, split
@@ -285,6 +292,9 @@ class _Distribution(Mapping[int, V], Generic[V]):
         return len(self.data)
 
     def __eq__(self, other: object) -> bool:
+        """Equal to another distribution of the same kind with the same data, width and layout;
+        equal to a plain mapping (a ``dict``, a Qiskit ``Counts``) with the same outcomes and
+        values, whatever its key kind (int, hex, ``0b``, bitstrings with register spaces)."""
         if isinstance(other, _Distribution):
             return (
                 type(self) is type(other)
@@ -293,7 +303,13 @@ class _Distribution(Mapping[int, V], Generic[V]):
                 and self.layout == other.layout
             )
         if isinstance(other, Mapping):
-            return dict(self.data) == dict(other)
+            if all(isinstance(k, int) for k in other):
+                return dict(self.data) == dict(other)
+            try:
+                norm = _normalize_keys(other, self._kind)[0]
+            except PayloadError:
+                return False
+            return dict(self.data) == norm
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
@@ -310,6 +326,24 @@ class _Distribution(Mapping[int, V], Generic[V]):
     def num_bits(self) -> int:
         """Alias of ``width``."""
         return self.width
+
+    def display_key(self, outcome: int) -> str:
+        """Qiskit's display form of an outcome: zero-padded to the width and split into registers
+        (last register leftmost) when the layout is known; unpadded when the width was inferred
+        (as Qiskit shows counts without a header)."""
+        if self.layout is not None and len(self.layout.registers) > 1:
+            return self.layout.format(outcome)
+        if self.width_inferred:
+            return format(outcome, "b")
+        return bitstring(outcome, self.width)
+
+    def display(self) -> dict[str, V]:
+        """A plain dict keyed by :meth:`display_key`, what Qiskit's ``get_counts()`` shows.
+
+        >>> Counts({0b11010: 5}, layout=[("c0", 2), ("c1", 3)]).display()
+        {'110 10': 5}
+        """
+        return {self.display_key(k): v for k, v in self.data.items()}
 
     def bitstrings(self, width: int | None = None) -> dict[str, V]:
         """Outcomes as zero-padded bitstrings (bit 0 rightmost), ``width`` defaulting to ours."""
@@ -564,6 +598,43 @@ class QuasiDistribution(_Distribution[float]):
     ) -> None:
         _dist_init(self, data or {}, width, layout, provenance, _bits.quasi_value,
                    shots=shots, stddev_upper_bound=stddev_upper_bound)
+
+    def nearest_probability_distribution(
+        self, return_distance: bool = False
+    ) -> ProbDistribution | tuple[ProbDistribution, float]:
+        """The closest probability distribution in L2 norm (Smolin, Gambetta, Smith, PRL 108,
+        070502 (2012)): sort ascending, carry the negative mass ``beta`` over the remaining
+        ``n`` outcomes, drop an outcome while ``value + beta/n < 0``. Keeps ``shots`` and, unlike
+        Qiskit, the bit width and layout.
+
+        >>> q = QuasiDistribution({0: -0.1, 1: 0.2, 2: 0.4, 3: 0.5})
+        >>> p, d = q.nearest_probability_distribution(return_distance=True)
+        >>> {k: round(v, 4) for k, v in p.items()}, round(d, 5)
+        ({1: 0.1667, 2: 0.3667, 3: 0.4667}, 0.11547)
+        """
+        items = sorted(self.data.items(), key=lambda kv: kv[1])
+        beta = 0.0
+        n = len(items)
+        kept: dict[int, float] = {}
+        dropped: dict[int, float] = {}
+        for key, value in items:
+            if value + beta / n < 0:
+                beta += value
+                n -= 1
+                dropped[key] = value
+            else:
+                kept[key] = value + beta / n
+        # keep the input order among the survivors
+        probs = {k: kept[k] for k in self.data if k in kept}
+        note = Note("nearest-probability", "nearest probability distribution to a quasi one")
+        out = _from_trusted(ProbDistribution, probs, self.width,
+                            width_inferred=self.width_inferred, layout=self.layout,
+                            provenance=(*self.provenance, note), shots=self.shots)
+        if not return_distance:
+            return out
+        sq = sum(v * v for v in dropped.values())
+        sq += sum((self.data[k] - probs[k]) ** 2 for k in probs)
+        return out, math.sqrt(sq)
 
 
 def largest_remainder(probs: Mapping[int, float], shots: int) -> dict[int, int]:
@@ -824,6 +895,10 @@ def _as_dict(value: Mapping[str, Any]) -> dict[str, Any]:
     return dict(value)
 
 
+def _as_opt_dict(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else dict(value)
+
+
 @attrs.frozen
 class RegisterMarginals:
     """One distribution per named register, as IonQ v2 histograms and probabilities give them.
@@ -955,7 +1030,8 @@ class Result:
     backend_name: str | None = None
     backend_version: str | None = None
     date: str | None = None
-    header: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
+    #: The job-level header; None when the source had ``"header": null``.
+    header: Mapping[str, Any] | None = attrs.field(factory=dict, converter=_as_opt_dict)
     job_id: str | None = None
     status: str | None = None
     success: bool = True
@@ -1012,33 +1088,102 @@ class Result:
         return found[0]
 
     def data(self, experiment: ExperimentKey = None) -> Mapping[str, Any]:
-        """The raw data mapping of one experiment."""
+        """The data mapping of one experiment (``counts``, ``memory``, ``probabilities``,
+        ``statevector``, ``unitary`` and any other field the source carried)."""
         return self.experiment(experiment).data
 
-    def _get(self, field: str, experiment: ExperimentKey) -> Any:
+    def _each(self, experiment: ExperimentKey, get: Any) -> Any:
+        """Qiskit's rule: one experiment -> one object; none named and several -> a list."""
         if experiment is None and len(self.results) > 1:
-            return [self._get(field, i) for i in range(len(self.results))]
+            return [get(i) for i in range(len(self.results))]
+        return get(experiment)
+
+    def _field(self, field: str, experiment: ExperimentKey) -> Any:
         exp = self.experiment(experiment)
         if field not in exp.data:
             raise ResultError(f"no {field} for experiment {exp.name or experiment!r}")
         return exp.data[field]
 
     def get_counts(self, experiment: ExperimentKey = None) -> Any:
-        """Counts of one experiment; of each, as a list, when none is named and there are several.
-        Experiments holding only memory are counted from it."""
-        if experiment is None and len(self.results) > 1:
-            return [self.get_counts(i) for i in range(len(self.results))]
-        exp = self.experiment(experiment)
-        if "counts" in exp.data:
-            return exp.data["counts"]
-        if "memory" in exp.data and isinstance(exp.data["memory"], Memory):
-            return exp.data["memory"].counts()
-        raise ResultError(f"no counts for experiment {exp.name or experiment!r}")
+        """Counts of one experiment (a list of them when none is named and there are several).
+
+        The :class:`Counts` is keyed by int outcomes; it compares equal to Qiskit's display-keyed
+        counts (``{"110 10": 5}``), and ``.display()`` gives that dict. An experiment holding only
+        per-shot memory is counted from it.
+        """
+        def get(key: ExperimentKey) -> Counts:
+            exp = self.experiment(key)
+            if "counts" in exp.data:
+                return exp.data["counts"]  # type: ignore[no-any-return]
+            mem = exp.data.get("memory")
+            if isinstance(mem, Memory):
+                return mem.counts()
+            raise ResultError(f"no counts for experiment {exp.name or key!r}")
+
+        return self._each(experiment, get)
+
+    def memory(self, experiment: ExperimentKey = None) -> Memory:
+        """The per-shot :class:`Memory` of one experiment (numpy-backed: the fast path)."""
+        mem = self._field("memory", experiment)
+        if not isinstance(mem, Memory):
+            raise ResultError("this experiment's memory is not classified (meas_level 0 or 1); "
+                              "use get_memory()")
+        return mem
 
     def get_memory(self, experiment: ExperimentKey = None) -> Any:
-        """Per-shot memory of one experiment (or a list of them)."""
-        return self._get("memory", experiment)
+        """Qiskit's ``get_memory``: for classified data (meas_level 2) one display bitstring per
+        shot (``['110 10', ...]``); for meas_level 0/1 a complex numpy array. Allocates a Python
+        string per shot: prefer :meth:`memory` for big results."""
+        def get(key: ExperimentKey) -> Any:
+            mem = self._field("memory", key)
+            if isinstance(mem, Memory):
+                return memory_strings(mem)
+            return np.asarray(mem, dtype=float).view(complex)[..., 0]
+
+        return self._each(experiment, get)
 
     def get_probabilities(self, experiment: ExperimentKey = None) -> Any:
-        """Probabilities of one experiment (or a list of them)."""
-        return self._get("probabilities", experiment)
+        """Probabilities of one experiment (or a list), e.g. from an IonQ aggregate."""
+        return self._each(experiment, lambda k: self._field("probabilities", k))
+
+    def get_statevector(self, experiment: ExperimentKey = None,
+                        decimals: int | None = None) -> Any:
+        """The final statevector as a complex numpy array, rounded to ``decimals`` if given."""
+        vec = np.asarray(self._field("statevector", experiment), dtype=complex)
+        return vec if decimals is None else np.round(vec, decimals)
+
+    def get_unitary(self, experiment: ExperimentKey = None, decimals: int | None = None) -> Any:
+        """The final unitary as a complex numpy matrix, rounded to ``decimals`` if given."""
+        mat = np.asarray(self._field("unitary", experiment), dtype=complex)
+        return mat if decimals is None else np.round(mat, decimals)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Qiskit's ``Result.to_dict()`` form (the ``qiskit.result.json.v1`` format), always
+        valid JSON."""
+        from ._api import dump
+
+        return dump(self, "qiskit.result.json.v1")  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Result:
+        """Read Qiskit's ``Result.to_dict()`` form (the ``qiskit.result.json.v1`` format)."""
+        from ._api import load
+
+        return load(data, "qiskit.result.json.v1")  # type: ignore[no-any-return]
+
+
+def memory_strings(mem: Memory) -> list[str]:
+    """One Qiskit display string per shot: zero-padded to the width, split by the layout's
+    registers (last leftmost); unpadded when the width was inferred."""
+    if mem.width_inferred and (mem.layout is None or len(mem.layout.registers) <= 1):
+        return [format(v, "b") for v in mem.outcomes()]
+    layout = mem.layout
+    if layout is None or len(layout.registers) <= 1:
+        if mem.width <= 64:
+            # vectorised: one fixed-width binary string per shot
+            bits = mem.to_bool()[:, ::-1].astype(np.uint8) + ord("0")
+            raw = bits.tobytes()
+            w = mem.width
+            return [raw[i * w:(i + 1) * w].decode() for i in range(len(mem))]
+        return [bitstring(v, mem.width) for v in mem.outcomes()]
+    return [layout.format(v) for v in mem.outcomes()]

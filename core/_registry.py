@@ -36,7 +36,7 @@ hookimpl = pluggy.HookimplMarker("qfmt")
 hookspec = pluggy.HookspecMarker("qfmt")
 
 ENTRY_POINT_GROUP = "qfmt.formats"
-BUILTIN_PLUGINS = ("qfmt.plugins.ionq",)
+BUILTIN_PLUGINS = ("qfmt.plugins.ionq", "qfmt.plugins.qiskit")
 BUILTIN_DISTRIBUTION = "qfmt"
 
 

@@ -129,7 +129,8 @@ def _converter() -> Any:
 
     def un_result(r: Result) -> dict[str, Any]:
         return {"results": [un_exp(e) for e in r.results], "backend_name": r.backend_name,
-                "backend_version": r.backend_version, "date": r.date, "header": dict(r.header),
+                "backend_version": r.backend_version, "date": r.date,
+                "header": None if r.header is None else dict(r.header),
                 "job_id": r.job_id, "status": r.status, "success": r.success,
                 "extra": dict(r.extra)}
 

@@ -30,6 +30,7 @@ from ._bits import (
     expect_dict,
     expect_list,
     fast_decimals,
+    fast_hex,
     jpath,
     probability_value,
     quasi_value,
@@ -37,6 +38,7 @@ from ._bits import (
     type_name,
 )
 from ._convert import marginalize_dist, single_register
+from ._marginal import map_bits
 from ._errors import PayloadError
 
 __all__ = [
@@ -53,8 +55,12 @@ __all__ = [
     "expect_dict",
     "expect_keys",
     "expect_list",
+    "hex_shots",
+    "outcome_object",
     "jpath",
     "load_schema",
+    "looks_binary",
+    "map_bits",
     "marginalize_dist",
     "probability_value",
     "quasi_value",
@@ -134,6 +140,41 @@ def bitstring_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V
     return out, width
 
 
+def outcome_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
+                   path: str = "$", *, allow_empty: bool = False
+                   ) -> tuple[dict[int, V], int | None, tuple[int, ...] | None]:
+    """Read an object keyed by Qiskit-style outcomes: ``"0x.."`` hex, ``"0b.."`` binary or
+    bitstrings (bit 0 rightmost; register groups split by single spaces, last register leftmost),
+    one kind per object. Returns ``({int: value}, width carried by bitstring keys or None,
+    register widths from the spaces (first register first) or None)``."""
+    from ._model import _normalize_keys
+
+    obj = expect_dict(obj, fmt, path)
+    if not obj and not allow_empty:
+        raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
+    raw, width, split = _normalize_keys(obj, fmt, path)
+    keys = {k: str(orig) for k, orig in zip(raw, obj)}
+    return {k: read_value(v, fmt, subpath(path, keys[k])) for k, v in raw.items()}, width, split
+
+
+def hex_shots(items: list[Any], fmt: str, path: str) -> list[int] | np.ndarray:
+    """Decode per-shot ``"0x.."`` strings: a uint64 array when all fit in 64 bits, else Python
+    ints. Each bad entry raises PayloadError with its path."""
+    fast = fast_hex(items)
+    if fast is not None:
+        return fast
+    out = []
+    for i, item in enumerate(items):
+        p = subpath(path, i)
+        if not isinstance(item, str) or not item.startswith(("0x", "0X")) or len(item) < 3 or \
+                not all(c in "0123456789abcdefABCDEF" for c in item[2:]):
+            raise PayloadError(fmt, p, f"expected a hex outcome like '0x1a', got {item!r}")
+        if (len(item) - 2) * 4 > MAX_WIDTH + 4:
+            raise PayloadError(fmt, p, f"outcome wider than {MAX_WIDTH} bits")
+        out.append(int(item, 16))
+    return out
+
+
 def check_sum(values: Mapping[int, float], fmt: str, path: str, atol: float) -> float:
     """Raise PayloadError unless the probabilities sum to 1 within ``atol``; return the sum."""
     total = math.fsum(values.values())
@@ -141,6 +182,18 @@ def check_sum(values: Mapping[int, float], fmt: str, path: str, atol: float) -> 
         raise PayloadError(fmt, path, f"probabilities sum to {total!r}, not 1 (tolerance "
                            f"{atol}; pass normalize=True to rescale, or atol= to widen)")
     return total
+
+
+def looks_binary(keys: list[Any]) -> bool:
+    """True when keys read as Qiskit-style outcomes rather than IonQ decimal states: hex or
+    ``0b`` prefixes, register spaces, or zero-padded 0/1 strings of one width (>= 2)."""
+    if not keys or not all(isinstance(k, str) for k in keys):
+        return False
+    if any(k.startswith(("0x", "0X", "0b", "0B")) or " " in k for k in keys):
+        return True
+    widths = {len(k) for k in keys}
+    return len(widths) == 1 and widths.pop() >= 2 and all(set(k) <= {"0", "1"} for k in keys) \
+        and any(k.startswith("0") for k in keys)
 
 
 def load_schema(format_id: str, package: str = "qfmt.schemas") -> dict[str, Any]:

@@ -316,7 +316,8 @@ def dump_aggregate(result: qfmt.Result) -> dict[str, Any]:
     for i, exp in enumerate(result.results):
         if not exp.job_id:
             raise qfmt.LossyConversionError(
-                f"experiment {i} has no child job id, which the aggregate is keyed by")
+                f"experiment {i} has no child job id, which the aggregate is keyed by",
+                "job_id='<child job id>'")
         if exp.job_id in out:
             raise qfmt.LossyConversionError(f"two experiments share child job id {exp.job_id!r}")
         out[exp.job_id] = _decimal_keys(exp.data["probabilities"], AGGREGATE, False)
@@ -329,7 +330,9 @@ def dump_aggregate(result: qfmt.Result) -> dict[str, Any]:
 def _flat_score(prefer_ints: bool) -> Any:
     def sniff(payload: Any) -> float:
         ints = all(type(v) is int for v in payload.values())
-        return (0.6 if ints else 0.3) if prefer_ints else (0.4 if ints else 0.7)
+        score = (0.6 if ints else 0.3) if prefer_ints else (0.4 if ints else 0.7)
+        # zero-padded 0/1 keys are Qiskit bitstrings more likely than IonQ decimal states
+        return score - 0.35 if kit.looks_binary(list(payload)) else score
     return sniff
 
 
@@ -354,7 +357,7 @@ def qfmt_formats() -> list[qfmt.Format]:
             parse_histogram_v2, dump_histogram_v2, qfmt.RegisterMarginals, qfmt.Counts,
             sniff=lambda p: 0.9),
         fmt(SHOTS_V1, "IonQ per-shot decimal states (legacy)", parse_shots_v1, dump_shots_v1,
-            qfmt.Memory, sniff=lambda p: 0.8),
+            qfmt.Memory, sniff=lambda p: 0.35 if kit.looks_binary(p[:1000]) else 0.8),
         fmt(SHOTS_V2, "IonQ per-shot register bit arrays, with leakage bits", parse_shots_v2,
             dump_shots_v2, qfmt.Memory, sniff=lambda p: 0.9),
         fmt(AGGREGATE, "IonQ multi-circuit probabilities keyed by child job id",

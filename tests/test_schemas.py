@@ -125,7 +125,13 @@ def test_detect_ranks_formats() -> None:
     assert qfmt.detect({"0": 500, "1": 250})[0] == "ionq.result.histogram.json.v1"
     assert qfmt.detect({"0": 1})[:2] == ["ionq.result.histogram.json.v1",
                                         "ionq.result.probabilities.json.v1"]
-    assert qfmt.detect({"0": 0.5, "1": 0.5}) == ["ionq.result.probabilities.json.v1"]
+    assert qfmt.detect({"0": 0.5, "1": 0.5})[0] == "ionq.result.probabilities.json.v1"
+    # zero-padded bitstrings read as Qiskit's, decimal states as IonQ's
+    assert qfmt.detect({"00": 0.5, "11": 0.5})[0] == "qiskit.probabilities.json.v1"
+    assert qfmt.detect({"01 1": 3})[0] == "qiskit.counts.json.v1"
+    assert qfmt.detect({"00": -0.5, "11": 1.5}) == ["qiskit.quasi.json.v1"]
+    assert qfmt.detect(["01", "10"])[0] == "qiskit.memory.json.v1"
+    assert qfmt.detect(["1", "2"]) == ["ionq.result.shots.json.v1"]
     for fid in ALL:
         assert qfmt.detect(IONQ_EXAMPLES[fid])[0] == fid
     assert qfmt.detect({"nothing": "here"}) == []

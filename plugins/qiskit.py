@@ -1,0 +1,554 @@
+"""Qiskit's result formats, read and written without Qiskit installed.
+
+- ``qiskit.result.json.v1``: the dict of ``Result.to_dict()`` / ``Result.from_dict()``.
+- ``qiskit.counts.json.v1``: ``get_counts()`` output, bitstring keys with register spaces.
+- ``qiskit.memory.json.v1``: ``get_memory()`` output, one formatted bitstring per shot.
+- ``qiskit.probabilities.json.v1`` / ``qiskit.quasi.json.v1``: ``ProbDistribution`` /
+  ``QuasiDistribution`` as JSON, zero-padded bitstring keys.
+
+Keys: clbit 0 is the rightmost character (the project rule). Every serializer takes the
+classical-bit map options that turn IonQ qubits into Qiskit classical bits:
+
+- ``meas_mapped``: ``meas_mapped[clbit] = qubit`` (None: an unmeasured clbit, reads 0); outcomes
+  that land on the same clbits are summed. For a multi-experiment Result, a dict keyed by child job
+  id, experiment name or index applies a map per experiment.
+- ``clbit_labels`` (``[[register, index], ...]``): with per-shot registers (IonQ shots v2), folds
+  the registers into global clbits by name; it also defines the layout.
+- ``creg_sizes`` (``[[name, size], ...]``) and ``memory_slots``: the Qiskit register layout.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+import qfmt
+from qfmt import kit
+from qfmt._model import PROB_ATOL, _from_trusted, memory_strings
+
+RESULT = "qiskit.result.json.v1"
+COUNTS = "qiskit.counts.json.v1"
+MEMORY = "qiskit.memory.json.v1"
+PROBS = "qiskit.probabilities.json.v1"
+QUASI = "qiskit.quasi.json.v1"
+
+TOP_KEYS = ("backend_name", "backend_version", "date", "header", "job_id", "status", "success",
+            "results")
+EXP_KEYS = ("shots", "success", "data", "meas_level")
+EXP_OPTIONAL = ("header", "status", "seed", "meas_return")
+
+
+# -- JSON safety --------------------------------------------------------------------------------
+
+
+def json_safe(value: Any, path: str = "$") -> Any:
+    """Make a value valid JSON: dates as ISO strings, complex as [re, im], numpy scalars and
+    arrays as numbers and lists, tuples as lists. Anything else unknown is an error, not a
+    silently broken file."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        if not math.isfinite(f):
+            raise qfmt.PayloadError(RESULT, path, f"{f!r} cannot be written as JSON")
+        return f
+    if isinstance(value, (complex, np.complexfloating)):
+        return [json_safe(value.real, path), json_safe(value.imag, path)]
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "c":
+            return json_safe(np.stack([value.real, value.imag], axis=-1), path)
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v, kit.subpath(path, str(k))) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v, kit.subpath(path, i)) for i, v in enumerate(value)]
+    raise qfmt.PayloadError(RESULT, path, f"a {type(value).__name__} cannot be written as JSON")
+
+
+# -- headers and layouts ------------------------------------------------------------------------
+
+
+def _layout_from_header(header: Mapping[str, Any], fmt: str, path: str
+                        ) -> tuple[int | None, qfmt.RegisterLayout | None]:
+    """(memory_slots, layout) declared by an experiment header; checks they agree."""
+    slots = header.get("memory_slots")
+    if slots is not None:
+        slots = kit.check_width(slots, fmt, kit.subpath(path, "memory_slots"), "memory_slots")
+    sizes = header.get("creg_sizes")
+    layout = None
+    if sizes is not None:
+        p = kit.subpath(path, "creg_sizes")
+        regs = []
+        for i, item in enumerate(kit.expect_list(sizes, fmt, p)):
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+                raise qfmt.PayloadError(fmt, kit.subpath(p, i), "expected [name, size]")
+            regs.append((item[0], kit.check_width(item[1], fmt, kit.subpath(p, i, 1), "size")))
+        try:
+            layout = qfmt.RegisterLayout(regs)
+        except ValueError as exc:
+            raise qfmt.PayloadError(fmt, p, str(exc)) from None
+        if slots is not None and layout.width != slots:
+            raise qfmt.PayloadError(fmt, p, f"creg_sizes add up to {layout.width} bits but "
+                                    f"memory_slots is {slots}")
+        if slots is None:
+            layout = None  # Qiskit splits keys only when both are known
+    return slots, layout
+
+
+def _check_fits(data: Mapping[int, Any], width: int | None, fmt: str, path: str,
+                raw_keys: Sequence[str]) -> None:
+    if width is None:
+        return
+    for k, raw in zip(data, raw_keys):
+        if k.bit_length() > width:
+            raise qfmt.PayloadError(fmt, kit.subpath(path, raw),
+                                    f"outcome {raw} is wider than memory_slots={width}")
+
+
+# -- parsing qiskit.result.json.v1 ------------------------------------------------------------
+
+
+def _complex_array(value: Any, fmt: str, path: str) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise qfmt.PayloadError(fmt, path, "expected nested [re, im] pairs of numbers") from None
+    if arr.ndim == 0 or arr.shape[-1] != 2 or not np.isfinite(arr).all():
+        raise qfmt.PayloadError(fmt, path, "expected nested [re, im] pairs of finite numbers")
+    return arr[..., 0] + 1j * arr[..., 1]
+
+
+def _parse_memory(items: Any, fmt: str, path: str, slots: int | None,
+                  layout: qfmt.RegisterLayout | None) -> qfmt.Memory:
+    items = kit.expect_list(items, fmt, path)
+    values = kit.hex_shots(items, fmt, path)
+    if isinstance(values, np.ndarray):
+        top = int(values.max()).bit_length() if values.size else 0
+        if slots is not None and top > slots:
+            bad = int(np.argmax(values >= np.uint64(1) << np.uint64(min(slots, 63))))
+            raise qfmt.PayloadError(fmt, kit.subpath(path, bad),
+                                    f"{items[bad]} is wider than memory_slots={slots}")
+        width = slots if slots is not None else top
+        return qfmt.Memory(qfmt.Memory.from_ints(values, width).bits, width, slots is None,
+                           layout)
+    for i, v in enumerate(values):
+        if slots is not None and v.bit_length() > slots:
+            raise qfmt.PayloadError(fmt, kit.subpath(path, i),
+                                    f"{items[i]} is wider than memory_slots={slots}")
+    width = slots if slots is not None else max((v.bit_length() for v in values), default=0)
+    mem = qfmt.Memory.from_ints(values, width)
+    return qfmt.Memory(mem.bits, width, slots is None, layout)
+
+
+def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
+                ) -> dict[str, Any]:
+    data = kit.expect_dict(data, RESULT, path)
+    slots, layout = _layout_from_header(header, RESULT, path.rsplit(".data", 1)[0] + ".header")
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        p = kit.subpath(path, key)
+        if key == "counts":
+            counts, kw, _ = kit.outcome_object(value, RESULT, kit.count_value, p, allow_empty=True)
+            _check_fits(counts, slots, RESULT, p, list(value))
+            width, inferred = (slots, False) if slots is not None else (
+                kw if kw is not None else max((k.bit_length() for k in counts), default=0),
+                kw is None)
+            out[key] = _from_trusted(qfmt.Counts, counts, width, width_inferred=inferred,
+                                     layout=layout, time_taken=None)
+        elif key == "memory" and meas_level == 2:
+            out[key] = _parse_memory(value, RESULT, p, slots, layout)
+        elif key == "memory":
+            _complex_array(value, RESULT, p)
+            out[key] = value  # level 0/1: raw [re, im] lists, kept untouched
+        elif key in ("statevector", "unitary"):
+            out[key] = _complex_array(value, RESULT, p)
+        elif key == "probabilities":
+            probs, kw, _ = kit.outcome_object(value, RESULT, _prob_reader(PROB_ATOL), p)
+            _check_fits(probs, slots, RESULT, p, list(value))
+            kit.check_sum(probs, RESULT, p, PROB_ATOL)
+            width = slots if slots is not None else (
+                kw if kw is not None else max(k.bit_length() for k in probs))
+            out[key] = _from_trusted(qfmt.ProbDistribution, probs, width,
+                                     width_inferred=slots is None and kw is None, layout=layout,
+                                     shots=None)
+        else:
+            out[key] = value  # any other field passes through untouched
+    return out
+
+
+def _prob_reader(atol: float) -> Any:
+    def read(v: Any, fmt: str, path: str) -> float:
+        return kit.probability_value(v, fmt, path, atol=atol)
+    return read
+
+
+def _parse_experiment(exp: Any, path: str) -> qfmt.ExperimentResult:
+    exp = kit.expect_dict(exp, RESULT, path)
+    for key in ("shots", "success", "data"):
+        if key not in exp:
+            raise qfmt.PayloadError(RESULT, path, f"missing key {key!r}")
+    shots = exp["shots"]
+    sp = kit.subpath(path, "shots")
+    if isinstance(shots, list):
+        if len(shots) != 2:
+            raise qfmt.PayloadError(RESULT, sp, "shots must be an int or a [start, end] pair")
+        shots = (kit.count_value(shots[0], RESULT, kit.subpath(sp, 0)),
+                 kit.count_value(shots[1], RESULT, kit.subpath(sp, 1)))
+    else:
+        shots = kit.count_value(shots, RESULT, sp)
+    success = exp["success"]
+    if not isinstance(success, bool):
+        raise qfmt.PayloadError(RESULT, kit.subpath(path, "success"), "expected true or false")
+    meas_level = exp.get("meas_level", 2)
+    if meas_level not in (0, 1, 2) or isinstance(meas_level, bool):
+        raise qfmt.PayloadError(RESULT, kit.subpath(path, "meas_level"),
+                                f"meas_level must be 0, 1 or 2, got {meas_level!r}")
+    header = exp.get("header") or {}
+    header = kit.expect_dict(header, RESULT, kit.subpath(path, "header"))
+    data = _parse_data(exp["data"], meas_level, header, kit.subpath(path, "data"))
+    extra = {k: v for k, v in exp.items() if k not in EXP_KEYS + EXP_OPTIONAL}
+    job_id = extra.get("job_id")
+    return qfmt.ExperimentResult(
+        data, shots=shots, success=success, meas_level=meas_level, header=header,
+        status=exp.get("status"), seed=exp.get("seed"), meas_return=exp.get("meas_return"),
+        job_id=job_id if isinstance(job_id, str) else None, extra=extra)
+
+
+def parse_result(payload: Any) -> qfmt.Result:
+    """Qiskit's ``Result.to_dict()`` (2.x, and 1.x with ``qobj_id``) -> Result. Unknown keys at
+    every level are kept for the round trip."""
+    obj = kit.expect_dict(payload, RESULT, "$")
+    for key in ("results", "success"):
+        if key not in obj:
+            raise qfmt.PayloadError(RESULT, "$", f"missing key {key!r}")
+    results = kit.expect_list(obj["results"], RESULT, "$.results")
+    if not isinstance(obj["success"], bool):
+        raise qfmt.PayloadError(RESULT, "$.success", "expected true or false")
+    header = obj.get("header")
+    if header is not None:
+        header = kit.expect_dict(header, RESULT, "$.header")
+    exps = [_parse_experiment(e, kit.jpath("results", i)) for i, e in enumerate(results)]
+    extra = {k: v for k, v in obj.items() if k not in TOP_KEYS}
+    return qfmt.Result(
+        exps, backend_name=obj.get("backend_name"), backend_version=obj.get("backend_version"),
+        date=obj.get("date"), header=header, job_id=obj.get("job_id"), status=obj.get("status"),
+        success=obj["success"], extra=extra)
+
+
+# -- the classical-bit map ----------------------------------------------------------------------
+
+
+def _sizes(value: Any, name: str) -> list[tuple[str, int]]:
+    try:
+        return [(str(n), int(w)) for n, w in value]
+    except (TypeError, ValueError):
+        raise qfmt.OptionError(f"{name} must be [[name, size], ...], got {value!r}") from None
+
+
+def _map_for(options: Mapping[str, Any], exp: qfmt.ExperimentResult | None, index: int
+             ) -> dict[str, Any]:
+    """The bit-map options that apply to one experiment (per-experiment dicts resolved)."""
+    out = {}
+    for key, value in options.items():
+        if value is not None and isinstance(value, Mapping):
+            keys = [index, str(index)] + ([exp.job_id, exp.name] if exp is not None else [])
+            found = [value[k] for k in keys if k is not None and k in value]
+            value = found[0] if found else None
+        out[key] = value
+    return out
+
+
+def apply_bit_map(obj: Any, *, meas_mapped: Sequence[int | None] | None = None,
+                  clbit_labels: Sequence[Sequence[Any]] | None = None,
+                  creg_sizes: Sequence[Sequence[Any]] | None = None,
+                  memory_slots: int | None = None) -> Any:
+    """Turn qubit-indexed data (IonQ) into Qiskit classical bits, as described in the module
+    docstring. Returns ``obj`` unchanged when no option is given."""
+    if meas_mapped is None and clbit_labels is None and creg_sizes is None and memory_slots is None:
+        return obj
+    layout = None
+    if creg_sizes is not None:
+        layout = qfmt.RegisterLayout(_sizes(creg_sizes, "creg_sizes"))
+    elif clbit_labels is not None:
+        order: dict[str, int] = {}
+        for name, idx in clbit_labels:
+            order[str(name)] = max(order.get(str(name), 0), int(idx) + 1)
+        layout = qfmt.RegisterLayout(list(order.items()))
+    width = memory_slots if memory_slots is not None else (
+        len(meas_mapped) if meas_mapped is not None else (
+            layout.width if layout is not None else obj.width))
+    if layout is not None and layout.width != width:
+        raise qfmt.OptionError(f"creg_sizes/clbit_labels cover {layout.width} bits but "
+                               f"memory_slots is {width}")
+    src_layout = getattr(obj, "layout", None)
+    sources: list[int | None]
+    if clbit_labels is not None and src_layout is not None and \
+            all(str(n) in src_layout for n, _ in clbit_labels):
+        if len(clbit_labels) != width:
+            raise qfmt.OptionError(f"clbit_labels has {len(clbit_labels)} entries for "
+                                   f"{width} classical bits")
+        sources = [src_layout.bit(str(n), int(i)) for n, i in clbit_labels]
+        how = f"registers folded into classical bits by clbit_labels {list(clbit_labels)}"
+    elif meas_mapped is not None:
+        if len(meas_mapped) != width:
+            raise qfmt.OptionError(f"meas_mapped has {len(meas_mapped)} entries for {width} "
+                                   "classical bits")
+        sources = [None if q is None else int(q) for q in meas_mapped]
+        how = f"qubits mapped to classical bits by meas_mapped {list(meas_mapped)}"
+    else:
+        if width < obj.width and any(k.bit_length() > width for k in _outcomes(obj)):
+            raise qfmt.OptionError(f"memory_slots={width} is narrower than the data "
+                                   f"({obj.width} bits); pass meas_mapped to choose the bits")
+        sources = [i if i < obj.width else None for i in range(width)]
+        how = None
+    return kit.map_bits(obj, sources, layout, how)
+
+
+def _outcomes(obj: Any) -> Any:
+    return obj.outcomes() if isinstance(obj, qfmt.Memory) else obj.keys()
+
+
+# -- serializing --------------------------------------------------------------------------------
+
+
+def _hex_counts(d: Mapping[int, Any]) -> dict[str, Any]:
+    return {hex(k): v for k, v in d.items()}
+
+
+def _hex_memory(mem: qfmt.Memory) -> list[str]:
+    if mem.width <= 64:
+        return [hex(v) for v in mem.as_uint64().tolist()]
+    return [hex(v) for v in mem.outcomes()]
+
+
+def _header_for(exp: qfmt.ExperimentResult, width: int | None, layout: Any, inferred: bool,
+                clbit_labels: Any) -> dict[str, Any]:
+    """The experiment header, with memory_slots / creg_sizes / clbit_labels describing the data
+    as written (after any bit map)."""
+    header = dict(exp.header or {})
+    if width is not None and not inferred:
+        header["memory_slots"] = width
+    if layout is not None and (len(layout.registers) > 1 or "creg_sizes" in header):
+        header["creg_sizes"] = [[n, w] for n, w in layout.sizes]
+    if clbit_labels is not None:
+        header["clbit_labels"] = [[str(n), int(i)] for n, i in clbit_labels]
+    return header
+
+
+def _serialize_experiment(exp: qfmt.ExperimentResult, bitmap: Mapping[str, Any],
+                          include_leakage: bool, path: str) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    width = layout = None
+    inferred = True
+    for key, value in exp.data.items():
+        if key == "memory" and isinstance(value, qfmt.Memory):
+            if value.leakage is not None and not include_leakage and value.leaked().any():
+                value = qfmt.Memory(value.bits[~value.leaked()], value.width,
+                                    value.width_inferred, value.layout)
+            value = apply_bit_map(value, **bitmap)
+            if "counts" not in exp.data:
+                data["counts"] = _hex_counts(value.counts())
+            data[key] = _hex_memory(value)
+        elif isinstance(value, (qfmt.Counts, qfmt.ProbDistribution, qfmt.QuasiDistribution)):
+            value = apply_bit_map(value, **bitmap)
+            data[key] = _hex_counts(value.data)
+        elif key in ("statevector", "unitary") and isinstance(value, np.ndarray):
+            data[key] = json_safe(value, kit.subpath(path, "data", key))
+        else:
+            data[key] = json_safe(value, kit.subpath(path, "data", key))
+            continue
+        width, layout, inferred = value.width, value.layout, value.width_inferred
+    out: dict[str, Any] = {
+        "shots": list(exp.shots) if isinstance(exp.shots, tuple) else (
+            exp.shots if exp.shots is not None else _shots_of(exp)),
+        "success": exp.success, "data": data, "meas_level": exp.meas_level,
+    }
+    header = _header_for(exp, width, layout, inferred, bitmap.get("clbit_labels"))
+    if header:
+        out["header"] = json_safe(header, kit.subpath(path, "header"))
+    for key in ("status", "seed", "meas_return"):
+        value = getattr(exp, key)
+        if value is not None:
+            out[key] = value
+    for key, value in exp.extra.items():
+        out[key] = json_safe(value, kit.subpath(path, key))
+    if exp.job_id is not None and "job_id" not in out:
+        out["job_id"] = exp.job_id
+    return out
+
+
+def _shots_of(exp: qfmt.ExperimentResult) -> int:
+    c = exp.data.get("counts")
+    if isinstance(c, qfmt.Counts):
+        return c.shots()
+    m = exp.data.get("memory")
+    if isinstance(m, qfmt.Memory):
+        return len(m)
+    return 0
+
+
+def dump_result(result: qfmt.Result, *, meas_mapped: Any = None, clbit_labels: Any = None,
+                creg_sizes: Any = None, memory_slots: Any = None,
+                include_leakage: bool = False) -> dict[str, Any]:
+    """Result -> Qiskit's ``to_dict()`` form: the eight top-level keys in Qiskit's order, then
+    extras; counts and memory as lowercase hex; statevector/unitary as [re, im] pairs; always
+    valid JSON. Bit-map options may be dicts keyed by experiment (job id, name or index)."""
+    options = {"meas_mapped": meas_mapped, "clbit_labels": clbit_labels,
+               "creg_sizes": creg_sizes, "memory_slots": memory_slots}
+    exps = [_serialize_experiment(e, _map_for(options, e, i), include_leakage,
+                                  kit.jpath("results", i))
+            for i, e in enumerate(result.results)]
+    extra = dict(result.extra)
+    out: dict[str, Any] = {
+        "backend_name": result.backend_name, "backend_version": result.backend_version,
+        "date": json_safe(result.date, "$.date"),
+        "header": json_safe(result.header, "$.header"),
+        "job_id": result.job_id, "status": result.status, "success": result.success,
+        "results": exps,
+    }
+    for key, value in extra.items():
+        out[key] = json_safe(value, kit.jpath(key))
+    return out
+
+
+# -- the flat formats ---------------------------------------------------------------------------
+
+
+def _flat_layout(split: tuple[int, ...] | None) -> qfmt.RegisterLayout | None:
+    if split is None or len(split) < 2:
+        return None
+    return qfmt.RegisterLayout([(f"c{i}", n) for i, n in enumerate(split)])
+
+
+def parse_counts(payload: Any) -> qfmt.Counts:
+    """``{"110 10": 5, ...}`` (hex and ``0b`` keys accepted too) -> Counts; register spaces
+    become a layout (registers named c0, c1, ... first register rightmost)."""
+    data, kw, split = kit.outcome_object(payload, COUNTS, kit.count_value)
+    width = kw if kw is not None else max(k.bit_length() for k in data)
+    return _from_trusted(qfmt.Counts, data, width, width_inferred=kw is None,
+                         layout=_flat_layout(split), time_taken=None)
+
+
+def _display(dist: Any) -> dict[str, Any]:
+    if dist.layout is not None and len(dist.layout.registers) > 1:
+        return {dist.layout.format(k): v for k, v in dist.data.items()}
+    return dist.bitstrings()  # type: ignore[no-any-return]
+
+
+def dump_counts(counts: qfmt.Counts, *, meas_mapped: Any = None, clbit_labels: Any = None,
+                creg_sizes: Any = None, memory_slots: Any = None) -> dict[str, int]:
+    """Counts -> ``get_counts()`` form: zero-padded bitstrings, register spaces."""
+    counts = apply_bit_map(counts, meas_mapped=meas_mapped, clbit_labels=clbit_labels,
+                           creg_sizes=creg_sizes, memory_slots=memory_slots)
+    return _display(counts)
+
+
+def parse_memory(payload: Any) -> qfmt.Memory:
+    """``["110 10", ...]`` (or hex entries) -> Memory; every entry must have one width."""
+    items = kit.expect_list(payload, MEMORY, "$")
+    if not items:
+        raise qfmt.PayloadError(MEMORY, "$", "expected at least one shot, got an empty list")
+    if isinstance(items[0], str) and items[0].startswith(("0x", "0X")):
+        values = kit.hex_shots(items, MEMORY, "$")
+        top = int(max(values)).bit_length()
+        return qfmt.Memory(qfmt.Memory.from_ints(values, top).bits, top, True)
+    first = items[0]
+    if not isinstance(first, str):
+        raise qfmt.PayloadError(MEMORY, "$[0]", f"expected a bitstring, got {kit.type_name(first)}")
+    groups = [len(g) for g in reversed(first.split(" "))]
+    width = sum(groups)
+    ints = []
+    for i, item in enumerate(items):
+        p = kit.jpath(i)
+        if not isinstance(item, str):
+            raise qfmt.PayloadError(MEMORY, p, f"expected a bitstring, got {kit.type_name(item)}")
+        if [len(g) for g in reversed(item.split(" "))] != groups:
+            raise qfmt.PayloadError(MEMORY, p, f"{item!r} does not have the register widths "
+                                    f"{groups} of the first shot")
+        ints.append(kit.binary_key(item.replace(" ", ""), MEMORY, p))
+    mem = qfmt.Memory.from_ints(ints, width)
+    return qfmt.Memory(mem.bits, width, False, _flat_layout(tuple(groups)))
+
+
+def dump_memory(memory: qfmt.Memory, *, meas_mapped: Any = None, clbit_labels: Any = None,
+                creg_sizes: Any = None, memory_slots: Any = None,
+                include_leakage: bool = False) -> list[str]:
+    """Memory -> ``get_memory()`` form: one zero-padded bitstring per shot, register spaces.
+    Shots with leakage are left out unless ``include_leakage=True``."""
+    if memory.leakage is not None and not include_leakage and memory.leaked().any():
+        memory = qfmt.Memory(memory.bits[~memory.leaked()], memory.width, memory.width_inferred,
+                             memory.layout)
+    memory = apply_bit_map(memory, meas_mapped=meas_mapped, clbit_labels=clbit_labels,
+                           creg_sizes=creg_sizes, memory_slots=memory_slots)
+    if memory.width_inferred:
+        memory = qfmt.Memory(memory.bits, memory.width, False, memory.layout)
+    return memory_strings(memory)
+
+
+def _parse_dist(cls: type, fmt: str, read: Any) -> Any:
+    def parse(payload: Any, *, atol: float = PROB_ATOL, normalize: bool = False) -> Any:
+        reader = read(atol) if cls is qfmt.ProbDistribution else read
+        data, kw, split = kit.outcome_object(payload, fmt, reader)
+        width = kw if kw is not None else max(k.bit_length() for k in data)
+        notes: tuple[qfmt.Note, ...] = ()
+        if cls is qfmt.ProbDistribution:
+            if normalize:
+                total = math.fsum(data.values())
+                if total <= 0:
+                    raise qfmt.PayloadError(fmt, "$", "probabilities sum to 0: cannot normalise")
+                data = {k: v / total for k, v in data.items()}
+                notes = (qfmt.Note("renormalized", f"divided by the sum {total!r}"),)
+            else:
+                kit.check_sum(data, fmt, "$", atol)
+            return _from_trusted(cls, data, width, width_inferred=kw is None,
+                                 layout=_flat_layout(split), provenance=notes, shots=None)
+        return _from_trusted(cls, data, width, width_inferred=kw is None,
+                             layout=_flat_layout(split), shots=None, stddev_upper_bound=None)
+    parse.__doc__ = f"Bitstring-keyed (hex and 0b accepted) {cls.__name__} JSON."
+    return parse
+
+
+def _dump_dist(dist: Any, *, meas_mapped: Any = None, clbit_labels: Any = None,
+               creg_sizes: Any = None, memory_slots: Any = None) -> dict[str, float]:
+    """Distribution -> ``binary_probabilities()`` form: bitstrings zero-padded to the width."""
+    dist = apply_bit_map(dist, meas_mapped=meas_mapped, clbit_labels=clbit_labels,
+                         creg_sizes=creg_sizes, memory_slots=memory_slots)
+    return {kit.bitstring(k, dist.width): float(v) for k, v in dist.data.items()}
+
+
+def _sniff_flat(base: float) -> Any:
+    def sniff(payload: Any) -> float:
+        keys = list(payload) if isinstance(payload, dict) else []
+        return base if kit.looks_binary(keys) else base - 0.45
+    return sniff
+
+
+@qfmt.hookimpl
+def qfmt_formats() -> list[qfmt.Format]:
+    """The Qiskit result formats."""
+    def fmt(fid: str, desc: str, parse: Any, dump: Any, produces: type,
+            sniff: Any = None) -> qfmt.Format:
+        return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, None, sniff)
+
+    return [
+        fmt(RESULT, "Qiskit Result.to_dict(): experiments with hex counts and memory",
+            parse_result, dump_result, qfmt.Result, lambda p: 0.95),
+        fmt(COUNTS, "Qiskit get_counts(): bitstring keys with register spaces", parse_counts,
+            dump_counts, qfmt.Counts, _sniff_flat(0.65)),
+        fmt(MEMORY, "Qiskit get_memory(): one bitstring per shot", parse_memory, dump_memory,
+            qfmt.Memory, lambda p: 0.75 if kit.looks_binary(p[:1000]) else 0.3),
+        fmt(PROBS, "Qiskit ProbDistribution: bitstring -> probability",
+            _parse_dist(qfmt.ProbDistribution, PROBS, _prob_reader), _dump_dist,
+            qfmt.ProbDistribution, _sniff_flat(0.7)),
+        fmt(QUASI, "Qiskit QuasiDistribution: bitstring -> quasi-probability",
+            _parse_dist(qfmt.QuasiDistribution, QUASI, kit.quasi_value), _dump_dist,
+            qfmt.QuasiDistribution, _sniff_flat(0.5)),
+    ]
