@@ -46,6 +46,22 @@ from ._serde import structure, unstructure
 
 __version__ = "0.1.0"
 
+
+def to_qiskit(obj: object) -> object:
+    """A qfmt object as the matching real Qiskit object (needs ``qfmt[qiskit]``); see
+    :mod:`qfmt.qiskit_interop`."""
+    from .qiskit_interop import to_qiskit as _to
+
+    return _to(obj)
+
+
+def from_qiskit(obj: object, *, width: int | None = None) -> object:
+    """A real Qiskit result object as qfmt's (needs ``qfmt[qiskit]``); see
+    :mod:`qfmt.qiskit_interop`."""
+    from .qiskit_interop import from_qiskit as _from
+
+    return _from(obj, width=width)
+
 __all__ = [
     "MAX_WIDTH",
     "PROB_ATOL",
@@ -76,6 +92,7 @@ __all__ = [
     "dump",
     "dumps",
     "formats",
+    "from_qiskit",
     "hookimpl",
     "hookspec",
     "largest_remainder",
@@ -87,6 +104,7 @@ __all__ = [
     "problems",
     "schema",
     "structure",
+    "to_qiskit",
     "unstructure",
     "validate",
 ]

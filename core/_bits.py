@@ -147,11 +147,16 @@ def binary_key(key: str, fmt: str, path: str) -> int:
     return int(key, 2)
 
 
+_NUMBER = (int, float, np.integer, np.floating)
+
+
 def count_value(value: Any, fmt: str, path: str) -> int:
     """A shot count: a non-negative integer (an integral float such as ``1e3`` is accepted)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, _NUMBER):
         raise PayloadError(fmt, path, f"count must be a number, got {type_name(value)}")
-    if isinstance(value, float):
+    if isinstance(value, np.integer):
+        value = int(value)
+    if isinstance(value, (float, np.floating)):
         if not math.isfinite(value) or not value.is_integer() or abs(value) > 2**53:
             raise PayloadError(fmt, path, f"count must be a whole number, got {value!r}")
         value = int(value)
@@ -162,7 +167,7 @@ def count_value(value: Any, fmt: str, path: str) -> int:
 
 def probability_value(value: Any, fmt: str, path: str, *, atol: float) -> float:
     """A probability: a finite number in [0, 1] (up to ``atol`` above 1 for rounding)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, _NUMBER):
         raise PayloadError(fmt, path, f"probability must be a number, got {type_name(value)}")
     value = float(value)
     if not math.isfinite(value):
@@ -174,7 +179,7 @@ def probability_value(value: Any, fmt: str, path: str, *, atol: float) -> float:
 
 def quasi_value(value: Any, fmt: str, path: str) -> float:
     """A quasi-probability: any finite number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, _NUMBER):
         raise PayloadError(fmt, path, f"value must be a number, got {type_name(value)}")
     value = float(value)
     if not math.isfinite(value):

@@ -39,7 +39,6 @@ from ._model import (
     RegisterLayout,
     RegisterMarginals,
     Result,
-    _Distribution,
     _from_trusted,
     replace,
 )
@@ -257,8 +256,9 @@ def single_register(obj: Any, fmt: str, join_registers: bool = False) -> Any:
     ``join_registers=True``, all registers laid end to end; otherwise LossyConversionError.
     """
     layout = getattr(obj, "layout", None)
-    if layout is None or len(layout.registers) <= 1:
-        return obj
+    if layout is None or len(layout.registers) <= 1 or (
+            layout.positional and RegisterMarginals.JOINT not in layout):
+        return obj  # one register, or classical bits whose positions are defined (Qiskit)
     joint = RegisterMarginals.JOINT
     if joint in layout:
         others = [n for n in layout.names if n != joint]

@@ -105,6 +105,10 @@ class RegisterLayout:
     """
 
     registers: tuple[Register, ...] = attrs.field(converter=_to_registers)
+    #: True when bit positions mean something (Qiskit classical bits: clbit *i* is bit *i*);
+    #: False when the registers were only laid end to end in payload order (IonQ shots v2), so a
+    #: format without registers must not take the joint positions as given.
+    positional: bool = True
 
     @registers.validator
     def _check(self, _: attrs.Attribute[tuple[Register, ...]], value: tuple[Register, ...]) -> None:
@@ -226,24 +230,29 @@ def _normalize_keys(
                     raise PayloadError(what, path, f"{key!r}: registers are separated by single "
                                        "spaces")
                 k = _bits.binary_key(key.replace(" ", ""), what, path)
-                widths.add(len(key) - key.count(" "))
-                splits.add(tuple(len(p) for p in reversed(parts)))
+                groups = tuple(len(p) for p in reversed(parts))
+                if splits and groups not in splits:
+                    first = next(iter(splits))
+                    raise PayloadError(what, path, f"{key!r} has register widths "
+                                       f"{list(groups)} (first register first) but the keys "
+                                       f"before it have {list(first)}")
+                widths.add(sum(groups))
+                splits.add(groups)
         else:
             raise PayloadError(what, path, f"outcome keys must be int or str, got {key!r}")
+        if len(kinds) > 1:
+            raise PayloadError(what, path, f"mixed key kinds {sorted(kinds)}: {key!r} is not "
+                               "of the kind of the keys before it; use one kind per object")
         if k.bit_length() > MAX_WIDTH:
             raise PayloadError(what, path, f"outcome wider than {MAX_WIDTH} bits")
         if k in out:
             raise PayloadError(what, path, f"outcome {k} appears twice (keys equal as numbers)")
         out[k] = value
-    if len(kinds) > 1:
-        raise PayloadError(what, base, f"mixed key kinds {sorted(kinds)}: use one kind per object")
     width = None
     split = None
     if kinds == {"bits"}:
-        if len(widths) > 1:
-            raise PayloadError(what, base, f"bitstring keys of different widths {sorted(widths)}")
         width = widths.pop()
-        split = splits.pop() if len(splits) == 1 else None
+        split = splits.pop()
     return out, width, split
 
 

@@ -42,8 +42,18 @@ _KIND = {"counts": Counts, "probabilities": ProbDistribution, "quasi": QuasiDist
          "memory": Memory}
 
 
-def _layout(layout: RegisterLayout | None) -> list[list[Any]] | None:
-    return None if layout is None else [[n, w] for n, w in layout.sizes]
+def _layout(layout: RegisterLayout | None) -> dict[str, Any] | None:
+    if layout is None:
+        return None
+    return {"registers": [[n, w] for n, w in layout.sizes], "positional": layout.positional}
+
+
+def _from_layout(data: Any) -> RegisterLayout | None:
+    if data is None:
+        return None
+    if isinstance(data, dict):
+        return RegisterLayout(data["registers"], positional=bool(data.get("positional", True)))
+    return RegisterLayout(data)
 
 
 def _array(a: np.ndarray | None) -> dict[str, Any] | None:
@@ -85,7 +95,7 @@ def _converter() -> Any:
         return _from_trusted(
             cls, {int(k): v for k, v in data["data"].items()}, int(data["width"]),
             width_inferred=bool(data.get("width_inferred", False)),
-            layout=None if layout is None else RegisterLayout(layout),
+            layout=_from_layout(layout),
             provenance=tuple(Note(k, d) for k, d in data.get("provenance", ())), **extras)
 
     def un_memory(m: Memory) -> dict[str, Any]:
@@ -99,7 +109,7 @@ def _converter() -> Any:
         layout = data.get("layout")
         return Memory(_from_array(data["bits"]), int(data["width"]),  # type: ignore[arg-type]
                       bool(data.get("width_inferred")),
-                      None if layout is None else RegisterLayout(layout),
+                      _from_layout(layout),
                       _from_array(data.get("leakage")), int(data.get("leakage_width", 0)),
                       _from_array(data.get("leakage_present")),
                       tuple(Note(k, d) for k, d in data.get("provenance", ())))

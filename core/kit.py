@@ -38,8 +38,8 @@ from ._bits import (
     type_name,
 )
 from ._convert import marginalize_dist, single_register
-from ._marginal import map_bits
 from ._errors import PayloadError
+from ._marginal import map_bits
 
 __all__ = [
     "MAX_WIDTH",

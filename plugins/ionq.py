@@ -244,7 +244,7 @@ def parse_shots_v2(payload: Any) -> qfmt.Memory:
         columns.append(arr)
         layout.append((name, arr.shape[1]))
     mem = qfmt.Memory.from_bits(np.concatenate(columns, axis=1),
-                                layout=qfmt.RegisterLayout(layout))
+                                layout=qfmt.RegisterLayout(layout, positional=len(layout) == 1))
     if not leak_rows:
         return mem
     idx = np.flatnonzero(present)

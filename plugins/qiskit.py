@@ -344,7 +344,14 @@ def _header_for(exp: qfmt.ExperimentResult, width: int | None, layout: Any, infe
 
 
 def _serialize_experiment(exp: qfmt.ExperimentResult, bitmap: Mapping[str, Any],
-                          include_leakage: bool, path: str) -> dict[str, Any]:
+                          include_leakage: bool, shots: int | None, path: str
+                          ) -> dict[str, Any]:
+    probs = exp.data.get("probabilities")
+    if shots is not None and "counts" not in exp.data and "memory" not in exp.data and \
+            isinstance(probs, qfmt.ProbDistribution):
+        # Qiskit readers want counts: derive them (largest remainder), keep the probabilities
+        exp = qfmt._model.replace(exp, data={**exp.data, "counts": probs.to_counts(shots)},
+                                  shots=shots)
     data: dict[str, Any] = {}
     width = layout = None
     inferred = True
@@ -360,8 +367,6 @@ def _serialize_experiment(exp: qfmt.ExperimentResult, bitmap: Mapping[str, Any],
         elif isinstance(value, (qfmt.Counts, qfmt.ProbDistribution, qfmt.QuasiDistribution)):
             value = apply_bit_map(value, **bitmap)
             data[key] = _hex_counts(value.data)
-        elif key in ("statevector", "unitary") and isinstance(value, np.ndarray):
-            data[key] = json_safe(value, kit.subpath(path, "data", key))
         else:
             data[key] = json_safe(value, kit.subpath(path, "data", key))
             continue
@@ -377,7 +382,7 @@ def _serialize_experiment(exp: qfmt.ExperimentResult, bitmap: Mapping[str, Any],
     for key in ("status", "seed", "meas_return"):
         value = getattr(exp, key)
         if value is not None:
-            out[key] = value
+            out[key] = json_safe(value, kit.subpath(path, key))
     for key, value in exp.extra.items():
         out[key] = json_safe(value, kit.subpath(path, key))
     if exp.job_id is not None and "job_id" not in out:
@@ -392,18 +397,23 @@ def _shots_of(exp: qfmt.ExperimentResult) -> int:
     m = exp.data.get("memory")
     if isinstance(m, qfmt.Memory):
         return len(m)
-    return 0
+    p = exp.data.get("probabilities")
+    return p.shots if isinstance(p, qfmt.ProbDistribution) and p.shots else 0
 
 
 def dump_result(result: qfmt.Result, *, meas_mapped: Any = None, clbit_labels: Any = None,
                 creg_sizes: Any = None, memory_slots: Any = None,
-                include_leakage: bool = False) -> dict[str, Any]:
+                include_leakage: bool = False, shots: int | None = None) -> dict[str, Any]:
     """Result -> Qiskit's ``to_dict()`` form: the eight top-level keys in Qiskit's order, then
     extras; counts and memory as lowercase hex; statevector/unitary as [re, im] pairs; always
-    valid JSON. Bit-map options may be dicts keyed by experiment (job id, name or index)."""
+    valid JSON. Bit-map options may be dicts keyed by experiment (job id, name or index).
+
+    Experiments with only probabilities (an IonQ aggregate) keep them as a ``probabilities``
+    data field (hex keys), which Qiskit passes through; with ``shots=`` counts are derived too
+    (largest remainder), so Qiskit's ``get_counts()`` works."""
     options = {"meas_mapped": meas_mapped, "clbit_labels": clbit_labels,
                "creg_sizes": creg_sizes, "memory_slots": memory_slots}
-    exps = [_serialize_experiment(e, _map_for(options, e, i), include_leakage,
+    exps = [_serialize_experiment(e, _map_for(options, e, i), include_leakage, shots,
                                   kit.jpath("results", i))
             for i, e in enumerate(result.results)]
     extra = dict(result.extra)
@@ -411,7 +421,8 @@ def dump_result(result: qfmt.Result, *, meas_mapped: Any = None, clbit_labels: A
         "backend_name": result.backend_name, "backend_version": result.backend_version,
         "date": json_safe(result.date, "$.date"),
         "header": json_safe(result.header, "$.header"),
-        "job_id": result.job_id, "status": result.status, "success": result.success,
+        "job_id": json_safe(result.job_id, "$.job_id"),
+        "status": json_safe(result.status, "$.status"), "success": bool(result.success),
         "results": exps,
     }
     for key, value in extra.items():

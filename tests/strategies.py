@@ -101,3 +101,40 @@ def aggregates(draw: Any) -> dict[str, Any]:
 # values that are never a valid count, probability or bit
 bad_scalars = st.sampled_from([True, False, None, -1, "1", [], {}, 1.5, -0.25, 2.5, "x"])
 non_finite = st.sampled_from([math.nan, math.inf, -math.inf])
+
+
+@st.composite
+def qiskit_results(draw: Any, max_experiments: int = 3) -> dict[str, Any]:
+    """Result.to_dict() payloads as Qiskit 2.x writes them (level-2 data)."""
+    exps = []
+    for e in range(draw(st.integers(1, max_experiments))):
+        nregs = draw(st.integers(1, 3))
+        sizes = [draw(st.integers(1, 25)) for _ in range(nregs)]
+        width = sum(sizes)
+        cregs = [[f"c{i}", s] for i, s in enumerate(sizes)]
+        shots = draw(st.lists(st.integers(0, 2**width - 1), min_size=1, max_size=20))
+        counts: dict[str, int] = {}
+        for s in shots:
+            counts[hex(s)] = counts.get(hex(s), 0) + 1
+        header = {"name": f"circuit-{e}", "creg_sizes": cregs, "memory_slots": width,
+                  "clbit_labels": [[n, i] for n, s in cregs for i in range(s)],
+                  "n_qubits": width, "global_phase": 0.0, "metadata": {"k": e}}
+        exp: dict[str, Any] = {"shots": len(shots), "success": True,
+                               "data": {"counts": counts}, "meas_level": 2, "header": header}
+        if draw(st.booleans()):
+            exp["data"]["memory"] = [hex(s) for s in shots]
+        if draw(st.booleans()):
+            exp["status"] = "DONE"
+        if draw(st.booleans()):
+            exp["seed"] = draw(st.integers(0, 1000))
+            exp["meas_return"] = "single"
+        if draw(st.booleans()):
+            exp["time_taken"] = draw(st.floats(0, 10))
+        exps.append(exp)
+    out: dict[str, Any] = {"backend_name": draw(st.sampled_from(["aer", "ionq_qpu", None])),
+                           "backend_version": "1.0.0", "date": "2026-11-22T10:00:00",
+                           "header": {"backend_name": "aer"}, "job_id": "job-1",
+                           "status": "COMPLETED", "success": True, "results": exps}
+    if draw(st.booleans()):
+        out["qobj_id"] = "legacy"
+    return out

@@ -1,0 +1,81 @@
+"""Real Qiskit objects to qfmt's and back (the ``qiskit`` extra: ``pip install "qfmt[qiskit]"``).
+
+Qiskit is imported only when one of these functions is called::
+
+    counts = qfmt.load({"1": 7, "2": 3}, "ionq.result.histogram.json.v1", num_qubits=2)
+    qiskit_counts = qfmt.to_qiskit(counts)        # qiskit.result.Counts({'01': 7, '10': 3})
+    qfmt.from_qiskit(qiskit_counts) == counts     # True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from ._errors import MissingDependencyError, QfmtError
+from ._model import Counts, ProbDistribution, QuasiDistribution, RegisterLayout, Result
+
+__all__ = ["from_qiskit", "to_qiskit"]
+
+
+def _qiskit_result() -> Any:
+    try:
+        import qiskit.result as qr
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "this needs Qiskit: install qfmt[qiskit] (pip install 'qfmt[qiskit]')") from exc
+    return qr
+
+
+def to_qiskit(obj: Any) -> Any:
+    """A qfmt object as the matching Qiskit object: Result -> ``qiskit.result.Result`` (through
+    ``Result.from_dict``), Counts -> ``qiskit.result.Counts`` (with ``memory_slots`` and
+    ``creg_sizes`` when known), ProbDistribution / QuasiDistribution -> Qiskit's."""
+    qr = _qiskit_result()
+    if isinstance(obj, Result):
+        return qr.Result.from_dict(obj.to_dict())
+    if isinstance(obj, Counts):
+        kwargs: dict[str, Any] = {"time_taken": obj.time_taken}
+        if not obj.width_inferred:
+            kwargs["memory_slots"] = obj.width
+            if obj.layout is not None:
+                kwargs["creg_sizes"] = [[n, w] for n, w in obj.layout.sizes]
+        return qr.Counts(obj.hex_outcomes(), **kwargs)
+    if isinstance(obj, ProbDistribution):
+        return qr.ProbDistribution(dict(obj.data), shots=obj.shots)
+    if isinstance(obj, QuasiDistribution):
+        return qr.QuasiDistribution(dict(obj.data), shots=obj.shots,
+                                    stddev_upper_bound=obj.stddev_upper_bound)
+    raise QfmtError(f"no Qiskit counterpart for a {type(obj).__name__}")
+
+
+def from_qiskit(obj: Any, *, width: int | None = None) -> Any:
+    """A Qiskit result object as qfmt's. ``width`` declares the bit width of distributions
+    (Qiskit's ProbDistribution / QuasiDistribution do not keep it)."""
+    qr = _qiskit_result()
+    if isinstance(obj, qr.Result):
+        # Qiskit's to_dict() can hold datetimes and numpy values: make it JSON first
+        data = orjson.loads(orjson.dumps(obj.to_dict(), option=orjson.OPT_SERIALIZE_NUMPY,
+                                         default=_json_default))
+        return Result.from_dict(data)
+    if isinstance(obj, qr.Counts):
+        slots = obj.memory_slots if width is None else width
+        layout = None
+        if obj.creg_sizes and slots is not None:
+            layout = RegisterLayout([(n, int(w)) for n, w in obj.creg_sizes])
+        return Counts(obj.int_outcomes(), slots, layout=layout, time_taken=obj.time_taken)
+    if isinstance(obj, qr.QuasiDistribution):
+        return QuasiDistribution(dict(obj), width, shots=obj.shots,
+                                 stddev_upper_bound=obj.stddev_upper_bound)
+    if isinstance(obj, qr.ProbDistribution):
+        return ProbDistribution(dict(obj), width, shots=obj.shots)
+    raise QfmtError(f"no qfmt counterpart for a {type(obj).__name__}")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, complex):
+        return [value.real, value.imag]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
