@@ -25,6 +25,19 @@ def ghz_shots(rng: np.random.Generator, n: int, flip: float = 0.03) -> np.ndarra
     return ideal ^ (rng.random((n, 3)) < flip)
 
 
+def mitigated(counts: qfmt.Counts) -> qfmt.QuasiDistribution:
+    """Undo a 2 % / 3 % readout error per qubit: the inverse assignment matrix applied to the
+    measured distribution gives quasi-probabilities, some slightly negative."""
+    a = np.array([[0.98, 0.03], [0.02, 0.97]])  # a[i, j] = P(read i | prepared j)
+    full = np.kron(np.kron(a, a), a)  # qubit 0 least significant
+    p = np.zeros(8)
+    for k, v in counts.items():
+        p[k] = v / counts.shots()
+    quasi = np.linalg.solve(full, p)
+    return qfmt.QuasiDistribution({k: round(float(q), 6) for k, q in enumerate(quasi)}, 3,
+                                  shots=counts.shots())
+
+
 def main() -> None:
     rng = np.random.default_rng(20261122)
     bits = ghz_shots(rng, 1003)
@@ -55,7 +68,29 @@ def main() -> None:
     for name, text in outputs.items():
         (HERE / "ionq" / name).write_text(text + "\n")
 
+    # The same run as Qiskit sees it: qubit i is clbit i, one register "meas" (as measure_all
+    # names it); leaked shots are left out of the memory, as IonQ leaves them out of shots v1.
+    layout = {"creg_sizes": [["meas", 3]], "clbit_labels": None}
+    result = qfmt.Result(
+        [qfmt.ExperimentResult({"memory": mem}, shots=1000,
+                               header={"name": "ghz3", "n_qubits": 3,
+                                       "qubit_labels": [["q", i] for i in range(3)],
+                                       "clbit_labels": [["meas", i] for i in range(3)]})],
+        backend_name="ionq_qpu.forte-1", backend_version="0.4", date="2026-11-22T09:30:00Z",
+        header={"backend_name": "ionq_qpu.forte-1"}, job_id=CHILD_A, status="COMPLETED")
+    qiskit_outputs = {
+        "result.json": qfmt.dumps(result, "qiskit.result.json.v1", pretty=True,
+                                  creg_sizes=layout["creg_sizes"]),
+        "counts.json": qfmt.dumps(counts, "qiskit.counts.json.v1", pretty=True),
+        "memory.json": qfmt.dumps(mem, "qiskit.memory.json.v1"),
+        "probabilities.json": qfmt.dumps(counts, "qiskit.probabilities.json.v1", pretty=True),
+        "quasi.json": qfmt.dumps(mitigated(counts), "qiskit.quasi.json.v1", pretty=True),
+    }
+    for name, text in qiskit_outputs.items():
+        (HERE / "qiskit" / name).write_text(text + "\n")
+
 
 if __name__ == "__main__":
     (HERE / "ionq").mkdir(exist_ok=True)
+    (HERE / "qiskit").mkdir(exist_ok=True)
     main()

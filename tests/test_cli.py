@@ -14,6 +14,7 @@ import qfmt
 from qfmt.cli import main
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "ionq"
+QISKIT_EXAMPLES = EXAMPLES.parent / "qiskit"
 FILES = {
     "ionq.result.shots.json.v2": "shots-v2.json",
     "ionq.result.shots.json.v1": "shots-v1.json",
@@ -22,6 +23,11 @@ FILES = {
     "ionq.result.probabilities.json.v1": "probabilities-v1.json",
     "ionq.result.probabilities.json.v2": "probabilities-v2.json",
     "ionq.result.probabilities-aggregate.json.v1": "probabilities-aggregate.json",
+    "qiskit.result.json.v1": "../qiskit/result.json",
+    "qiskit.counts.json.v1": "../qiskit/counts.json",
+    "qiskit.memory.json.v1": "../qiskit/memory.json",
+    "qiskit.probabilities.json.v1": "../qiskit/probabilities.json",
+    "qiskit.quasi.json.v1": "../qiskit/quasi.json",
 }
 
 
@@ -37,6 +43,12 @@ def test_examples_are_one_experiment_in_every_format() -> None:
         assert qfmt.detect(json.loads((EXAMPLES / name).read_text()))[0] == fid
         if fid.endswith("aggregate.json.v1"):
             obj = obj.experiment(0).data["probabilities"]
+        if fid == "qiskit.quasi.json.v1":  # the readout-mitigated view of the same counts
+            assert sum(obj.values()) == pytest.approx(1.0, abs=1e-5)
+            assert set(obj) == set(counts) and min(obj.values()) < 0
+            nearest = obj.nearest_probability_distribution()
+            assert all(abs(nearest.get(k, 0) - v / 1000) < 0.05 for k, v in counts.items())
+            continue
         as_counts = qfmt._convert.coerce(obj, qfmt.Counts, shots=counts.shots())
         assert dict(as_counts) == dict(counts), name
 
@@ -122,9 +134,10 @@ def test_convert_many_files_in_parallel_continues_past_bad_ones(tmp_path: Path) 
     code, _, err = run("convert", *files, "--to", "ionq.result.probabilities.json.v2", "-o",
                        str(out), "--experiment", "0", "-j", "2")
     assert code == 1
-    assert "broken.json" in err and "1 of 8 files failed" in err
+    # the broken file, and the quasi-probabilities (no probability distribution) fail
+    assert "broken.json" in err and "quasi.json" in err and "2 of 13 files failed" in err
     written = sorted(p.name for p in out.iterdir())
-    assert len(written) == 7 and "broken.json" not in written
+    assert len(written) == 11 and "broken.json" not in written
     for p in out.iterdir():
         qfmt.validate(p.read_bytes(), "ionq.result.probabilities.json.v2")
 

@@ -18,6 +18,7 @@ def _python_blocks() -> list[str]:
 def test_readme_python_block_runs(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                   ) -> None:
     block = _python_blocks()[index]
+    monkeypatch.chdir(README.parent)  # the examples' paths are relative to the repository
     if "@qfmt.hookimpl" in block:
         # the plugin example: import it as a module and register it in a fresh registry
         import qfmt
@@ -35,6 +36,20 @@ def test_readme_python_block_runs(index: int, tmp_path: Path, monkeypatch: pytes
             {"histogram": {"registers": {"output_all": {"11": 2}}}}
         return
     exec(compile(block, f"README.md block {index}", "exec"), {})
+
+
+def test_readme_comments_state_real_values() -> None:
+    """The values the README's comments promise, computed."""
+    import qfmt
+
+    text = README.read_text()
+    r = qfmt.load((README.parent / "examples/qiskit/result.json").read_text(),
+                  "qiskit.result.json.v1")
+    shown = qfmt.marginal_counts(r, [0, 2]).get_counts().display()
+    assert f"# {shown}" in text
+    h = qfmt.load({"1": 7, "2": 3}, "ionq.result.histogram.json.v1", num_qubits=2)
+    assert f"# {h.most_frequent()}, {qfmt.marginal_distribution(h, [1]).display()}" in text
+    assert repr(r.get_counts()).startswith("Counts({0: 457, ")
 
 
 def test_readme_quick_start_shows_right_values() -> None:
