@@ -158,7 +158,7 @@ def marginal_distribution(counts: Any, indices: Sequence[int] | None = None,
     elif isinstance(dist, QuasiDistribution):
         extra.update(shots=dist.shots, stddev_upper_bound=dist.stddev_upper_bound)
     else:
-        extra["shots"] = dist.shots
+        extra["shots"] = getattr(dist, "shots", None)
     layout = _marginal_layout(dist.layout, idx) if idx == sorted(idx) else None
     return _from_trusted(type(dist), marg, len(idx), layout=layout, provenance=dist.provenance,
                          **extra)

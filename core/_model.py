@@ -970,7 +970,7 @@ class RegisterMarginals:
             joint = self.registers[self.JOINT]
             note = Note("joint-from-output_all",
                         f"joint taken from {self.JOINT!r}; registers {others} not carried")
-            return joint.replace(provenance=(*joint.provenance, note))
+            return cast(Dist, joint.replace(provenance=(*joint.provenance, note)))
         if not names:
             raise LossyConversionError("no registers: there is no joint distribution")
         raise LossyConversionError(
