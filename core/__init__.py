@@ -16,6 +16,7 @@ from __future__ import annotations
 from ._api import convert, detect, dump, dumps, formats, load, prefer, problems, schema, validate
 from ._bits import MAX_WIDTH
 from ._errors import (
+    CalibrationError,
     FormatConflictError,
     LossyConversionError,
     MissingDependencyError,
@@ -27,6 +28,12 @@ from ._errors import (
     UnknownFormatError,
 )
 from ._marginal import marginal_counts, marginal_distribution, marginal_memory
+from ._mitigation import (
+    BaseReadoutMitigator,
+    CorrelatedReadoutMitigator,
+    LocalReadoutMitigator,
+    sampled_expectation_value,
+)
 from ._model import (
     PROB_ATOL,
     Counts,
@@ -63,6 +70,10 @@ def from_qiskit(obj: object, *, width: int | None = None) -> object:
     return _from(obj, width=width)
 
 __all__ = [
+    "BaseReadoutMitigator",
+    "CalibrationError",
+    "CorrelatedReadoutMitigator",
+    "LocalReadoutMitigator",
     "MAX_WIDTH",
     "PROB_ATOL",
     "Counts",
@@ -102,6 +113,7 @@ __all__ = [
     "marginal_memory",
     "prefer",
     "problems",
+    "sampled_expectation_value",
     "schema",
     "structure",
     "to_qiskit",

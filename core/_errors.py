@@ -10,6 +10,7 @@ The tree::
     ├── LossyConversionError(ValueError)  a conversion would lose or invent data (names the option)
     ├── OptionError(TypeError)        an option a format or conversion does not understand
     ├── MissingDependencyError(ImportError)  an optional extra is not installed ("install qfmt[x]")
+    ├── CalibrationError(ValueError)  an assignment matrix or calibration run that cannot be used
     └── ResultError(LookupError)      asking a Result for data it does not have (failed experiment...)
 
 Each subclasses the builtin that fits, so ``except ValueError`` keeps working for callers that do not
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "CalibrationError",
     "FormatConflictError",
     "LossyConversionError",
     "MissingDependencyError",
@@ -135,6 +137,11 @@ class OptionError(QfmtError, TypeError):
 
 class MissingDependencyError(QfmtError, ImportError):
     """An optional dependency is needed: the message says which ``qfmt[extra]`` to install."""
+
+
+class CalibrationError(QfmtError, ValueError):
+    """An assignment matrix that is not a valid readout model (wrong shape, columns that are not
+    probability vectors, non-finite entries, no usable inverse), or incomplete calibration runs."""
 
 
 class ResultError(QfmtError, LookupError):

@@ -1,0 +1,589 @@
+"""Readout-error mitigation and expectation values, for results from any format.
+
+Modelled on Qiskit 1.4's ``qiskit.result`` mitigators (removed in Qiskit 2.0). ``A[i, j]`` is the
+probability of reading ``i`` when ``j`` was prepared; columns are probability vectors. Bit *k* of
+the data is measured by qubit ``qubits[k]`` of the mitigator (``clbits`` first picks and orders the
+data's bits).
+
+- :class:`LocalReadoutMitigator`: one 2x2 matrix per qubit. Its inverses are applied qubit by qubit
+  on a ``2**n`` vector, never as a ``2**n x 2**n`` matrix, up to :data:`LOCAL_MAX_QUBITS` qubits;
+  expectation values of product diagonals (Z, I, 0, 1 strings) need no dense vector at all and work
+  at any width.
+- :class:`CorrelatedReadoutMitigator`: one ``2**n x 2**n`` matrix, up to
+  :data:`CORRELATED_MAX_QUBITS` qubits (checked before anything is allocated).
+
+Deliberate differences from Qiskit 1.4: a permuted ``qubits`` (or ``clbits``) order is honoured by
+both mitigators (Qiskit's correlated mitigator sorts the qubits and its ``clbits`` marginalisation
+ignores their order); data may be counts, probabilities, per-shot memory or a one-experiment result
+from any format; invalid matrices raise :class:`qfmt.CalibrationError`.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._errors import CalibrationError, QfmtError
+from ._marginal import marginal_distribution
+from ._model import (
+    Counts,
+    Memory,
+    Note,
+    ProbDistribution,
+    QuasiDistribution,
+    RegisterMarginals,
+    Result,
+    _Distribution,
+    _from_trusted,
+)
+
+__all__ = [
+    "CORRELATED_MAX_QUBITS",
+    "LOCAL_MAX_QUBITS",
+    "BaseReadoutMitigator",
+    "CorrelatedReadoutMitigator",
+    "LocalReadoutMitigator",
+    "sampled_expectation_value",
+]
+
+#: Widest data the local mitigator turns into quasi-probabilities (a dense ``2**n`` vector of
+#: float64: 512 MiB at 26 qubits). Expectation values of product diagonals have no limit.
+LOCAL_MAX_QUBITS = 26
+#: Widest correlated mitigator (a ``2**n x 2**n`` matrix and its inverse: 128 MiB each at 12).
+CORRELATED_MAX_QUBITS = 12
+#: Tolerance on each column of an assignment matrix summing to 1.
+COLUMN_ATOL = 1e-6
+
+_CHARS = {"I": (1.0, 1.0), "Z": (1.0, -1.0), "0": (1.0, 0.0), "1": (0.0, 1.0)}
+
+
+# ---------------------------------------------------------------------------------------------
+# data in
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_distribution(data: Any) -> _Distribution[Any]:
+    if isinstance(data, Result):
+        if len(data.results) != 1:
+            raise QfmtError(f"the result has {len(data.results)} experiments: pass one "
+                            "(result.get_counts(i) or result.experiment(i))")
+        exp = data.experiment(0)
+        for key in ("counts", "probabilities", "memory"):
+            if key in exp.data:
+                data = exp.data[key]
+                break
+        else:
+            raise QfmtError("the experiment has no counts, probabilities or memory")
+    if isinstance(data, RegisterMarginals):
+        data = data.joint()
+    if isinstance(data, Memory):
+        data = data.counts()
+    if isinstance(data, QuasiDistribution):
+        raise QfmtError("mitigate measured data (counts, probabilities or memory), not "
+                        "quasi-probabilities")
+    if isinstance(data, _Distribution):
+        return data
+    if isinstance(data, Mapping):
+        values = list(data.values())
+        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+            return Counts(data)
+        return ProbDistribution(data)
+    raise QfmtError(f"cannot mitigate a {type(data).__name__}")
+
+
+def _probabilities(data: Any, clbits: Sequence[int] | None, shots: int | None
+                   ) -> tuple[dict[int, float], int, int | None]:
+    """(outcome -> probability, width, shots) of the data, marginalised to ``clbits``."""
+    dist = _as_distribution(data)
+    if clbits is not None:
+        dist = marginal_distribution(dist, list(clbits))
+    if isinstance(dist, Counts):
+        total = dist.shots()
+        if total == 0:
+            raise QfmtError("the counts hold no shots")
+        probs = {k: v / total for k, v in dist.data.items()}
+        return probs, dist.width, total if shots is None else shots
+    return dict(dist.data), dist.width, shots if shots is not None else getattr(dist, "shots",
+                                                                                None)
+
+
+def _keys_array(probs: Mapping[int, float]) -> tuple[Any, npt.NDArray[np.float64]]:
+    keys = list(probs)
+    values = np.fromiter(probs.values(), dtype=np.float64, count=len(keys))
+    if keys and max(keys).bit_length() <= 64:
+        return np.fromiter(keys, dtype=np.uint64, count=len(keys)), values
+    return keys, values
+
+
+def _bit(keys: Any, k: int) -> npt.NDArray[np.intp]:
+    if isinstance(keys, np.ndarray):
+        return ((keys >> np.uint64(k)) & np.uint64(1)).astype(np.intp)
+    return np.fromiter(((key >> k) & 1 for key in keys), dtype=np.intp, count=len(keys))
+
+
+def _product_value(probs: Mapping[int, float], factors: Sequence[npt.NDArray[np.float64]]
+                   ) -> float:
+    """sum_s p(s) prod_k factors[k][bit_k(s)]: a product diagonal, no dense vector."""
+    keys, values = _keys_array(probs)
+    weight = values.copy()
+    for k, f in enumerate(factors):
+        weight *= np.asarray(f, dtype=np.float64)[_bit(keys, k)]
+    return float(weight.sum())
+
+
+def _diag_terms(diagonal: Any, width: int) -> list[tuple[float, list[npt.NDArray[np.float64]]]]:
+    """A diagonal as weighted product terms: None (Z on every bit), a string over I, Z, 0, 1
+    (rightmost character is bit 0, as Qiskit reads it) or a dict of such strings -> coefficient.
+    """
+    if diagonal is None:
+        return [(1.0, [np.array(_CHARS["Z"])] * width)]
+    if isinstance(diagonal, str):
+        diagonal = {diagonal: 1.0}
+    if isinstance(diagonal, Mapping):
+        terms = []
+        for text, coeff in diagonal.items():
+            if not isinstance(text, str) or len(text) != width:
+                raise QfmtError(f"diagonal {text!r} must be a string of {width} characters "
+                                "over I, Z, 0, 1 (rightmost is bit 0)")
+            bad = set(text.upper()) - set(_CHARS)
+            if bad:
+                raise QfmtError(f"diagonal {text!r} has characters {sorted(bad)}; use I, Z, 0, 1")
+            factors = [np.array(_CHARS[c]) for c in reversed(text.upper())]
+            terms.append((float(coeff), factors))
+        return terms
+    raise TypeError  # dense arrays are handled by the caller
+
+
+def sampled_expectation_value(dist: Any, oper: str | Mapping[str, float]) -> float:
+    """Expectation value of a diagonal operator over a distribution, as Qiskit's
+    ``sampled_expectation_value``.
+
+    ``oper`` is a string over ``I``, ``Z``, ``0``, ``1`` whose rightmost character acts on bit 0
+    (``Z`` is +1/-1 by the bit, ``0`` and ``1`` project), or a dict of such strings to
+    coefficients. ``dist`` is counts (normalised by the shots), probabilities, quasi-probabilities,
+    memory, or a one-experiment result, from any format.
+
+    >>> sampled_expectation_value(Counts({"00": 400, "01": 100, "10": 150, "11": 350}), "ZZ")
+    0.5
+    """
+    if isinstance(dist, QuasiDistribution):
+        probs, width = dict(dist.data), dist.width
+    else:
+        probs, width, _ = _probabilities(dist, None, None)
+    if not isinstance(oper, (str, Mapping)):
+        raise QfmtError(f"oper must be a string or a dict of strings, got {type(oper).__name__}")
+    return sum(c * _product_value(probs, f) for c, f in _diag_terms(oper, width))
+
+
+# ---------------------------------------------------------------------------------------------
+# matrices
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_assignment(matrix: Any, size: int | None, what: str) -> npt.NDArray[np.float64]:
+    try:
+        a = np.array(matrix, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CalibrationError(f"{what}: not a numeric matrix") from None
+    if a.ndim != 2 or a.shape[0] != a.shape[1] or (size is not None and a.shape[0] != size):
+        want = f"{size}x{size}" if size is not None else "square"
+        raise CalibrationError(f"{what}: expected a {want} matrix, got shape {a.shape}")
+    n = a.shape[0]
+    if n == 0 or n & (n - 1):
+        raise CalibrationError(f"{what}: the size {n} is not a power of two")
+    if not np.isfinite(a).all():
+        raise CalibrationError(f"{what}: has NaN or infinite entries")
+    if (a < -COLUMN_ATOL).any() or (a > 1 + COLUMN_ATOL).any():
+        raise CalibrationError(f"{what}: entries must be probabilities in [0, 1]")
+    sums = a.sum(axis=0)
+    bad = np.flatnonzero(np.abs(sums - 1) > COLUMN_ATOL)
+    if bad.size:
+        raise CalibrationError(f"{what}: column {int(bad[0])} sums to {sums[bad[0]]!r}, not 1 "
+                               "(columns are P(read i | prepared j) for each prepared j)")
+    return a
+
+
+def _invert(a: npt.NDArray[np.float64], what: str) -> npt.NDArray[np.float64]:
+    cond = np.linalg.cond(a)
+    if np.isfinite(cond) and cond < 1e12:
+        return np.linalg.inv(a)  # type: ignore[no-any-return]
+    try:
+        pinv = np.linalg.pinv(a)
+    except np.linalg.LinAlgError:
+        raise CalibrationError(f"{what}: singular, and its pseudo-inverse does not "
+                               "converge") from None
+    if not np.isfinite(pinv).all():
+        raise CalibrationError(f"{what}: singular, with no usable pseudo-inverse")
+    warnings.warn(f"{what} is singular (the readout cannot tell some states apart): using its "
+                  "pseudo-inverse, whose results are not an unbiased mitigation",
+                  RuntimeWarning, stacklevel=4)
+    return pinv  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------------------------------------
+# the mitigators
+# ---------------------------------------------------------------------------------------------
+
+
+class BaseReadoutMitigator(abc.ABC):
+    """What every readout mitigator offers (see :class:`LocalReadoutMitigator`)."""
+
+    _qubits: tuple[int, ...]
+
+    @property
+    def qubits(self) -> tuple[int, ...]:
+        """The device qubits this mitigator is calibrated for, in matrix order."""
+        return self._qubits
+
+    def _resolve(self, width: int, qubits: Iterable[int] | None) -> list[int]:
+        """Mitigator positions of the data's bits (bit k is measured by qubits[k])."""
+        if qubits is None:
+            if width != len(self._qubits):
+                raise QfmtError(f"the data has {width} bits but the mitigator has "
+                                f"{len(self._qubits)} qubits: say which with qubits= "
+                                "(and clbits= to pick bits of the data)")
+            return list(range(width))
+        qubits = list(qubits)
+        if len(qubits) != width:
+            raise QfmtError(f"qubits= names {len(qubits)} qubits for {width} bits of data")
+        index = {q: i for i, q in enumerate(self._qubits)}
+        missing = [q for q in qubits if q not in index]
+        if missing:
+            raise QfmtError(f"qubits {missing} are not calibrated (mitigator qubits: "
+                            f"{list(self._qubits)})")
+        if len(set(qubits)) != len(qubits):
+            raise QfmtError(f"qubits= repeats a qubit: {qubits}")
+        return [index[q] for q in qubits]
+
+    @abc.abstractmethod
+    def quasi_probabilities(self, data: Any, qubits: Iterable[int] | None = None,
+                            clbits: Sequence[int] | None = None, shots: int | None = None
+                            ) -> QuasiDistribution:
+        """The mitigated quasi-probability distribution of ``data``, with its
+        ``stddev_upper_bound`` when the shots are known."""
+
+    @abc.abstractmethod
+    def expectation_value(self, data: Any, diagonal: Any = None,
+                          qubits: Iterable[int] | None = None,
+                          clbits: Sequence[int] | None = None, shots: int | None = None
+                          ) -> tuple[float, float]:
+        """``(value, stddev_upper_bound)`` of a diagonal observable on the mitigated data.
+        ``diagonal``: None (Z on every bit), a string over I, Z, 0, 1 (rightmost = bit 0), a
+        dict of such strings -> coefficient, or a dense array of ``2**n`` values."""
+
+    @abc.abstractmethod
+    def assignment_matrix(self, qubits: Iterable[int] | None = None) -> npt.NDArray[np.float64]:
+        """``A`` for the given qubits (bit k of the matrix index is ``qubits[k]``)."""
+
+    @abc.abstractmethod
+    def mitigation_matrix(self, qubits: Iterable[int] | None = None) -> npt.NDArray[np.float64]:
+        """``A^-1`` (or its pseudo-inverse) for the given qubits."""
+
+    @abc.abstractmethod
+    def stddev_upper_bound(self, shots: int, qubits: Iterable[int] | None = None) -> float:
+        """An upper bound on the standard deviation of a mitigated expectation value."""
+
+    def _quasi(self, vec: npt.NDArray[np.float64], width: int, shots: int | None,
+               bound: float | None) -> QuasiDistribution:
+        nz = np.flatnonzero(vec)
+        if nz.size == vec.size:  # the usual case: every outcome has some quasi-probability
+            data = dict(enumerate(vec.tolist()))
+        else:
+            data = dict(zip(nz.tolist(), vec[nz].tolist()))
+        note = Note("readout-mitigated", f"{type(self).__name__} on {width} bits")
+        return _from_trusted(QuasiDistribution, data, width, shots=shots,
+                             stddev_upper_bound=bound, provenance=(note,))
+
+
+def _shots_bound(bound: float, shots: int | None) -> float | None:
+    return None if not shots else bound / math.sqrt(shots)
+
+
+def _dense(probs: Mapping[int, float], width: int) -> npt.NDArray[np.float64]:
+    vec = np.zeros(2**width, dtype=np.float64)
+    keys, values = _keys_array(probs)
+    vec[np.asarray(keys, dtype=np.int64)] = values
+    return vec
+
+
+class LocalReadoutMitigator(BaseReadoutMitigator):
+    """Readout mitigation with one 2x2 assignment matrix per qubit (a tensor product).
+
+    ``assignment_matrices[i][r, p]`` is the probability of reading ``r`` when qubit ``qubits[i]``
+    was prepared in ``p``. Build it from calibration runs with :meth:`from_calibration`.
+
+    >>> A0 = [[0.9, 0.2], [0.1, 0.8]]; A1 = [[0.95, 0.05], [0.05, 0.95]]
+    >>> m = LocalReadoutMitigator([A0, A1])
+    >>> q = m.quasi_probabilities(Counts({"00": 400, "01": 100, "10": 150, "11": 350}))
+    >>> {k: round(v, 5) for k, v in q.items()}, round(q.stddev_upper_bound, 6)
+    ({0: 0.44841, 1: 0.05159, 2: 0.05159, 3: 0.44841}, 0.055214)
+    """
+
+    def __init__(self, assignment_matrices: Sequence[Any],
+                 qubits: Iterable[int] | None = None) -> None:
+        mats = [_check_assignment(a, 2, f"assignment matrix {i}")
+                for i, a in enumerate(assignment_matrices)]
+        if not mats:
+            raise CalibrationError("no assignment matrices")
+        self._qubits = tuple(range(len(mats))) if qubits is None else tuple(int(q) for q in qubits)
+        if len(self._qubits) != len(mats):
+            raise CalibrationError(f"{len(mats)} matrices for {len(self._qubits)} qubits")
+        if len(set(self._qubits)) != len(self._qubits):
+            raise CalibrationError(f"qubits repeat: {list(self._qubits)}")
+        self._amats = mats
+        self._minvs = [_invert(a, f"assignment matrix of qubit {q}")
+                       for a, q in zip(mats, self._qubits)]
+        e0 = np.array([a[1, 0] for a in mats])
+        e1 = np.array([a[0, 1] for a in mats])
+        with np.errstate(divide="ignore"):
+            self._gammas = (1 + np.abs(e0 - e1)) / (1 - e0 - e1)
+
+    def __repr__(self) -> str:
+        return f"LocalReadoutMitigator(qubits={list(self._qubits)})"
+
+    @classmethod
+    def from_calibration(cls, zeros: Any, ones: Any, *, fmt: str | None = None,
+                         qubits: Iterable[int] | None = None, **options: Any
+                         ) -> LocalReadoutMitigator:
+        """Calibrate from two runs: every qubit prepared in 0, and every qubit prepared in 1.
+
+        ``zeros`` and ``ones`` are results in any format: loaded objects (counts, probabilities,
+        memory, a one-experiment result), or payloads with ``fmt=`` (and load ``options``)::
+
+            mit = qfmt.LocalReadoutMitigator.from_calibration(
+                zeros_payload, ones_payload, fmt="ionq.result.histogram.json.v1", num_qubits=3)
+        """
+        if fmt is not None:
+            from ._api import load
+
+            zeros, ones = load(zeros, fmt, **options), load(ones, fmt, **options)
+        p0, w0, _ = _probabilities(zeros, None, None)
+        p1, w1, _ = _probabilities(ones, None, None)
+        if w0 != w1:
+            raise CalibrationError(f"the all-zeros run has {w0} bits but the all-ones run {w1}")
+        mats = []
+        for k in range(w0):
+            read1_given0 = sum(v for s, v in p0.items() if (s >> k) & 1)
+            read0_given1 = sum(v for s, v in p1.items() if not (s >> k) & 1)
+            mats.append([[1 - read1_given0, read0_given1], [read1_given0, 1 - read0_given1]])
+        return cls(mats, qubits)
+
+    def _positions_inverses(self, positions: Sequence[int]) -> list[npt.NDArray[np.float64]]:
+        return [self._minvs[p] for p in positions]
+
+    def assignment_matrix(self, qubits: Iterable[int] | None = None) -> npt.NDArray[np.float64]:
+        """The full ``2**n`` assignment matrix of the given qubits (qubit ``qubits[0]`` is the
+        least significant bit). Dense: for small n."""
+        positions = self._resolve(len(self._qubits) if qubits is None else len(list(qubits)),
+                                  None if qubits is None else list(qubits))
+        _check_dense(len(positions), CORRELATED_MAX_QUBITS)
+        out = np.array([[1.0]])
+        for p in positions:
+            out = np.kron(self._amats[p], out)
+        return out
+
+    def mitigation_matrix(self, qubits: Iterable[int] | None = None) -> npt.NDArray[np.float64]:
+        """The full ``2**n`` mitigation matrix (Kronecker product of the per-qubit inverses)."""
+        positions = self._resolve(len(self._qubits) if qubits is None else len(list(qubits)),
+                                  None if qubits is None else list(qubits))
+        _check_dense(len(positions), CORRELATED_MAX_QUBITS)
+        out = np.array([[1.0]])
+        for p in positions:
+            out = np.kron(self._minvs[p], out)
+        return out
+
+    def stddev_upper_bound(self, shots: int, qubits: Iterable[int] | None = None) -> float:
+        """``prod(gamma_i) / sqrt(shots)`` with ``gamma_i = (1 + |e0 - e1|) / (1 - e0 - e1)``."""
+        positions = (range(len(self._qubits)) if qubits is None else
+                     self._resolve(len(list(qubits)), list(qubits)))
+        return float(np.prod(self._gammas[list(positions)])) / math.sqrt(shots)
+
+    def quasi_probabilities(self, data: Any, qubits: Iterable[int] | None = None,
+                            clbits: Sequence[int] | None = None, shots: int | None = None
+                            ) -> QuasiDistribution:
+        """Apply each qubit's inverse to the measured distribution, one qubit at a time (no
+        ``2**n x 2**n`` matrix); up to :data:`LOCAL_MAX_QUBITS` bits."""
+        probs, width, shots = _probabilities(data, clbits, shots)
+        positions = self._resolve(width, qubits)
+        _check_dense(width, LOCAL_MAX_QUBITS, "local readout mitigation")
+        vec = _dense(probs, width).reshape([2] * width) if width else _dense(probs, 0)
+        for k, minv in enumerate(self._positions_inverses(positions)):
+            axis = width - 1 - k  # C order: the first axis is the most significant bit
+            vec = np.moveaxis(np.tensordot(minv, vec, axes=([1], [axis])), 0, axis)
+        bound = float(np.prod(self._gammas[positions]))
+        return self._quasi(vec.reshape(-1), width, shots, _shots_bound(bound, shots))
+
+    def expectation_value(self, data: Any, diagonal: Any = None,
+                          qubits: Iterable[int] | None = None,
+                          clbits: Sequence[int] | None = None, shots: int | None = None
+                          ) -> tuple[float, float]:
+        """Mitigated ``<O>`` and its standard-deviation bound. Product diagonals (strings, dicts
+        of strings, the default Z...Z) are computed on the measured outcomes directly: each
+        qubit's factor becomes ``Ainv_k^T f_k``, so no ``2**n`` vector is built."""
+        probs, width, shots = _probabilities(data, clbits, shots)
+        positions = self._resolve(width, qubits)
+        minvs = self._positions_inverses(positions)
+        bound = float(np.prod(self._gammas[positions]))
+        bound_out = bound / math.sqrt(shots) if shots else math.nan
+        try:
+            terms = _diag_terms(diagonal, width)
+        except TypeError:
+            diag = _dense_diagonal(diagonal, width)
+            coeffs = diag.reshape([2] * width)
+            for k, minv in enumerate(minvs):
+                axis = width - 1 - k
+                coeffs = np.moveaxis(np.tensordot(minv.T, coeffs, axes=([1], [axis])), 0, axis)
+            return float(coeffs.reshape(-1) @ _dense(probs, width)), bound_out
+        value = 0.0
+        for coeff, factors in terms:
+            value += coeff * _product_value(probs, [m.T @ f for m, f in zip(minvs, factors)])
+        return value, bound_out
+
+
+def _dense_diagonal(diagonal: Any, width: int) -> npt.NDArray[np.float64]:
+    _check_dense(width, LOCAL_MAX_QUBITS, "a dense diagonal")
+    diag = np.asarray(diagonal, dtype=np.float64)
+    if diag.shape != (2**width,):
+        raise QfmtError(f"a dense diagonal needs {2**width} values for {width} bits, got "
+                        f"shape {diag.shape}")
+    return diag
+
+
+def _check_dense(width: int, limit: int, what: str = "a dense matrix") -> None:
+    if width > limit:
+        raise QfmtError(f"{what} over {width} bits is past the documented limit of {limit} "
+                        f"(2**{width} values); nothing was allocated")
+
+
+class CorrelatedReadoutMitigator(BaseReadoutMitigator):
+    """Readout mitigation with one full ``2**n x 2**n`` assignment matrix (correlated errors),
+    up to :data:`CORRELATED_MAX_QUBITS` qubits. Bit *k* of the matrix index is ``qubits[k]``."""
+
+    def __init__(self, assignment_matrix: Any, qubits: Iterable[int] | None = None) -> None:
+        shape = np.shape(assignment_matrix)
+        if len(shape) == 2 and shape[0] > 2**CORRELATED_MAX_QUBITS:
+            raise CalibrationError(f"a {shape[0]}x{shape[0]} matrix is past the correlated "
+                                   f"mitigator's limit of {CORRELATED_MAX_QUBITS} qubits")
+        a = _check_assignment(assignment_matrix, None, "assignment matrix")
+        n = a.shape[0].bit_length() - 1
+        self._qubits = tuple(range(n)) if qubits is None else tuple(int(q) for q in qubits)
+        if len(self._qubits) != n:
+            raise CalibrationError(f"a {a.shape[0]}x{a.shape[0]} matrix covers {n} qubits, "
+                                   f"not {len(self._qubits)}")
+        if len(set(self._qubits)) != n:
+            raise CalibrationError(f"qubits repeat: {list(self._qubits)}")
+        self._amat = a
+        self._cache: dict[tuple[int, ...], npt.NDArray[np.float64]] = {}
+
+    def __repr__(self) -> str:
+        return f"CorrelatedReadoutMitigator(qubits={list(self._qubits)})"
+
+    @classmethod
+    def from_calibration(cls, runs: Sequence[Any] | Mapping[Any, Any], *, fmt: str | None = None,
+                         qubits: Iterable[int] | None = None, **options: Any
+                         ) -> CorrelatedReadoutMitigator:
+        """Calibrate from one run per basis state: ``runs[j]`` (a sequence indexed by the
+        prepared state, or a mapping keyed by the int or bitstring of the prepared state) is the
+        result of preparing ``j``, in any format (objects, or payloads with ``fmt=``)."""
+        items = dict(enumerate(runs)) if not isinstance(runs, Mapping) else dict(runs)
+        n = max(1, (len(items) - 1).bit_length())
+        if n > CORRELATED_MAX_QUBITS:
+            raise CalibrationError(f"{len(items)} calibration runs is past the correlated "
+                                   f"mitigator's limit of {CORRELATED_MAX_QUBITS} qubits")
+        cols: dict[int, dict[int, float]] = {}
+        for key, run in items.items():
+            j = int(key, 2) if isinstance(key, str) else int(key)
+            if fmt is not None:
+                from ._api import load
+
+                run = load(run, fmt, **options)
+            probs, width, _ = _probabilities(run, None, None)
+            if width > n:
+                n = width
+            cols[j] = probs
+        if sorted(cols) != list(range(2**n)):
+            missing = sorted(set(range(2**n)) - set(cols))[:8]
+            raise CalibrationError(f"a correlated calibration needs all {2**n} basis states; "
+                                   f"missing {missing}")
+        a = np.zeros((2**n, 2**n))
+        for j, probs in cols.items():
+            for i, p in probs.items():
+                a[i, j] = p
+        return cls(a, qubits)
+
+    def assignment_matrix(self, qubits: Iterable[int] | None = None) -> npt.NDArray[np.float64]:
+        """``A`` for ``qubits`` (default: all). For a subset, the other qubits are taken as
+        prepared in 0 and their readout is summed out; bit k of the index is ``qubits[k]``."""
+        n = len(self._qubits)
+        positions = list(range(n)) if qubits is None else self._resolve(len(list(qubits)),
+                                                                         list(qubits))
+        if positions == list(range(n)):
+            return self._amat.copy()
+        m = len(positions)
+        t = self._amat.reshape([2] * (2 * n))  # axes: read bits n-1..0, then prepared n-1..0
+        # prepared: others in 0
+        index: list[Any] = [slice(None)] * (2 * n)
+        for b in range(n):
+            if b not in positions:
+                index[n + (n - 1 - b)] = 0
+        t = t[tuple(index)]  # read axes n-1..0, then kept prepared axes in descending bit order
+        kept_desc = [b for b in range(n - 1, -1, -1) if b in positions]
+        other_read = tuple(n - 1 - b for b in range(n) if b not in positions)
+        t = t.sum(axis=other_read)  # read axes of kept bits, descending, then prepared
+        # reorder both halves so that axis order is qubits[m-1], ..., qubits[0]
+        order = [kept_desc.index(p) for p in reversed(positions)]
+        t = np.transpose(t, order + [m + o for o in order])
+        return t.reshape(2**m, 2**m)  # type: ignore[no-any-return]
+
+    def mitigation_matrix(self, qubits: Iterable[int] | None = None) -> npt.NDArray[np.float64]:
+        """``A^-1`` (pseudo-inverse for a singular ``A``, with a warning) for ``qubits``."""
+        key = tuple(range(len(self._qubits))) if qubits is None else tuple(
+            self._resolve(len(list(qubits)), list(qubits)))
+        if key not in self._cache:
+            amat = self.assignment_matrix(None if qubits is None else list(qubits))
+            self._cache[key] = _invert(amat, "the correlated assignment matrix")
+        return self._cache[key]
+
+    def stddev_upper_bound(self, shots: int, qubits: Iterable[int] | None = None) -> float:
+        """``max_j sum_i |Ainv[i, j]| / sqrt(shots)``."""
+        minv = self.mitigation_matrix(qubits)
+        return float(np.max(np.sum(np.abs(minv), axis=0))) / math.sqrt(shots)
+
+    def quasi_probabilities(self, data: Any, qubits: Iterable[int] | None = None,
+                            clbits: Sequence[int] | None = None, shots: int | None = None
+                            ) -> QuasiDistribution:
+        """``Ainv @ p`` for the measured distribution ``p``."""
+        probs, width, shots = _probabilities(data, clbits, shots)
+        qs = [self._qubits[p] for p in self._resolve(width, qubits)]
+        minv = self.mitigation_matrix(qs)
+        gamma = float(np.max(np.sum(np.abs(minv), axis=0)))
+        return self._quasi(minv @ _dense(probs, width), width, shots, _shots_bound(gamma, shots))
+
+    def expectation_value(self, data: Any, diagonal: Any = None,
+                          qubits: Iterable[int] | None = None,
+                          clbits: Sequence[int] | None = None, shots: int | None = None
+                          ) -> tuple[float, float]:
+        """Mitigated ``<O>`` and its standard-deviation bound."""
+        probs, width, shots = _probabilities(data, clbits, shots)
+        qs = [self._qubits[p] for p in self._resolve(width, qubits)]
+        minv = self.mitigation_matrix(qs)
+        gamma = float(np.max(np.sum(np.abs(minv), axis=0)))
+        quasi = minv @ _dense(probs, width)
+        try:
+            terms = _diag_terms(diagonal, width)
+            diag = np.zeros(2**width)
+            idx = np.arange(2**width, dtype=np.uint64)
+            for coeff, factors in terms:
+                part = np.full(2**width, coeff)
+                for k, f in enumerate(factors):
+                    part *= f[_bit(idx, k)]
+                diag += part
+        except TypeError:
+            diag = _dense_diagonal(diagonal, width)
+        return float(diag @ quasi), gamma / math.sqrt(shots) if shots else math.nan
