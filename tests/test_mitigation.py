@@ -179,7 +179,7 @@ class TestCalibration:
 
     def test_correlated_from_every_basis_state(self) -> None:
         a = np.kron(A1, A0)
-        runs = {format(j, "02b"): {str(i): int(round(a[i, j] * 1000)) for i in range(4)
+        runs = {format(j, "02b"): {str(i): int(a[i, j] * 1000 + 0.5) for i in range(4)
                                    if a[i, j]} for j in range(4)}
         mit = qfmt.CorrelatedReadoutMitigator.from_calibration(
             runs, fmt="ionq.result.histogram.json.v1", num_qubits=2)
