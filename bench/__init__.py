@@ -1,0 +1,1 @@
+"""qfmt's benchmarks: ``python -m bench`` (see CONTRIBUTING.md)."""

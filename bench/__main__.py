@@ -1,0 +1,60 @@
+"""Run the benchmarks and print a table of medians and ratios measured in the same run.
+
+    python -m bench                 # full sizes (a few minutes)
+    python -m bench --smoke         # tiny sizes, one repeat: checks every case still runs
+    python -m bench --only mitig    # cases whose name contains "mitig"
+    python -m bench --json out.json # also write the raw numbers
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+
+from bench.cases import CASES, Size
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repeat")
+    parser.add_argument("--repeat", type=int, default=None, help="runs per case (default 5)")
+    parser.add_argument("--only", default="", help="run cases whose name contains this")
+    parser.add_argument("--json", dest="json_path", help="write results as JSON here")
+    args = parser.parse_args(argv)
+    size = Size.smoke() if args.smoke else Size.full()
+    repeat = args.repeat or (1 if args.smoke else 5)
+    rows = []
+    started = time.perf_counter()
+    print(f"qfmt benchmarks ({'smoke' if args.smoke else 'full'} sizes, {repeat} runs each, "
+          f"median) on {platform.python_implementation()} {platform.python_version()}, "
+          f"{platform.machine()}, {_cpu()}", flush=True)
+    for case in CASES:
+        if args.only and args.only not in case.name:
+            continue
+        row = case.run(size, repeat)
+        rows.append(row)
+        print(row.line(), flush=True)
+    print(f"total {time.perf_counter() - started:.1f} s")
+    if args.json_path:
+        with open(args.json_path, "w") as fh:
+            json.dump([r.as_dict() for r in rows], fh, indent=2)
+    return 0
+
+
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
