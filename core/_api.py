@@ -84,6 +84,12 @@ def load(payload: Any, fmt: str | Format, **options: Any) -> Any:
     """
     f = _format(fmt)
     _reject_unknown(options, f.load_options, what=f"loading {f.id}")
+    if f.parse_raw is not None and isinstance(payload, (str, bytes, bytearray, memoryview)):
+        raw = payload.encode() if isinstance(payload, str) else bytes(payload)
+        fast = f.parse_raw(raw, **options)
+        if fast is not None:
+            return fast
+        payload = raw
     data = read_json(payload, f.id)
     try:
         return f.parse(data, **options)

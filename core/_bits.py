@@ -198,37 +198,6 @@ def nbytes_for(width: int) -> int:
     return max(1, (width + 7) // 8)
 
 
-def fast_decimals(items: Sequence[Any]) -> npt.NDArray[np.uint64] | None:
-    """Vectorised decode of decimal states that are all ASCII-digit strings (<= 19 digits) or all
-    non-negative machine ints. Returns None when the input needs the exact, per-item slow path."""
-    n = len(items)
-    if n == 0:
-        return np.zeros(0, dtype=np.uint64)
-    try:
-        arr = np.asarray(items)
-    except (ValueError, OverflowError, TypeError):
-        return None
-    if arr.ndim != 1:
-        return None
-    if arr.dtype.kind == "U" and 0 < arr.dtype.itemsize // 4 <= 19:
-        codes = arr.view(np.uint32).reshape(n, arr.dtype.itemsize // 4)
-        digit = (codes >= 48) & (codes <= 57)
-        pad = codes == 0
-        ok = bool(digit[:, 0].all() and (digit | pad).all())
-        # padding must be trailing: a digit after a NUL means an embedded NUL
-        if ok and codes.shape[1] > 1:
-            ok = not bool((pad[:, :-1] & digit[:, 1:]).any())
-        # np.asarray stringifies ints and bools mixed with strings: trust pure-string input only
-        if ok and _all_str(items):
-            return arr.astype(np.uint64)
-        return None
-    if arr.dtype.kind in "iu" and _no_bools(items):
-        if arr.dtype.kind == "i" and (arr < 0).any():
-            return None
-        return arr.astype(np.uint64)
-    return None
-
-
 _HEX_LUT = np.full(128, 255, dtype=np.uint8)
 for _i, _c in enumerate("0123456789abcdef"):
     _HEX_LUT[ord(_c)] = _i
@@ -236,37 +205,120 @@ for _i, _c in enumerate("0123456789abcdef"):
 
 
 def fast_hex(items: Sequence[Any]) -> npt.NDArray[np.uint64] | None:
-    """Vectorised decode of ``"0x.."`` strings of at most 16 hex digits. Returns None when the
-    input needs the exact, per-item slow path (other types, bad digits, wider values)."""
-    n = len(items)
-    if n == 0:
+    """Vectorised decode of ``"0x.."`` strings of at most 16 hex digits, over the joined bytes
+    (no Python object per item). Returns None when the input needs the exact, per-item slow path
+    (other types, bad digits, wider values)."""
+    if len(items) == 0:
         return np.zeros(0, dtype=np.uint64)
+    try:
+        raw = ",".join(items).encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    b = np.frombuffer(raw, dtype=np.uint8)
+    comma = b == 44
+    ends = np.concatenate((np.flatnonzero(comma), [b.size]))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts
+    if starts.size != len(items) or lengths.min() < 3 or lengths.max() > 18:
+        return None  # (an item holding a comma would split in two)
+    if not ((b[starts] == 48) & ((b[starts + 1] == 120) | (b[starts + 1] == 88))).all():
+        return None
+    nib = _HEX_LUT[np.minimum(b, 127).astype(np.intp)]
+    body = np.ones(b.size, dtype=bool)
+    body[comma] = False
+    body[starts] = False
+    body[starts + 1] = False
+    if (b[body] >= 128).any() or (nib[body] == 255).any():
+        return None
+    # value = sum over the item's digits of nibble << 4 * (position from the item's end)
+    item = np.cumsum(comma)
+    pos_from_end = (ends[item] - np.arange(b.size) - 1).astype(np.uint64)
+    shifted = np.zeros(b.size, dtype=np.uint64)
+    shifted[body] = nib[body].astype(np.uint64) << (np.uint64(4) * pos_from_end[body])
+    out: npt.NDArray[np.uint64] = np.add.reduceat(shifted, starts)
+    return out
+
+
+def _joined_digits(items: Sequence[Any]) -> str | None:
+    """``",".join(items)`` if every item is a non-empty ASCII-digit string of at most 19 digits
+    (so it fits in uint64), else None. All checks run in numpy over the joined bytes."""
+    try:
+        text = ",".join(items)
+        raw = text.encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    if not raw:
+        return None
+    b = np.frombuffer(raw, dtype=np.uint8)
+    comma = b == 44
+    if not (comma | ((b >= 48) & (b <= 57))).all():
+        return None
+    ends = np.flatnonzero(comma)
+    if ends.size != len(items) - 1:
+        return None  # an item holding a comma would split in two
+    lengths = np.diff(np.concatenate(([-1], ends, [b.size]))) - 1
+    if lengths.min() < 1 or lengths.max() > 19:
+        return None
+    return text
+
+
+def fast_decimals(items: Sequence[Any]) -> npt.NDArray[np.uint64] | None:
+    """Vectorised decode of decimal states that are all ASCII-digit strings (<= 19 digits) or all
+    non-negative machine ints. Returns None when the input needs the exact, per-item slow path."""
+    if len(items) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    if type(items[0]) is str:
+        text = _joined_digits(items)
+        if text is None:
+            return None
+        return np.fromstring(text, dtype=np.uint64, sep=",")
+    if not _no_bools(items):
+        return None
     try:
         arr = np.asarray(items)
     except (ValueError, OverflowError, TypeError):
         return None
-    if arr.ndim != 1 or arr.dtype.kind != "U" or not 3 <= arr.dtype.itemsize // 4 <= 18:
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
         return None
-    if not _all_str(items):
+    if arr.dtype.kind == "i" and (arr < 0).any():
         return None
-    width = arr.dtype.itemsize // 4
-    codes = arr.view(np.uint32).reshape(n, width)
-    if not ((codes[:, 0] == 48) & ((codes[:, 1] == 120) | (codes[:, 1] == 88))).all():
+    return arr.astype(np.uint64)
+
+
+def decimal_array_text(raw: bytes) -> npt.NDArray[np.uint64] | None:
+    """Decode the JSON text of an array of decimal states (``["2","1","3"]`` or ``[2,1,3]``)
+    straight from its bytes, without a Python object per element. Compact JSON only: returns
+    None (declines) for anything else, and the caller parses it the ordinary way."""
+    raw = raw.strip()
+    if len(raw) < 3 or raw[:1] != b"[" or raw[-1:] != b"]":
         return None
-    digits = codes[:, 2:]
-    pad = digits == 0
-    if pad[:, 0].any() or (digits >= 128).any():
+    b = np.frombuffer(raw, dtype=np.uint8)[1:-1]
+    quote = b == 34
+    comma = b == 44
+    if not (quote | comma | ((b >= 48) & (b <= 57))).all():
         return None
-    if digits.shape[1] > 1 and (pad[:, :-1] & ~pad[:, 1:]).any():
-        return None  # an embedded NUL
-    nib = _HEX_LUT[np.where(pad, 48, digits).astype(np.intp)]
-    if (nib == 255).any():
+    commas = np.flatnonzero(comma)
+    starts = np.concatenate(([0], commas + 1))
+    ends = np.concatenate((commas, [b.size]))
+    if (ends - starts).min() < 1:
+        return None  # an empty element
+    nq = int(quote.sum())
+    if nq:
+        # every element a non-empty quoted string: "d+","d+",...
+        if nq != 2 * starts.size or not (quote[starts].all() and quote[ends - 1].all()):
+            return None
+        if (ends - starts).min() < 3:
+            return None  # ""
+        digits = b[~quote]
+    else:
+        # JSON integers: no leading zeros
+        if ((b[starts] == 48) & (ends - starts > 1)).any():
+            return None
+        digits = b
+    lengths = (ends - starts) - (2 if nq else 0)
+    if lengths.max() > 19:
         return None
-    value = np.zeros(n, dtype=np.uint64)
-    for col in range(digits.shape[1]):
-        live = ~pad[:, col]
-        value = np.where(live, (value << np.uint64(4)) | nib[:, col].astype(np.uint64), value)
-    return value
+    return np.fromstring(digits.tobytes().decode("ascii"), dtype=np.uint64, sep=",")
 
 
 def decimal_shots(items: Sequence[Any], fmt: str, path: str) -> npt.NDArray[np.uint8]:

@@ -85,6 +85,9 @@ class Format:
       ``Result``), e.g. ``Counts`` for a register-nested histogram.
     - ``sniff(payload) -> float`` (optional) ranks this format in :func:`qfmt.detect` among
       formats that accept the payload; higher is better, default 0.5.
+    - ``parse_raw(raw: bytes, **options)`` (optional) is a fast path for JSON text: it returns
+      the canonical object, or None to decline (then ``parse`` runs on the parsed JSON). It must
+      accept exactly what ``parse`` accepts, or decline.
 
     The options a format accepts are the keyword parameters of ``parse`` and ``serialize``.
     """
@@ -98,6 +101,7 @@ class Format:
     element: type | None = None
     sniff: Callable[[Any], float] | None = attrs.field(default=None, repr=False)
     media_type: str = "application/json"
+    parse_raw: Callable[..., Any] | None = attrs.field(default=None, repr=False)
 
     @property
     def load_options(self) -> frozenset[str] | None:

@@ -102,7 +102,18 @@ def parse_shots_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.Memor
     items = kit.expect_list(payload, SHOTS_V1, "$")
     if not items:
         raise qfmt.PayloadError(SHOTS_V1, "$", "expected at least one shot, got an empty list")
-    packed = kit.decimal_shots(items, SHOTS_V1, "$")
+    return _shots_memory(kit.decimal_shots(items, SHOTS_V1, "$"), num_qubits)
+
+
+def parse_shots_v1_raw(raw: bytes, *, num_qubits: int | None = None) -> qfmt.Memory | None:
+    """Fast path: compact JSON text of decimal states, decoded in numpy from the bytes."""
+    values = kit.decimal_array_text(raw)
+    if values is None:
+        return None
+    return _shots_memory(qfmt._bits.pack_u64(values), num_qubits)
+
+
+def _shots_memory(packed: Any, num_qubits: int | None) -> qfmt.Memory:
     mem = qfmt.Memory(packed, packed.shape[1] * 8)
     top = qfmt._bits.packed_width(packed)
     if num_qubits is None:
@@ -340,9 +351,9 @@ def _flat_score(prefer_ints: bool) -> Any:
 def qfmt_formats() -> list[qfmt.Format]:
     """The seven IonQ result formats."""
     def fmt(fid: str, desc: str, parse: Any, dump: Any, produces: type,
-            element: type | None = None, sniff: Any = None) -> qfmt.Format:
+            element: type | None = None, sniff: Any = None, raw: Any = None) -> qfmt.Format:
         return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, element,
-                           sniff)
+                           sniff, parse_raw=raw)
 
     return [
         fmt(PROB_V1, "IonQ probabilities: {decimal state: probability} (legacy)",
@@ -357,7 +368,8 @@ def qfmt_formats() -> list[qfmt.Format]:
             parse_histogram_v2, dump_histogram_v2, qfmt.RegisterMarginals, qfmt.Counts,
             sniff=lambda p: 0.9),
         fmt(SHOTS_V1, "IonQ per-shot decimal states (legacy)", parse_shots_v1, dump_shots_v1,
-            qfmt.Memory, sniff=lambda p: 0.35 if kit.looks_binary(p[:1000]) else 0.8),
+            qfmt.Memory, sniff=lambda p: 0.35 if kit.looks_binary(p[:1000]) else 0.8,
+            raw=parse_shots_v1_raw),
         fmt(SHOTS_V2, "IonQ per-shot register bit arrays, with leakage bits", parse_shots_v2,
             dump_shots_v2, qfmt.Memory, sniff=lambda p: 0.9),
         fmt(AGGREGATE, "IonQ multi-circuit probabilities keyed by child job id",

@@ -390,3 +390,31 @@ def test_memory_is_numpy_backed_and_compact() -> None:
     m = qfmt.load([str(v) for v in values.tolist()], SHOTS_V1, num_qubits=20)
     assert m.bits.dtype == np.uint8 and m.bits.shape == (100_000, 3)
     assert np.array_equal(m.as_uint64(), values.astype(np.uint64))
+
+
+@given(st.lists(st.one_of(st.integers(0, 2**64 - 1).map(str), st.text(max_size=6),
+                          st.integers(0, 99).map(lambda i: f"{i},{i}")), min_size=1, max_size=12))
+def test_vectorised_decimal_decoder_agrees_with_the_exact_one(items: list[str]) -> None:
+    """The numpy fast path and the per-item path accept the same inputs with the same values."""
+    from qfmt._bits import fast_decimals
+
+    fast = fast_decimals(items)
+    try:
+        exact = [qfmt._bits.decimal_key(x, "t", "$") for x in items]
+    except qfmt.PayloadError:
+        assert fast is None
+        return
+    if fast is not None:
+        assert fast.tolist() == exact
+
+
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=20), st.booleans(),
+       st.booleans())
+def test_shots_v1_text_fast_path(values: list[int], quoted: bool, spaced: bool) -> None:
+    import json as _json
+
+    payload = [str(v) for v in values] if quoted else values
+    text = _json.dumps(payload, separators=(", ", ": ") if spaced else (",", ":"))
+    m = qfmt.load(text, SHOTS_V1)
+    assert m.outcomes() == values
+    assert m == qfmt.load(_json.loads(text), SHOTS_V1)
