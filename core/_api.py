@@ -7,8 +7,6 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
 from ._bits import jpath
 from ._convert import CONVERSION_OPTIONS, coerce
 from ._errors import OptionError, PayloadError, QfmtError
@@ -43,6 +41,8 @@ def read_json(payload: Any, fmt: str | None = None) -> Any:
         except OSError as exc:
             raise PayloadError(fmt, "$", f"cannot read {os.fspath(payload)!r}: {exc}") from exc
     if isinstance(payload, (str, bytes, bytearray, memoryview)):
+        import orjson
+
         try:
             return orjson.loads(payload)
         except orjson.JSONDecodeError as exc:
@@ -113,6 +113,8 @@ def dump(obj: Any, fmt: str | Format, **options: Any) -> Any:
 
 def dumps(obj: Any, fmt: str | Format, *, pretty: bool = False, **options: Any) -> str:
     """Like :func:`dump`, but JSON text (written by orjson)."""
+    import orjson
+
     opt = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if pretty else 0)
     return orjson.dumps(dump(obj, fmt, **options), option=opt).decode()
 

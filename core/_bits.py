@@ -239,9 +239,10 @@ def fast_hex(items: Sequence[Any]) -> npt.NDArray[np.uint64] | None:
     return out
 
 
-def _joined_digits(items: Sequence[Any]) -> str | None:
+def _joined_digits(items: Sequence[Any], leading: list[bool] | None = None) -> str | None:
     """``",".join(items)`` if every item is a non-empty ASCII-digit string of at most 19 digits
-    (so it fits in uint64), else None. All checks run in numpy over the joined bytes."""
+    (so it fits in uint64), else None. All checks run in numpy over the joined bytes. If
+    ``leading`` is given, ``leading[0]`` is set to whether any item has a leading zero."""
     try:
         text = ",".join(items)
         raw = text.encode("ascii")
@@ -259,16 +260,21 @@ def _joined_digits(items: Sequence[Any]) -> str | None:
     lengths = np.diff(np.concatenate(([-1], ends, [b.size]))) - 1
     if lengths.min() < 1 or lengths.max() > 19:
         return None
+    if leading is not None:
+        starts = np.concatenate(([0], ends + 1))
+        leading[0] = bool(((b[starts] == 48) & (lengths > 1)).any())
     return text
 
 
-def fast_decimals(items: Sequence[Any]) -> npt.NDArray[np.uint64] | None:
+def fast_decimals(items: Sequence[Any], leading: list[bool] | None = None
+                  ) -> npt.NDArray[np.uint64] | None:
     """Vectorised decode of decimal states that are all ASCII-digit strings (<= 19 digits) or all
-    non-negative machine ints. Returns None when the input needs the exact, per-item slow path."""
+    non-negative machine ints. Returns None when the input needs the exact, per-item slow path.
+    ``leading`` (a one-item list) receives whether any string has a leading zero."""
     if len(items) == 0:
         return np.zeros(0, dtype=np.uint64)
     if type(items[0]) is str:
-        text = _joined_digits(items)
+        text = _joined_digits(items, leading)
         if text is None:
             return None
         return np.fromstring(text, dtype=np.uint64, sep=",")
@@ -337,11 +343,11 @@ def decimal_shots(items: Sequence[Any], fmt: str, path: str) -> npt.NDArray[np.u
 
 
 def _all_str(items: Sequence[Any]) -> bool:
-    return all(type(x) is str for x in items)
+    return set(map(type, items)) <= {str}
 
 
 def _no_bools(items: Sequence[Any]) -> bool:
-    return not any(type(x) is bool for x in items)
+    return bool not in set(map(type, items))
 
 
 def pack_u64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
@@ -399,4 +405,50 @@ def resize_packed(packed: npt.NDArray[np.uint8], width: int) -> npt.NDArray[np.u
         return np.ascontiguousarray(packed[:, :nb])
     out = np.zeros((packed.shape[0], nb), dtype=np.uint8)
     out[:, :have] = packed
+    return out
+
+
+def fast_bitstrings(keys: Sequence[Any]) -> tuple[npt.NDArray[np.uint64], int] | None:
+    """Vectorised decode of bitstring keys that all have one width (<= 64) and only ``0``/``1``
+    (bit 0 rightmost). Returns (values, width), or None for the exact, per-key slow path."""
+    n = len(keys)
+    if n == 0:
+        return None
+    try:
+        raw = ",".join(keys).encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    width = len(keys[0])
+    if not 1 <= width <= 64 or len(raw) != n * (width + 1) - 1:
+        return None
+    b = np.frombuffer(raw + b",", dtype=np.uint8).reshape(n, width + 1)
+    if not (b[:, width] == 44).all():
+        return None  # keys of different widths
+    bits = b[:, :width]
+    if not ((bits == 48) | (bits == 49)).all():
+        return None
+    weights = np.uint64(1) << np.arange(width - 1, -1, -1, dtype=np.uint64)
+    values = ((bits - 48).astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+    return values, width
+
+
+def bulk_counts(values: list[Any]) -> list[int] | None:
+    """The values as counts if all are non-negative Python ints (the common case), else None."""
+    if set(map(type, values)) <= {int} and (not values or min(values) >= 0):
+        return values
+    return None
+
+
+def bulk_floats(values: list[Any], low: float | None, high: float | None) -> list[float] | None:
+    """The values as floats if all are finite JSON numbers within [low, high], else None."""
+    if not set(map(type, values)) <= {float, int}:
+        return None
+    arr = np.array(values, dtype=np.float64)
+    if not np.isfinite(arr).all():
+        return None
+    if low is not None and (arr < low).any():
+        return None
+    if high is not None and (arr > high).any():
+        return None
+    out: list[float] = arr.tolist()
     return out

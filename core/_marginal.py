@@ -80,15 +80,19 @@ def _remap(data: Mapping[int, Any], indices: Sequence[int | None]) -> dict[int, 
         for j, i in enumerate(indices):
             if i is not None:
                 out |= ((k >> np.uint64(i)) & np.uint64(1)) << np.uint64(j)
-        uniq, inv = np.unique(out, return_inverse=True)
         vals = list(data.values())
-        if all(type(v) is int for v in vals) and max(vals, default=0) < 2**62:
-            acc = np.zeros(len(uniq), dtype=np.int64)
-            np.add.at(acc, inv, np.asarray(vals, dtype=np.int64))
-            return dict(zip(uniq.tolist(), acc.tolist()))
-        facc = np.zeros(len(uniq), dtype=np.float64)
-        np.add.at(facc, inv, np.asarray(vals, dtype=np.float64))
-        return dict(zip(uniq.tolist(), facc.tolist()))
+        weights = np.asarray(vals, dtype=np.float64)
+        if len(indices) <= 24:
+            # small output space: count straight into a dense array of 2**len(indices) bins
+            sums = np.bincount(out.astype(np.intp), weights=weights, minlength=1)
+            keep = np.flatnonzero(np.bincount(out.astype(np.intp), minlength=1))
+            uniq, acc = keep, sums[keep]
+        else:
+            uniq, inv = np.unique(out, return_inverse=True)
+            acc = np.bincount(inv, weights=weights, minlength=len(uniq))
+        if set(map(type, vals)) <= {int} and float(weights.sum()) < 2**53:
+            return dict(zip(uniq.tolist(), acc.astype(np.int64).tolist()))
+        return dict(zip(uniq.tolist(), acc.tolist()))
     result: dict[int, Any] = {}
     for key, v in data.items():
         m = 0

@@ -200,6 +200,13 @@ def _normalize_keys(
     Keys may be ints, ``"0x.."`` hex, ``"0b.."`` binary, or bitstrings (bit 0 rightmost, register
     groups separated by single spaces, last register leftmost); one kind per object.
     """
+    keys = list(data)
+    if len(keys) > 16 and type(keys[0]) is str:
+        fast = _fast_keys(keys)
+        if fast is not None:
+            ints, width = fast
+            if len(set(ints)) == len(ints):
+                return dict(zip(ints, data.values())), width, None if width is None else (width,)
     out: dict[int, Any] = {}
     kinds: set[str] = set()
     widths: set[int] = set()
@@ -254,6 +261,18 @@ def _normalize_keys(
         width = widths.pop()
         split = splits.pop()
     return out, width, split
+
+
+def _fast_keys(keys: list[Any]) -> tuple[list[int], int | None] | None:
+    """All-hex or all-bitstring (one width, no spaces) keys decoded in numpy, else None."""
+    first = keys[0]
+    if first.startswith(("0x", "0X")):
+        hexed = _bits.fast_hex(keys)
+        return None if hexed is None else (hexed.tolist(), None)
+    if first.startswith(("0b", "0B")) or " " in first:
+        return None
+    bits = _bits.fast_bitstrings(keys)
+    return None if bits is None else (bits[0].tolist(), bits[1])
 
 
 def _resolve_width(
@@ -357,7 +376,7 @@ class _Distribution(Mapping[int, V], Generic[V]):
     def bitstrings(self, width: int | None = None) -> dict[str, V]:
         """Outcomes as zero-padded bitstrings (bit 0 rightmost), ``width`` defaulting to ours."""
         w = self.width if width is None else width
-        return {bitstring(k, w): v for k, v in self.data.items()}
+        return dict(zip(bitstrings(list(self.data), w), self.data.values()))
 
     def binary_probabilities(self, num_bits: int | None = None) -> dict[str, float]:
         """Probabilities with bitstring keys zero-padded to ``num_bits`` (default: our width)."""
@@ -1179,6 +1198,19 @@ class Result:
         from ._api import load
 
         return load(data, "qiskit.result.json.v1")  # type: ignore[no-any-return]
+
+
+def bitstrings(outcomes: list[int], width: int) -> list[str]:
+    """Zero-padded bitstrings (bit 0 rightmost) of many outcomes; vectorised up to 64 bits."""
+    if not outcomes or width > 64 or len(outcomes) < 64:
+        return [bitstring(k, width) for k in outcomes]
+    if max(outcomes).bit_length() > width:
+        raise ValueError(f"an outcome does not fit in {width} bits")
+    values = np.fromiter(outcomes, dtype=np.uint64, count=len(outcomes))
+    shifts = np.arange(width - 1, -1, -1, dtype=np.uint64)
+    chars = ((values[:, None] >> shifts) & np.uint64(1)).astype(np.uint8) + ord("0")
+    raw = chars.tobytes().decode("ascii")
+    return [raw[i:i + width] for i in range(0, len(raw), width)]
 
 
 def memory_strings(mem: Memory) -> list[str]:

@@ -20,11 +20,13 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from importlib import metadata
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import pluggy
+
+if TYPE_CHECKING:
+    from importlib import metadata
 
 from ._errors import FormatConflictError, OptionError, PluginError, UnknownFormatError
 
@@ -343,6 +345,8 @@ class Registry:
 
 
 def _entry_points() -> list[metadata.EntryPoint]:
+    from importlib import metadata  # imported here: reading entry points is lazy, and so is this
+
     selected = metadata.entry_points(group=ENTRY_POINT_GROUP)
     seen: set[tuple[str, str]] = set()
     out = []

@@ -23,6 +23,8 @@ from ._bits import (
     MAX_WIDTH,
     binary_key,
     bitstring,
+    bulk_counts,
+    bulk_floats,
     check_width,
     count_value,
     decimal_array_text,
@@ -30,6 +32,7 @@ from ._bits import (
     decimal_shots,
     expect_dict,
     expect_list,
+    fast_bitstrings,
     fast_decimals,
     fast_hex,
     jpath,
@@ -59,6 +62,7 @@ __all__ = [
     "expect_list",
     "hex_shots",
     "outcome_object",
+    "probability_reader",
     "jpath",
     "load_schema",
     "looks_binary",
@@ -86,6 +90,31 @@ def expect_keys(obj: Mapping[str, Any], fmt: str, path: str, required: frozenset
         raise PayloadError(fmt, subpath(path, key), f"unexpected key {key!r}")
 
 
+def probability_reader(atol: float) -> Callable[[Any, str, str], float]:
+    """A value reader for probabilities in [0, 1] (up to ``atol`` above 1)."""
+    def read(value: Any, fmt: str, path: str) -> float:
+        return probability_value(value, fmt, path, atol=atol)
+
+    read.bulk = lambda values: bulk_floats(values, 0.0, 1.0 + atol)  # type: ignore[attr-defined]
+    return read
+
+
+count_value.bulk = bulk_counts  # type: ignore[attr-defined]
+quasi_value.bulk = lambda values: bulk_floats(values, None, None)  # type: ignore[attr-defined]
+
+
+def _read_values(keys: Sequence[str], values: list[Any], fmt: str, path: str,
+                 read_value: Callable[[Any, str, str], V]) -> list[V]:
+    """Check every value: in bulk when the reader has a ``bulk`` check and all pass, else one by
+    one (computing JSON paths only there, so a bad value is reported with its path)."""
+    bulk = getattr(read_value, "bulk", None)
+    if bulk is not None:
+        ok = bulk(values)
+        if ok is not None:
+            return ok  # type: ignore[no-any-return]
+    return [read_value(v, fmt, subpath(path, k)) for k, v in zip(keys, values)]
+
+
 def decimal_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
                    path: str = "$", *, allow_empty: bool = False) -> dict[int, V]:
     """Read ``{"<decimal state>": value}`` (IonQ v1) into ``{int: value}``.
@@ -97,8 +126,10 @@ def decimal_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
     if not obj and not allow_empty:
         raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
     keys = list(obj)
-    fast = fast_decimals(keys)
-    if fast is not None and np.unique(fast).size == len(keys):
+    leading = [True]
+    fast = fast_decimals(keys, leading)
+    # only keys with leading zeros can name one state twice ("7" and "07")
+    if fast is not None and (not leading[0] or np.unique(fast).size == len(keys)):
         ints: list[int] = fast.tolist()
     else:
         ints = []
@@ -110,11 +141,7 @@ def decimal_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
                                    f"state {k!r} repeats key {seen[v]!r} (both are {v})")
             seen[v] = k
             ints.append(v)
-    values = list(obj.values())
-    if read_value is count_value and all(type(v) is int for v in values) and \
-            (not values or min(values) >= 0):
-        return dict(zip(ints, values))
-    return {i: read_value(v, fmt, subpath(path, k)) for i, k, v in zip(ints, keys, values)}
+    return dict(zip(ints, _read_values(keys, list(obj.values()), fmt, path, read_value)))
 
 
 def bitstring_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
@@ -126,20 +153,22 @@ def bitstring_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V
     obj = expect_dict(obj, fmt, path)
     if not obj:
         raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
-    width: int | None = None
-    first = ""
-    out: dict[int, V] = {}
-    for key, value in obj.items():
-        kp = subpath(path, key)
-        k = binary_key(key, fmt, kp)
-        if width is None:
-            width, first = len(key), key
-        elif len(key) != width:
-            raise PayloadError(fmt, kp, f"bitstring {key!r} has {len(key)} bits but {first!r} "
-                               f"has {width}: keys of one register must have one width")
-        out[k] = read_value(value, fmt, kp)
-    assert width is not None
-    return out, width
+    keys = list(obj)
+    fast = fast_bitstrings(keys)
+    if fast is not None:
+        ints: list[int] = fast[0].tolist()
+        width = fast[1]
+    else:
+        width = len(keys[0])
+        ints = []
+        for key in keys:
+            kp = subpath(path, key)
+            ints.append(binary_key(key, fmt, kp))
+            if len(key) != width:
+                raise PayloadError(fmt, kp, f"bitstring {key!r} has {len(key)} bits but "
+                                   f"{keys[0]!r} has {width}: keys of one register must have "
+                                   "one width")
+    return dict(zip(ints, _read_values(keys, list(obj.values()), fmt, path, read_value))), width
 
 
 def outcome_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
@@ -155,8 +184,9 @@ def outcome_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
     if not obj and not allow_empty:
         raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
     raw, width, split = _normalize_keys(obj, fmt, path)
-    keys = {k: str(orig) for k, orig in zip(raw, obj)}
-    return {k: read_value(v, fmt, subpath(path, keys[k])) for k, v in raw.items()}, width, split
+    keys = [str(k) for k in obj]
+    values = _read_values(keys, list(raw.values()), fmt, path, read_value)
+    return dict(zip(raw, values)), width, split
 
 
 def hex_shots(items: list[Any], fmt: str, path: str) -> list[int] | np.ndarray:

@@ -29,7 +29,7 @@ AGGREGATE = "ionq.result.probabilities-aggregate.json.v1"
 
 
 def _width(data: Mapping[int, Any], num_qubits: Any, fmt: str, path: str = "$") -> tuple[int, bool]:
-    top = max((k.bit_length() for k in data), default=0)
+    top = max(data, default=0).bit_length()  # outcomes are non-negative: the largest is widest
     if num_qubits is None:
         return max(top, 1), True
     w = kit.check_width(num_qubits, fmt, path, "num_qubits")
@@ -58,9 +58,7 @@ def _probs(data: dict[int, float], fmt: str, path: str, width: int, inferred: bo
 
 
 def _prob_reader(atol: float) -> Any:
-    def read(v: Any, fmt: str, path: str) -> float:
-        return kit.probability_value(v, fmt, path, atol=atol)
-    return read
+    return kit.probability_reader(atol)
 
 
 def _decimal_keys(dist: Any, fmt: str, join_registers: bool) -> dict[str, Any]:

@@ -185,9 +185,7 @@ def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
 
 
 def _prob_reader(atol: float) -> Any:
-    def read(v: Any, fmt: str, path: str) -> float:
-        return kit.probability_value(v, fmt, path, atol=atol)
-    return read
+    return kit.probability_reader(atol)
 
 
 def _parse_experiment(exp: Any, path: str) -> qfmt.ExperimentResult:
