@@ -60,6 +60,9 @@ CORRELATED_MAX_QUBITS = 12
 #: Tolerance on each column of an assignment matrix summing to 1.
 COLUMN_ATOL = 1e-6
 
+#: numpy arrays of floats (matrices, vectors, factors)
+Array = npt.NDArray[Any]
+
 _CHARS = {"I": (1.0, 1.0), "Z": (1.0, -1.0), "0": (1.0, 0.0), "1": (0.0, 1.0)}
 
 
@@ -113,7 +116,7 @@ def _probabilities(data: Any, clbits: Sequence[int] | None, shots: int | None
                                                                                 None)
 
 
-def _keys_array(probs: Mapping[int, float]) -> tuple[Any, npt.NDArray[np.float64]]:
+def _keys_array(probs: Mapping[int, float]) -> tuple[Any, Array]:
     keys = list(probs)
     values = np.fromiter(probs.values(), dtype=np.float64, count=len(keys))
     if keys and max(keys).bit_length() <= 64:
@@ -121,13 +124,14 @@ def _keys_array(probs: Mapping[int, float]) -> tuple[Any, npt.NDArray[np.float64
     return keys, values
 
 
-def _bit(keys: Any, k: int) -> npt.NDArray[np.intp]:
+def _bit(keys: Any, k: int) -> Array:
     if isinstance(keys, np.ndarray):
-        return ((keys >> np.uint64(k)) & np.uint64(1)).astype(np.intp)
+        bits: Array = ((keys >> np.uint64(k)) & np.uint64(1)).astype(np.intp)
+        return bits
     return np.fromiter(((key >> k) & 1 for key in keys), dtype=np.intp, count=len(keys))
 
 
-def _product_value(probs: Mapping[int, float], factors: Sequence[npt.NDArray[np.float64]]
+def _product_value(probs: Mapping[int, float], factors: Sequence[Array]
                    ) -> float:
     """sum_s p(s) prod_k factors[k][bit_k(s)]: a product diagonal, no dense vector."""
     keys, values = _keys_array(probs)
@@ -137,7 +141,7 @@ def _product_value(probs: Mapping[int, float], factors: Sequence[npt.NDArray[np.
     return float(weight.sum())
 
 
-def _diag_terms(diagonal: Any, width: int) -> list[tuple[float, list[npt.NDArray[np.float64]]]]:
+def _diag_terms(diagonal: Any, width: int) -> list[tuple[float, list[Array]]]:
     """A diagonal as weighted product terms: None (Z on every bit), a string over I, Z, 0, 1
     (rightmost character is bit 0, as Qiskit reads it) or a dict of such strings -> coefficient.
     """
@@ -186,7 +190,7 @@ def sampled_expectation_value(dist: Any, oper: str | Mapping[str, float]) -> flo
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_assignment(matrix: Any, size: int | None, what: str) -> npt.NDArray[np.float64]:
+def _check_assignment(matrix: Any, size: int | None, what: str) -> Array:
     try:
         a = np.array(matrix, dtype=np.float64)
     except (TypeError, ValueError):
@@ -209,10 +213,10 @@ def _check_assignment(matrix: Any, size: int | None, what: str) -> npt.NDArray[n
     return a
 
 
-def _invert(a: npt.NDArray[np.float64], what: str) -> npt.NDArray[np.float64]:
+def _invert(a: Array, what: str) -> Array:
     cond = np.linalg.cond(a)
     if np.isfinite(cond) and cond < 1e12:
-        return np.linalg.inv(a)  # type: ignore[no-any-return]
+        return np.linalg.inv(a)
     try:
         pinv = np.linalg.pinv(a)
     except np.linalg.LinAlgError:
@@ -223,7 +227,7 @@ def _invert(a: npt.NDArray[np.float64], what: str) -> npt.NDArray[np.float64]:
     warnings.warn(f"{what} is singular (the readout cannot tell some states apart): using its "
                   "pseudo-inverse, whose results are not an unbiased mitigation",
                   RuntimeWarning, stacklevel=4)
-    return pinv  # type: ignore[no-any-return]
+    return pinv
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,18 +282,18 @@ class BaseReadoutMitigator(abc.ABC):
         dict of such strings -> coefficient, or a dense array of ``2**n`` values."""
 
     @abc.abstractmethod
-    def assignment_matrix(self, qubits: Iterable[int] | None = None) -> npt.NDArray[np.float64]:
+    def assignment_matrix(self, qubits: Iterable[int] | None = None) -> Array:
         """``A`` for the given qubits (bit k of the matrix index is ``qubits[k]``)."""
 
     @abc.abstractmethod
-    def mitigation_matrix(self, qubits: Iterable[int] | None = None) -> npt.NDArray[np.float64]:
+    def mitigation_matrix(self, qubits: Iterable[int] | None = None) -> Array:
         """``A^-1`` (or its pseudo-inverse) for the given qubits."""
 
     @abc.abstractmethod
     def stddev_upper_bound(self, shots: int, qubits: Iterable[int] | None = None) -> float:
         """An upper bound on the standard deviation of a mitigated expectation value."""
 
-    def _quasi(self, vec: npt.NDArray[np.float64], width: int, shots: int | None,
+    def _quasi(self, vec: Array, width: int, shots: int | None,
                bound: float | None) -> QuasiDistribution:
         nz = np.flatnonzero(vec)
         if nz.size == vec.size:  # the usual case: every outcome has some quasi-probability
@@ -305,7 +309,7 @@ def _shots_bound(bound: float, shots: int | None) -> float | None:
     return None if not shots else bound / math.sqrt(shots)
 
 
-def _dense(probs: Mapping[int, float], width: int) -> npt.NDArray[np.float64]:
+def _dense(probs: Mapping[int, float], width: int) -> Array:
     vec = np.zeros(2**width, dtype=np.float64)
     keys, values = _keys_array(probs)
     vec[np.asarray(keys, dtype=np.int64)] = values
@@ -374,10 +378,10 @@ class LocalReadoutMitigator(BaseReadoutMitigator):
             mats.append([[1 - read1_given0, read0_given1], [read1_given0, 1 - read0_given1]])
         return cls(mats, qubits)
 
-    def _positions_inverses(self, positions: Sequence[int]) -> list[npt.NDArray[np.float64]]:
+    def _positions_inverses(self, positions: Sequence[int]) -> list[Array]:
         return [self._minvs[p] for p in positions]
 
-    def assignment_matrix(self, qubits: Iterable[int] | None = None) -> npt.NDArray[np.float64]:
+    def assignment_matrix(self, qubits: Iterable[int] | None = None) -> Array:
         """The full ``2**n`` assignment matrix of the given qubits (qubit ``qubits[0]`` is the
         least significant bit). Dense: for small n."""
         positions = self._resolve(len(self._qubits) if qubits is None else len(list(qubits)),
@@ -388,7 +392,7 @@ class LocalReadoutMitigator(BaseReadoutMitigator):
             out = np.kron(self._amats[p], out)
         return out
 
-    def mitigation_matrix(self, qubits: Iterable[int] | None = None) -> npt.NDArray[np.float64]:
+    def mitigation_matrix(self, qubits: Iterable[int] | None = None) -> Array:
         """The full ``2**n`` mitigation matrix (Kronecker product of the per-qubit inverses)."""
         positions = self._resolve(len(self._qubits) if qubits is None else len(list(qubits)),
                                   None if qubits is None else list(qubits))
@@ -446,7 +450,7 @@ class LocalReadoutMitigator(BaseReadoutMitigator):
         return value, bound_out
 
 
-def _dense_diagonal(diagonal: Any, width: int) -> npt.NDArray[np.float64]:
+def _dense_diagonal(diagonal: Any, width: int) -> Array:
     _check_dense(width, LOCAL_MAX_QUBITS, "a dense diagonal")
     diag = np.asarray(diagonal, dtype=np.float64)
     if diag.shape != (2**width,):
@@ -479,7 +483,7 @@ class CorrelatedReadoutMitigator(BaseReadoutMitigator):
         if len(set(self._qubits)) != n:
             raise CalibrationError(f"qubits repeat: {list(self._qubits)}")
         self._amat = a
-        self._cache: dict[tuple[int, ...], npt.NDArray[np.float64]] = {}
+        self._cache: dict[tuple[int, ...], Array] = {}
 
     def __repr__(self) -> str:
         return f"CorrelatedReadoutMitigator(qubits={list(self._qubits)})"
@@ -517,14 +521,15 @@ class CorrelatedReadoutMitigator(BaseReadoutMitigator):
                 a[i, j] = p
         return cls(a, qubits)
 
-    def assignment_matrix(self, qubits: Iterable[int] | None = None) -> npt.NDArray[np.float64]:
+    def assignment_matrix(self, qubits: Iterable[int] | None = None) -> Array:
         """``A`` for ``qubits`` (default: all). For a subset, the other qubits are taken as
         prepared in 0 and their readout is summed out; bit k of the index is ``qubits[k]``."""
         n = len(self._qubits)
         positions = list(range(n)) if qubits is None else self._resolve(len(list(qubits)),
                                                                          list(qubits))
         if positions == list(range(n)):
-            return self._amat.copy()
+            full: Array = self._amat.copy()
+            return full
         m = len(positions)
         t = self._amat.reshape([2] * (2 * n))  # axes: read bits n-1..0, then prepared n-1..0
         # prepared: others in 0
@@ -539,9 +544,9 @@ class CorrelatedReadoutMitigator(BaseReadoutMitigator):
         # reorder both halves so that axis order is qubits[m-1], ..., qubits[0]
         order = [kept_desc.index(p) for p in reversed(positions)]
         t = np.transpose(t, order + [m + o for o in order])
-        return t.reshape(2**m, 2**m)  # type: ignore[no-any-return]
+        return t.reshape(2**m, 2**m)
 
-    def mitigation_matrix(self, qubits: Iterable[int] | None = None) -> npt.NDArray[np.float64]:
+    def mitigation_matrix(self, qubits: Iterable[int] | None = None) -> Array:
         """``A^-1`` (pseudo-inverse for a singular ``A``, with a warning) for ``qubits``."""
         key = tuple(range(len(self._qubits))) if qubits is None else tuple(
             self._resolve(len(list(qubits)), list(qubits)))
