@@ -18,6 +18,11 @@ from ._bits import MAX_WIDTH
 from ._errors import (
     CalibrationError,
     FormatConflictError,
+    JobApiError,
+    JobError,
+    JobFailureError,
+    JobInvalidStateError,
+    JobTimeoutError,
     LossyConversionError,
     MissingDependencyError,
     OptionError,
@@ -54,6 +59,19 @@ from ._serde import structure, unstructure
 __version__ = "0.1.0"
 
 
+_LAZY = {"Client": "client", "Job": "client", "Artifact": "client", "compare_schema": "client",
+         "SchemaDifference": "client", "ArtifactStore": "_store"}
+
+
+def __getattr__(name: str) -> object:
+    """The job client loads on first use, so ``import qfmt`` stays light."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'qfmt' has no attribute {name!r}")
+
+
 def to_qiskit(obj: object) -> object:
     """A qfmt object as the matching real Qiskit object (needs ``qfmt[qiskit]``); see
     :mod:`qfmt.qiskit_interop`."""
@@ -70,6 +88,17 @@ def from_qiskit(obj: object, *, width: int | None = None) -> object:
     return _from(obj, width=width)
 
 __all__ = [
+    "Artifact",
+    "ArtifactStore",
+    "Client",
+    "Job",
+    "JobApiError",
+    "JobError",
+    "JobFailureError",
+    "JobInvalidStateError",
+    "JobTimeoutError",
+    "SchemaDifference",
+    "compare_schema",
     "BaseReadoutMitigator",
     "CalibrationError",
     "CorrelatedReadoutMitigator",

@@ -11,7 +11,12 @@ The tree::
     ├── OptionError(TypeError)        an option a format or conversion does not understand
     ├── MissingDependencyError(ImportError)  an optional extra is not installed ("install qfmt[x]")
     ├── CalibrationError(ValueError)  an assignment matrix or calibration run that cannot be used
-    └── ResultError(LookupError)      asking a Result for data it does not have (failed experiment...)
+    ├── ResultError(LookupError)      asking a Result for data it does not have (failed experiment...)
+    └── JobError                      fetching a job's results (qfmt.Client / Job.result)
+        ├── JobTimeoutError(TimeoutError)      the job did not finish within the timeout
+        ├── JobInvalidStateError(RuntimeError) the job was cancelled
+        ├── JobFailureError(RuntimeError)      the job failed: ``code`` and ``message`` from IonQ
+        └── JobApiError(ConnectionError)       HTTP or transport trouble that retries did not cure
 
 Each subclasses the builtin that fits, so ``except ValueError`` keeps working for callers that do not
 know qfmt. Messages say what is wrong and, where there is one, what to do about it.
@@ -23,6 +28,11 @@ from collections.abc import Sequence
 
 __all__ = [
     "CalibrationError",
+    "JobApiError",
+    "JobError",
+    "JobFailureError",
+    "JobInvalidStateError",
+    "JobTimeoutError",
     "FormatConflictError",
     "LossyConversionError",
     "MissingDependencyError",
@@ -146,3 +156,42 @@ class CalibrationError(QfmtError, ValueError):
 
 class ResultError(QfmtError, LookupError):
     """A Result has no such data: a failed experiment, a missing experiment, no counts..."""
+
+
+class JobError(QfmtError):
+    """Base of the errors of fetching a job's results."""
+
+
+class JobTimeoutError(JobError, TimeoutError):
+    """The job did not reach a final state within ``timeout`` seconds."""
+
+
+class JobInvalidStateError(JobError, RuntimeError):
+    """The job is in a state that has no results (it was cancelled)."""
+
+
+class JobFailureError(JobError, RuntimeError):
+    """The job failed. ``code`` and ``message`` come from IonQ's ``failure`` object (v0.4
+    ``{code, message}``, v0.3 ``{error, code}``)."""
+
+    def __init__(self, job_id: str, code: str | None, message: str | None) -> None:
+        self.job_id = job_id
+        self.code = code
+        self.message = message
+        super().__init__(f"job {job_id} failed: {code or 'unknown error'}: "
+                         f"{message or 'no message'}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str | None, str | None]]:
+        return (type(self), (self.job_id, self.code, self.message))
+
+
+class JobApiError(JobError, ConnectionError):
+    """HTTP or transport trouble that retries did not cure, or an error answer (4xx) that is not
+    worth retrying. ``status`` is the HTTP status (None for transport errors)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type, tuple[str, int | None]]:
+        return (type(self), (str(self), self.status))

@@ -8,6 +8,7 @@ Exit codes:
   batch failed (each is reported)
 2 usage error: unknown option or format, missing file, ambiguous detection
 3 an optional dependency is missing (the message says which ``qfmt[extra]`` to install)
+4 fetching a job failed: the job failed or was cancelled, timed out, or the API kept failing
 = =====================================================================================
 
 Errors are one line on stderr; ``--debug`` shows the traceback.
@@ -31,6 +32,7 @@ from qfmt import kit
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_MISSING_DEP = 3
+EXIT_JOB = 4
 
 
 class _Fail(click.ClickException):
@@ -50,6 +52,8 @@ def _exit_code(exc: BaseException) -> int:
     if isinstance(exc, (qfmt.UnknownFormatError, qfmt.OptionError, qfmt.FormatConflictError,
                         FileNotFoundError, IsADirectoryError)):
         return EXIT_USAGE
+    if isinstance(exc, qfmt.JobError):
+        return EXIT_JOB
     return EXIT_INVALID
 
 
@@ -61,6 +65,8 @@ def _guard(debug: bool, func: Callable[[], Any]) -> Any:
     except (qfmt.QfmtError, OSError) as exc:
         if debug:
             raise
+        if isinstance(exc, qfmt.JobFailureError) and exc.code:
+            raise _Fail(str(exc), EXIT_JOB) from exc
         raise _Fail(_message(exc), _exit_code(exc)) from exc
 
 
@@ -427,6 +433,103 @@ def plot_cmd(ctx: click.Context, files: tuple[str, ...], fmt: str | None, output
 
     _guard(_debug(ctx), run)
     click.echo(output)
+
+
+@main.command("fetch")
+@click.argument("job_ids", nargs=-1, required=True)
+@click.option("--format", "-f", "fmt", help="Result format to fetch (default: the richest).")
+@click.option("--to", "dst", default="qiskit.result.json.v1", show_default=True,
+              help="Format to write.")
+@click.option("-o", "--output", help="Output file (one job) or folder (several); default stdout.")
+@click.option("--timeout", type=float, help="Seconds to wait for the job (default: forever).")
+@click.option("--wait", type=float, default=5, show_default=True, help="Seconds between polls.")
+@click.option("--partial", is_flag=True, help="Return the completed circuits of a failed job.")
+@click.option("--refresh", is_flag=True, help="Download again even if the store has a copy.")
+@click.option("--base-url", envvar="IONQ_API_URL", help="API base URL (default IonQ's).")
+@click.option("--option", "extra", multiple=True, metavar="KEY=VALUE",
+              help="Options for the target format (e.g. shots=1000, meas_mapped=[0,1]).")
+@click.pass_context
+def fetch_cmd(ctx: click.Context, job_ids: tuple[str, ...], fmt: str | None, dst: str,
+              output: str | None, timeout: float | None, wait: float, partial: bool,
+              refresh: bool, base_url: str | None, extra: tuple[str, ...]) -> None:
+    """Fetch JOB_ID(s)' results (stored locally first, see `qfmt cache`) and write them as --to.
+    The API key comes from IONQ_API_KEY."""
+    options = _parse_kv(extra)
+
+    def run() -> None:
+        with qfmt.Client(base_url=base_url) as client:
+            for job_id in job_ids:
+                result = client.job(job_id).result(timeout=timeout, wait=wait, partial=partial,
+                                                    refresh=refresh, fmt=fmt)
+                text = _json_text(qfmt.dump(result, dst, **options))
+                if output is None or output == "-":
+                    click.echo(text)
+                elif len(job_ids) == 1 and not Path(output).is_dir():
+                    Path(output).write_text(text + "\n")
+                else:
+                    Path(output).mkdir(parents=True, exist_ok=True)
+                    (Path(output) / f"{job_id}.json").write_text(text + "\n")
+
+    _guard(_debug(ctx), run)
+
+
+@main.group("cache")
+def cache_cmd() -> None:
+    """The local store of downloaded artifacts (QFMT_CACHE_DIR, else the user cache dir)."""
+
+
+@cache_cmd.command("path")
+def cache_path_cmd() -> None:
+    """Print the store's file."""
+    click.echo(str(qfmt.ArtifactStore().path))
+
+
+@cache_cmd.command("list")
+@click.argument("job_id", required=False)
+def cache_list_cmd(job_id: str | None) -> None:
+    """List stored artifacts (of one job)."""
+    import datetime
+
+    for a in qfmt.ArtifactStore().list(job_id):
+        when = datetime.datetime.fromtimestamp(a.fetched_at).isoformat(timespec="seconds")
+        click.echo(f"{a.job_id}\t{a.key}\t{a.format or '-'}\t{a.size} B\t{when}\t"
+                   f"sha256:{a.sha256[:12]}")
+
+
+@cache_cmd.command("clear")
+@click.argument("job_id", required=False)
+@click.option("--yes", is_flag=True, help="Do not ask.")
+def cache_clear_cmd(job_id: str | None, yes: bool) -> None:
+    """Delete stored artifacts (of one job). Artifacts the server serves only once are gone for
+    good."""
+    what = f"the artifacts of job {job_id}" if job_id else "every stored artifact"
+    if not yes and not click.confirm(f"Delete {what}?", default=False):
+        raise _Fail("nothing deleted", EXIT_USAGE)
+    n = qfmt.ArtifactStore().clear(job_id)
+    click.echo(f"deleted {n} artifact(s)")
+
+
+@main.command("schema-diff")
+@click.argument("fmt")
+@click.option("--base-url", envvar="IONQ_API_URL", help="API base URL (default IonQ's).")
+@click.option("--served", type=click.Path(exists=True, dir_okay=False),
+              help="Compare with this schema file instead of fetching it.")
+@click.pass_context
+def schema_diff_cmd(ctx: click.Context, fmt: str, base_url: str | None,
+                    served: str | None) -> None:
+    """Compare qfmt's JSON Schema for FMT with the one the API serves; exit 1 if they differ."""
+    def run() -> list[Any]:
+        if served is not None:
+            return qfmt.compare_schema(fmt, json.loads(Path(served).read_text()))
+        with qfmt.Client(base_url=base_url) as client:
+            return qfmt.compare_schema(fmt, client=client)
+
+    diffs = _guard(_debug(ctx), run)
+    for d in diffs:
+        click.echo(str(d))
+    if diffs:
+        sys.exit(EXIT_INVALID)
+    click.echo(f"{fmt}: the served schema agrees with qfmt's")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,7 @@ widest state and marked ``width_inferred``. v2 widths come from the keys.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -186,9 +187,8 @@ def dump_probabilities_v2(m: qfmt.RegisterMarginals) -> dict[str, Any]:
 
 def _bit_rows(rows: list[Any], fmt: str, path_of: Any, what: str) -> np.ndarray:
     """A list of equal-length 0/1 lists -> (n, width) uint8 array, with exact error paths."""
-    types = {type(b) for row in rows if type(row) is list for b in row}
-    if all(type(r) is list for r in rows) and types <= {int}:
-        lengths = {len(r) for r in rows}
+    if set(map(type, rows)) <= {list} and set(map(type, chain.from_iterable(rows))) <= {int}:
+        lengths = set(map(len, rows))
         if len(lengths) == 1 and 0 not in lengths:
             arr = np.array(rows, dtype=np.int64)
             if arr.size == 0 or (arr.min() >= 0 and arr.max() <= 1):
@@ -225,25 +225,11 @@ def parse_shots_v2(payload: Any) -> qfmt.Memory:
     if not names:
         raise qfmt.PayloadError(SHOTS_V2, "$.shots[0].registers", "expected at least one register")
     name_set = set(names)
-    regs_per_shot = []
-    leak_rows = []
-    present = np.zeros(len(shots), dtype=bool)
-    for i, shot in enumerate(shots):
-        if type(shot) is not dict or shot.keys() - {"registers", "leakage_bits"} or \
-                type(shot.get("registers")) is not dict or shot["registers"].keys() != name_set:
-            p = kit.jpath("shots", i)
-            shot = kit.expect_dict(shot, SHOTS_V2, p)
-            kit.expect_keys(shot, SHOTS_V2, p, {"registers"}, {"leakage_bits"})
-            regs = kit.expect_dict(shot["registers"], SHOTS_V2, p + ".registers")
-            missing = sorted(name_set - regs.keys())
-            extra = sorted(regs.keys() - name_set)
-            raise qfmt.PayloadError(SHOTS_V2, p + ".registers",
-                                    f"registers differ from shot 0: missing {missing}, "
-                                    f"extra {extra}")
-        regs_per_shot.append(shot["registers"])
-        if "leakage_bits" in shot:
-            present[i] = True
-            leak_rows.append(shot["leakage_bits"])
+    fast = _shots_fast(shots, frozenset(names))
+    if fast is not None:
+        regs_per_shot, leak_rows, present = fast
+    else:
+        regs_per_shot, leak_rows, present = _shots_checked(shots, name_set)
     columns = []
     layout = []
     for name in names:
@@ -264,6 +250,52 @@ def parse_shots_v2(payload: Any) -> qfmt.Memory:
     packed = np.packbits(full, axis=1, bitorder="little")
     return qfmt.Memory(mem.bits, mem.width, False, mem.layout, packed, leak.shape[1],
                        None if present.all() else present)
+
+
+def _shots_fast(shots: list[Any], names: frozenset[str]) -> tuple[list[Any], list[Any], Any] | None:
+    """The well-formed case, checked with C-level passes over the shots; None means "look
+    closer" (then :func:`_shots_checked` finds and reports the first problem)."""
+    if set(map(type, shots)) != {dict}:
+        return None
+    sizes = set(map(len, shots))
+    if not sizes <= {1, 2}:
+        return None
+    try:
+        regs = [s["registers"] for s in shots]
+    except KeyError:
+        return None
+    if set(map(type, regs)) != {dict} or set(map(frozenset, regs)) != {names}:
+        return None
+    if sizes == {1}:
+        return regs, [], np.zeros(len(shots), dtype=bool)
+    present = np.fromiter(("leakage_bits" in s for s in shots), dtype=bool, count=len(shots))
+    if int(present.sum()) != sum(1 for s in shots if len(s) == 2):
+        return None  # a two-key shot whose second key is not leakage_bits
+    leak = [s["leakage_bits"] for s, p in zip(shots, present.tolist()) if p]
+    return regs, leak, present
+
+
+def _shots_checked(shots: list[Any], name_set: set[str]) -> tuple[list[Any], list[Any], Any]:
+    regs_per_shot = []
+    leak_rows = []
+    present = np.zeros(len(shots), dtype=bool)
+    for i, shot in enumerate(shots):
+        if type(shot) is not dict or shot.keys() - {"registers", "leakage_bits"} or \
+                type(shot.get("registers")) is not dict or shot["registers"].keys() != name_set:
+            p = kit.jpath("shots", i)
+            shot = kit.expect_dict(shot, SHOTS_V2, p)
+            kit.expect_keys(shot, SHOTS_V2, p, {"registers"}, {"leakage_bits"})
+            regs = kit.expect_dict(shot["registers"], SHOTS_V2, p + ".registers")
+            missing = sorted(name_set - regs.keys())
+            extra = sorted(regs.keys() - name_set)
+            raise qfmt.PayloadError(SHOTS_V2, p + ".registers",
+                                    f"registers differ from shot 0: missing {missing}, "
+                                    f"extra {extra}")
+        regs_per_shot.append(shot["registers"])
+        if "leakage_bits" in shot:
+            present[i] = True
+            leak_rows.append(shot["leakage_bits"])
+    return regs_per_shot, leak_rows, present
 
 
 def dump_shots_v2(memory: qfmt.Memory) -> dict[str, Any]:

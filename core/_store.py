@@ -1,0 +1,167 @@
+"""The local artifact store: every downloaded result artifact, kept durably before it is parsed.
+
+One SQLite database (WAL mode, ``synchronous=FULL``) in the user's cache directory, or where
+``QFMT_CACHE_DIR`` (or the ``path`` argument) says. Artifacts are keyed by job id and artifact key
+(the artifact id, or the format for URL entries) and stored with their SHA-256. A download that
+has not finished leaves nothing behind; a refreshed download is written as a new generation and
+the older one is removed only once the new one is complete. SQLite's locking makes concurrent
+processes safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+
+__all__ = ["ArtifactStore", "StoredArtifact", "default_cache_dir"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS artifacts (
+    job_id      TEXT    NOT NULL,
+    key         TEXT    NOT NULL,
+    generation  INTEGER NOT NULL,
+    format      TEXT,
+    media_type  TEXT,
+    sha256      TEXT    NOT NULL,
+    size        INTEGER NOT NULL,
+    fetched_at  REAL    NOT NULL,
+    body        BLOB    NOT NULL,
+    PRIMARY KEY (job_id, key, generation)
+)
+"""
+
+
+def default_cache_dir() -> Path:
+    """``$QFMT_CACHE_DIR``, else the platform's user cache directory + ``qfmt``."""
+    env = os.environ.get("QFMT_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+        return base / "qfmt" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "qfmt"
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "qfmt"
+
+
+@attrs.frozen
+class StoredArtifact:
+    """One stored artifact (``body`` is the exact downloaded bytes)."""
+
+    job_id: str
+    key: str
+    format: str | None
+    media_type: str | None
+    sha256: str
+    size: int
+    fetched_at: float
+    generation: int
+    body: bytes = attrs.field(repr=False)
+
+
+class ArtifactStore:
+    """Durable storage of downloaded artifacts (see the module docstring).
+
+    >>> store = ArtifactStore("/tmp/qfmt-doc-store")             # doctest: +SKIP
+    >>> store.put("job-1", "ionq.result.histogram.json.v1", b'{"0": 1}')  # doctest: +SKIP
+    """
+
+    FILENAME = "artifacts.sqlite3"
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        root = Path(path) if path is not None else default_cache_dir()
+        self.path = root / self.FILENAME if root.suffix != ".sqlite3" else root
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._connect() as db:
+            db.execute(_SCHEMA)
+
+    def __repr__(self) -> str:
+        return f"ArtifactStore({str(self.path)!r})"
+
+    def _connect(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA busy_timeout=60000")
+            self._local.db = db
+        return db
+
+    def put(self, job_id: str, key: str, body: bytes, *, format: str | None = None,
+            media_type: str | None = None) -> StoredArtifact:
+        """Store a complete download as the newest generation, then drop older ones. Returns
+        what was stored. The write is committed (and synced) before this returns."""
+        digest = hashlib.sha256(body).hexdigest()
+        now = time.time()
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute("SELECT COALESCE(MAX(generation), 0) FROM artifacts "
+                             "WHERE job_id = ? AND key = ?", (job_id, key)).fetchone()
+            gen = int(row[0]) + 1
+            db.execute("INSERT INTO artifacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (job_id, key, gen, format, media_type, digest, len(body), now, body))
+            db.execute("DELETE FROM artifacts WHERE job_id = ? AND key = ? AND generation < ?",
+                       (job_id, key, gen))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return StoredArtifact(job_id, key, format, media_type, digest, len(body), now, gen, body)
+
+    def get(self, job_id: str, key: str) -> StoredArtifact | None:
+        """The newest intact copy, or None. A copy whose hash no longer matches is skipped with
+        a warning (and an older intact generation, if any, is returned)."""
+        rows = self._connect().execute(
+            "SELECT job_id, key, format, media_type, sha256, size, fetched_at, generation, body "
+            "FROM artifacts WHERE job_id = ? AND key = ? ORDER BY generation DESC",
+            (job_id, key)).fetchall()
+        for row in rows:
+            art = StoredArtifact(*row[:-1], bytes(row[-1]))
+            if hashlib.sha256(art.body).hexdigest() == art.sha256:
+                return art
+            warnings.warn(f"stored artifact {job_id}/{key} generation {art.generation} is "
+                          "corrupt (hash mismatch); ignoring it", RuntimeWarning, stacklevel=2)
+        return None
+
+    def list(self, job_id: str | None = None) -> Iterator[StoredArtifact]:
+        """Every stored artifact (bodies included), newest first."""
+        query = ("SELECT job_id, key, format, media_type, sha256, size, fetched_at, generation, "
+                 "body FROM artifacts")
+        args: tuple[str, ...] = ()
+        if job_id is not None:
+            query += " WHERE job_id = ?"
+            args = (job_id,)
+        for row in self._connect().execute(query + " ORDER BY fetched_at DESC", args):
+            yield StoredArtifact(*row[:-1], bytes(row[-1]))
+
+    def clear(self, job_id: str | None = None) -> int:
+        """Delete every artifact (or one job's); returns how many rows went."""
+        db = self._connect()
+        if job_id is None:
+            cur = db.execute("DELETE FROM artifacts")
+        else:
+            cur = db.execute("DELETE FROM artifacts WHERE job_id = ?", (job_id,))
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return cur.rowcount
+
+    def check(self) -> bool:
+        """SQLite's integrity check, and every stored hash: True when all is intact."""
+        db = self._connect()
+        if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            return False
+        for body, digest in db.execute("SELECT body, sha256 FROM artifacts"):
+            if hashlib.sha256(bytes(body)).hexdigest() != digest:
+                return False
+        return True
