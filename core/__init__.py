@@ -13,6 +13,8 @@ The bit-order rule: an outcome is an int whose bit *i* is classical bit *i* (Ion
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._api import convert, detect, dump, dumps, formats, load, prefer, problems, schema, validate
 from ._bits import MAX_WIDTH
 from ._errors import (
@@ -55,6 +57,10 @@ from ._model import (
 )
 from ._registry import Format, FormatInfo, hookimpl, hookspec
 from ._serde import structure, unstructure
+
+if TYPE_CHECKING:  # the job client loads lazily (see __getattr__); type checkers see it here
+    from ._store import ArtifactStore
+    from .client import Artifact, Client, Job, SchemaDifference, compare_schema
 
 __version__ = "0.1.0"
 

@@ -19,6 +19,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -66,6 +67,12 @@ class StoredArtifact:
     fetched_at: float
     generation: int
     body: bytes = attrs.field(repr=False)
+
+
+def _artifact(row: tuple[Any, ...]) -> StoredArtifact:
+    job_id, key, fmt, media, digest, size, fetched, gen, body = row
+    return StoredArtifact(str(job_id), str(key), fmt, media, str(digest), int(size),
+                          float(fetched), int(gen), bytes(body))
 
 
 class ArtifactStore:
@@ -128,7 +135,7 @@ class ArtifactStore:
             "FROM artifacts WHERE job_id = ? AND key = ? ORDER BY generation DESC",
             (job_id, key)).fetchall()
         for row in rows:
-            art = StoredArtifact(*row[:-1], bytes(row[-1]))
+            art = _artifact(row)
             if hashlib.sha256(art.body).hexdigest() == art.sha256:
                 return art
             warnings.warn(f"stored artifact {job_id}/{key} generation {art.generation} is "
@@ -144,7 +151,7 @@ class ArtifactStore:
             query += " WHERE job_id = ?"
             args = (job_id,)
         for row in self._connect().execute(query + " ORDER BY fetched_at DESC", args):
-            yield StoredArtifact(*row[:-1], bytes(row[-1]))
+            yield _artifact(row)
 
     def clear(self, job_id: str | None = None) -> int:
         """Delete every artifact (or one job's); returns how many rows went."""

@@ -456,8 +456,10 @@ def fetch_cmd(ctx: click.Context, job_ids: tuple[str, ...], fmt: str | None, dst
     The API key comes from IONQ_API_KEY."""
     options = _parse_kv(extra)
 
+    from qfmt.client import Client
+
     def run() -> None:
-        with qfmt.Client(base_url=base_url) as client:
+        with Client(base_url=base_url) as client:
             for job_id in job_ids:
                 result = client.job(job_id).result(timeout=timeout, wait=wait, partial=partial,
                                                     refresh=refresh, fmt=fmt)
@@ -481,7 +483,9 @@ def cache_cmd() -> None:
 @cache_cmd.command("path")
 def cache_path_cmd() -> None:
     """Print the store's file."""
-    click.echo(str(qfmt.ArtifactStore().path))
+    from qfmt._store import ArtifactStore
+
+    click.echo(str(ArtifactStore().path))
 
 
 @cache_cmd.command("list")
@@ -490,7 +494,9 @@ def cache_list_cmd(job_id: str | None) -> None:
     """List stored artifacts (of one job)."""
     import datetime
 
-    for a in qfmt.ArtifactStore().list(job_id):
+    from qfmt._store import ArtifactStore
+
+    for a in ArtifactStore().list(job_id):
         when = datetime.datetime.fromtimestamp(a.fetched_at).isoformat(timespec="seconds")
         click.echo(f"{a.job_id}\t{a.key}\t{a.format or '-'}\t{a.size} B\t{when}\t"
                    f"sha256:{a.sha256[:12]}")
@@ -505,7 +511,9 @@ def cache_clear_cmd(job_id: str | None, yes: bool) -> None:
     what = f"the artifacts of job {job_id}" if job_id else "every stored artifact"
     if not yes and not click.confirm(f"Delete {what}?", default=False):
         raise _Fail("nothing deleted", EXIT_USAGE)
-    n = qfmt.ArtifactStore().clear(job_id)
+    from qfmt._store import ArtifactStore
+
+    n = ArtifactStore().clear(job_id)
     click.echo(f"deleted {n} artifact(s)")
 
 
@@ -518,11 +526,13 @@ def cache_clear_cmd(job_id: str | None, yes: bool) -> None:
 def schema_diff_cmd(ctx: click.Context, fmt: str, base_url: str | None,
                     served: str | None) -> None:
     """Compare qfmt's JSON Schema for FMT with the one the API serves; exit 1 if they differ."""
-    def run() -> list[Any]:
+    from qfmt.client import Client, SchemaDifference, compare_schema
+
+    def run() -> list[SchemaDifference]:
         if served is not None:
-            return qfmt.compare_schema(fmt, json.loads(Path(served).read_text()))
-        with qfmt.Client(base_url=base_url) as client:
-            return qfmt.compare_schema(fmt, client=client)
+            return compare_schema(fmt, json.loads(Path(served).read_text()))
+        with Client(base_url=base_url) as client:
+            return compare_schema(fmt, client=client)
 
     diffs = _guard(_debug(ctx), run)
     for d in diffs:

@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from . import _api
+from . import _api, _registry
 from ._errors import (
     JobApiError,
     JobFailureError,
@@ -97,7 +97,7 @@ def _catalog(job: Mapping[str, Any]) -> list[Artifact]:
             url = str(entry["url"])
             fmt = AGGREGATE if url.rstrip("/").endswith("/aggregated") else URL_FORMATS.get(
                 name, name)
-            out.append(Artifact(fmt, None, url, None))
+            out.append(Artifact(str(fmt), None, url, None))
     return out
 
 
@@ -234,7 +234,7 @@ def _error_body(response: Any) -> str:
     try:
         data = response.json()
     except ValueError:
-        return response.text[:200] or response.reason_phrase
+        return str(response.text[:200] or response.reason_phrase)
     if isinstance(data, Mapping):
         parts = [str(data[k]) for k in ("error", "message") if data.get(k)]
         if parts:
@@ -367,7 +367,7 @@ class Job:
         for candidate in RICHNESS:
             if candidate in by_format:
                 return by_format[candidate]
-        known = set(_api.REGISTRY.ids(discover=False))
+        known = set(_registry.REGISTRY.ids(discover=False))
         for a in catalog:
             if a.format in known:
                 return a
@@ -380,7 +380,7 @@ class Job:
         options: dict[str, Any] = {}
         qubits = (info.get("stats") or {}).get("qubits") if isinstance(info.get("stats"),
                                                                       Mapping) else None
-        f = _api.REGISTRY.get(artifact.format)
+        f = _registry.REGISTRY.get(artifact.format)
         accepted = f.load_options
         if isinstance(qubits, int) and (accepted is None or "num_qubits" in accepted):
             options["num_qubits"] = qubits
