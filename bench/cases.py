@@ -57,7 +57,7 @@ class Row:
 
         ratio = "-" if self.ratio is None else f"{self.ratio:6.2f}x"
         verdict = {True: "meets", False: "MISSES", None: ""}[self.meets]
-        return (f"{self.name:<42} qfmt {fmt(self.qfmt_s)} | {self.baseline:<34} "
+        return (f"{self.name:<36} qfmt {fmt(self.qfmt_s)} | {self.baseline:<36} "
                 f"{fmt(self.baseline_s)} | {ratio:>8} (target {self.target}) {verdict}"
                 + (f"  [{self.note}]" if self.note else ""))
 
@@ -157,14 +157,15 @@ class Case:
     run: Callable[[Size, int], Row]
 
 
-def _load_case(name: str, fmt: str, make: Callable[[Size], bytes], **options: Any) -> Case:
+def _load_case(name: str, fmt: str, make: Callable[[Size], bytes],
+               describe: Callable[[Size], str], **options: Any) -> Case:
     def run(size: Size, repeat: int) -> Row:
         payload = make(size)
         q = median_time(lambda: qfmt.load(payload, fmt, **options), repeat)
         b = median_time(lambda: orjson.loads(payload), repeat)
         ratio = q / b
         return Row(name, q, "orjson.loads (same bytes)", b, "<= 1.3x", ratio, ratio <= 1.3,
-                   f"{len(payload) / 1e6:.1f} MB")
+                   f"{describe(size)}, {len(payload) / 1e6:.1f} MB")
     return Case(name, run)
 
 
@@ -266,25 +267,30 @@ def _mitigation_case(size: Size, repeat: int) -> Row:
     counts = qfmt.Counts(dict(zip(keys.tolist(), rng.integers(1, 100, len(keys)).tolist())), n)
     q = median_time(lambda: mit.quasi_probabilities(counts), repeat)
     e = median_time(lambda: mit.expectation_value(counts), repeat)
-    return Row(f"local mitigation, {n} qubits", q, "expectation_value (no dense vector)", e,
-               "report", q / e, None, f"{len(counts)} outcomes -> 2**{n} quasi-probabilities")
+    return Row("local mitigation quasi_probabilities", q, "expectation_value (no dense vector)", e,
+               "report", q / e, None, f"{n} qubits, {len(counts)} outcomes -> 2**{n} quasi-probabilities")
+
+
+def _outcomes(size: Size) -> str:
+    return f"{2**size.outcomes_bits:,} outcomes of 20 bits"
 
 
 CASES: list[Case] = [
-    _load_case("load shots v1 (1M x 20 bits)", "ionq.result.shots.json.v1",
-               lambda s: shots_v1(s.shots_v1), num_qubits=20),
-    _load_case("load shots v2 (200k x 20 bits, 2 regs)", "ionq.result.shots.json.v2",
-               lambda s: shots_v2(s.shots_v2)),
-    _load_case("load histogram v1 (65,536 x 20 bits)", "ionq.result.histogram.json.v1",
-               lambda s: histogram_v1(s.outcomes_bits), num_qubits=20),
-    _load_case("load histogram v2 (65,536 x 20 bits)", "ionq.result.histogram.json.v2",
-               lambda s: _v2("histogram", histogram_v1(s.outcomes_bits))),
-    _load_case("load probabilities v1 (65,536)", "ionq.result.probabilities.json.v1",
-               lambda s: probabilities_v1(s.outcomes_bits), num_qubits=20),
-    _load_case("load probabilities v2 (65,536)", "ionq.result.probabilities.json.v2",
-               lambda s: _v2("probabilities", probabilities_v1(s.outcomes_bits))),
-    _load_case("load aggregate (500 children)", "ionq.result.probabilities-aggregate.json.v1",
-               lambda s: aggregate(s.children)),
+    _load_case("load shots v1", "ionq.result.shots.json.v1",
+               lambda s: shots_v1(s.shots_v1), lambda s: f"{s.shots_v1:,} shots x 20 bits",
+               num_qubits=20),
+    _load_case("load shots v2", "ionq.result.shots.json.v2", lambda s: shots_v2(s.shots_v2),
+               lambda s: f"{s.shots_v2:,} shots x 20 bits, 2 registers"),
+    _load_case("load histogram v1", "ionq.result.histogram.json.v1",
+               lambda s: histogram_v1(s.outcomes_bits), _outcomes, num_qubits=20),
+    _load_case("load histogram v2", "ionq.result.histogram.json.v2",
+               lambda s: _v2("histogram", histogram_v1(s.outcomes_bits)), _outcomes),
+    _load_case("load probabilities v1", "ionq.result.probabilities.json.v1",
+               lambda s: probabilities_v1(s.outcomes_bits), _outcomes, num_qubits=20),
+    _load_case("load probabilities v2", "ionq.result.probabilities.json.v2",
+               lambda s: _v2("probabilities", probabilities_v1(s.outcomes_bits)), _outcomes),
+    _load_case("load probabilities aggregate", "ionq.result.probabilities-aggregate.json.v1",
+               lambda s: aggregate(s.children), lambda s: f"{s.children} children x 64 outcomes"),
     Case("qiskit.result load+dump", _qiskit_result_case),
     Case("marginal_distribution", _marginal_case),
     Case("histogram -> qiskit counts (remap)", _remap_case),

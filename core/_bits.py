@@ -443,6 +443,12 @@ def bulk_floats(values: list[Any], low: float | None, high: float | None) -> lis
     """The values as floats if all are finite JSON numbers within [low, high], else None."""
     if not set(map(type, values)) <= {float, int}:
         return None
+    if len(values) <= 256:  # plain Python beats numpy's set-up on small objects
+        if not all(map(math.isfinite, values)):
+            return None
+        if (low is not None and min(values) < low) or (high is not None and max(values) > high):
+            return None
+        return [float(v) for v in values]
     arr = np.array(values, dtype=np.float64)
     if not np.isfinite(arr).all():
         return None

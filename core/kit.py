@@ -115,6 +115,19 @@ def _read_values(keys: Sequence[str], values: list[Any], fmt: str, path: str,
     return [read_value(v, fmt, subpath(path, k)) for k, v in zip(keys, values)]
 
 
+def _small_decimals(keys: list[Any]) -> list[int] | None:
+    """Plain-Python decode of a few decimal keys (cheaper than numpy's set-up for small
+    objects); None when any key needs the careful path."""
+    if not keys or not set(map(type, keys)) <= {str}:
+        return None
+    text = "".join(keys)
+    lengths = list(map(len, keys))
+    if not (text.isascii() and text.isdigit() and min(lengths) >= 1 and max(lengths) <= 19):
+        return None
+    ints = list(map(int, keys))
+    return ints if len(set(ints)) == len(ints) else None
+
+
 def decimal_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
                    path: str = "$", *, allow_empty: bool = False) -> dict[int, V]:
     """Read ``{"<decimal state>": value}`` (IonQ v1) into ``{int: value}``.
@@ -126,6 +139,10 @@ def decimal_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
     if not obj and not allow_empty:
         raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
     keys = list(obj)
+    if len(keys) <= 64:
+        ints = _small_decimals(keys)
+        if ints is not None:
+            return dict(zip(ints, _read_values(keys, list(obj.values()), fmt, path, read_value)))
     leading = [True]
     fast = fast_decimals(keys, leading)
     # only keys with leading zeros can name one state twice ("7" and "07")
