@@ -173,21 +173,11 @@ def _to_marginals(obj: Any, element: type, opts: dict[str, Any]) -> RegisterMarg
 
 def marginalize_dist(dist: Any, indices: list[int]) -> Any:
     """Marginal of a distribution: output bit k is input bit ``indices[k]``. Values of outcomes
-    that land on the same marginal outcome are summed; the width is ``len(indices)``."""
-    out: dict[int, Any] = {}
-    for k, v in dist.data.items():
-        m = 0
-        for j, i in enumerate(indices):
-            m |= ((k >> i) & 1) << j
-        out[m] = out.get(m, 0) + v
-    extra: dict[str, Any] = {}
-    if isinstance(dist, Counts):
-        extra["time_taken"] = dist.time_taken
-    elif isinstance(dist, QuasiDistribution):
-        extra.update(shots=dist.shots, stddev_upper_bound=dist.stddev_upper_bound)
-    else:
-        extra["shots"] = dist.shots
-    return _from_trusted(type(dist), out, len(indices), provenance=dist.provenance, **extra)
+    that land on the same marginal outcome are summed; the width is ``len(indices)``. (The
+    shared implementation is :func:`qfmt.marginal_distribution`.)"""
+    from ._marginal import marginal_distribution
+
+    return marginal_distribution(dist, indices)
 
 
 def _one_experiment(result: Result, target: type, opts: dict[str, Any]) -> Any:
