@@ -197,3 +197,55 @@ def test_real_subprocess(tmp_path: Path) -> None:
     assert len(r.stderr.strip().splitlines()) == 1
     r = cli("--version")
     assert r.returncode == 0 and qfmt.__version__ in r.stdout
+
+
+def test_every_subcommand_as_a_real_subprocess(tmp_path: Path) -> None:
+    """Each subcommand once through `python -m qfmt`, as a person runs it, plus bad input."""
+    import os
+
+    from tests.ionq_server import FakeIonQ, FakeJob, serve
+
+    env = {**os.environ, "QFMT_CACHE_DIR": str(tmp_path / "cache"), "IONQ_API_KEY": "k",
+           "COLUMNS": "200"}
+
+    def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "qfmt", *args], input=stdin, env=env,
+                              capture_output=True, text=True, cwd=tmp_path, timeout=120)
+
+    hist = str(EXAMPLES / "histogram-v1.json")
+    assert "ionq.result.shots.json.v2" in cli("formats").stdout
+    assert json.loads(cli("formats", "--json").stdout)
+    assert json.loads(cli("schema", "qiskit.counts.json.v1").stdout)["$id"] == \
+        "qiskit.counts.json.v1"
+    assert cli("detect", hist).stdout.splitlines()[0] == "ionq.result.histogram.json.v1"
+    assert cli("validate", hist, "--format", "ionq.result.histogram.json.v1").returncode == 0
+    out = cli("convert", hist, "--to", "qiskit.counts.json.v1", "--num-qubits", "3")
+    assert out.returncode == 0 and json.loads(out.stdout)["111"] == 452
+    assert "counts: 1000 shots" in cli("show", hist).stdout
+    png = tmp_path / "p.png"
+    assert cli("plot", hist, "-o", str(png), "--size", "300x200").returncode == 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert cli("cache", "path").stdout.strip() == str(tmp_path / "cache" / "artifacts.sqlite3")
+    served = tmp_path / "served.json"
+    served.write_text(json.dumps(qfmt.schema("ionq.result.histogram.json.v1")))
+    assert cli("schema-diff", "ionq.result.histogram.json.v1", "--served",
+               str(served)).returncode == 0
+    fake = FakeIonQ()
+    fake.jobs["j1"] = FakeJob("j1", ["completed"], {"ionq.result.histogram.json.v1":
+        fake.add_artifact("j1", "h", "ionq.result.histogram.json.v1", {"0": 3, "1": 1})},
+        qubits=1)
+    with serve(fake) as url:
+        got = cli("fetch", "j1", "--base-url", url, "--wait", "0", "--to",
+                  "ionq.result.histogram.json.v2")
+    assert got.returncode == 0, got.stderr
+    assert json.loads(got.stdout) == {"histogram": {"registers": {"output_all": {"0": 3,
+                                                                                 "1": 1}}}}
+    assert "j1\th" in cli("cache", "list").stdout
+    assert "deleted 1" in cli("cache", "clear", "--yes").stdout
+    # bad input: one line on stderr, the documented exit codes
+    for args, code in ((("schema", "nope.v1"), 2), (("validate", "-", "-f",
+                        "ionq.result.histogram.json.v1"), 1), (("convert", "missing.json",
+                        "--to", "qiskit.counts.json.v1"), 2)):
+        r = cli(*args, stdin='{"0": -1}')
+        assert r.returncode == code, (args, r.stderr)
+        assert "Traceback" not in r.stderr and r.stderr.strip()
