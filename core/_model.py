@@ -205,8 +205,7 @@ def _normalize_keys(
         fast = _fast_keys(keys)
         if fast is not None:
             ints, width = fast
-            if len(set(ints)) == len(ints):
-                return dict(zip(ints, data.values())), width, None if width is None else (width,)
+            return dict(zip(ints, data.values())), width, None if width is None else (width,)
     out: dict[int, Any] = {}
     kinds: set[str] = set()
     widths: set[int] = set()
@@ -268,7 +267,13 @@ def _fast_keys(keys: list[Any]) -> tuple[list[int], int | None] | None:
     first = keys[0]
     if first.startswith(("0x", "0X")):
         hexed = _bits.fast_hex(keys)
-        return None if hexed is None else (hexed.tolist(), None)
+        if hexed is None:
+            return None
+        # "0x1" and "0x01" name one outcome: only keys with a leading zero digit can collide
+        if any(k[2:3] == "0" and len(k) > 3 for k in keys) and \
+                np.unique(hexed).size != hexed.size:
+            return None
+        return hexed.tolist(), None
     if first.startswith(("0b", "0B")) or " " in first:
         return None
     bits = _bits.fast_bitstrings(keys)

@@ -195,15 +195,22 @@ def outcome_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
     bitstrings (bit 0 rightmost; register groups split by single spaces, last register leftmost),
     one kind per object. Returns ``({int: value}, width carried by bitstring keys or None,
     register widths from the spaces (first register first) or None)``."""
-    from ._model import _normalize_keys
+    from ._model import _fast_keys, _normalize_keys
 
     obj = expect_dict(obj, fmt, path)
     if not obj and not allow_empty:
         raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
-    raw, width, split = _normalize_keys(obj, fmt, path)
-    keys = [str(k) for k in obj]
-    values = _read_values(keys, list(raw.values()), fmt, path, read_value)
-    return dict(zip(raw, values)), width, split
+    keys = list(obj)
+    fast = _fast_keys(keys) if len(keys) > 16 and type(keys[0]) is str else None
+    if fast is not None:
+        ints, width = fast
+        split = None if width is None else (width,)
+    else:
+        raw, width, split = _normalize_keys(obj, fmt, path)
+        ints = list(raw)
+        keys = [str(k) for k in keys]
+    values = _read_values(keys, list(obj.values()), fmt, path, read_value)
+    return dict(zip(ints, values)), width, split
 
 
 def hex_shots(items: list[Any], fmt: str, path: str) -> list[int] | np.ndarray:

@@ -105,7 +105,7 @@ def _layout_from_header(header: Mapping[str, Any], fmt: str, path: str
 
 def _check_fits(data: Mapping[int, Any], width: int | None, fmt: str, path: str,
                 raw_keys: Sequence[str]) -> None:
-    if width is None:
+    if width is None or not data or max(data).bit_length() <= width:
         return
     for k, raw in zip(data, raw_keys):
         if k.bit_length() > width:
