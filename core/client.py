@@ -276,6 +276,7 @@ class Job:
         self.job_id = job_id
         self.info: dict[str, Any] | None = None
         self._result: Result | None = None
+        self._fmt: str | None = None  # the format the cached result was asked for
 
     def __repr__(self) -> str:
         return f"Job({self.job_id!r}, status={self.status(refresh=False)!r})"
@@ -343,8 +344,6 @@ class Job:
         self._result = result
         self._fmt = fmt
         return result
-
-    _fmt: str | None = None
 
     def _wrap(self, info: Mapping[str, Any], exps: Sequence[ExperimentResult],
               success: bool) -> Result:
