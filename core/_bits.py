@@ -458,3 +458,41 @@ def bulk_floats(values: list[Any], low: float | None, high: float | None) -> lis
         return None
     out: list[float] = arr.tolist()
     return out
+
+
+def decimal_counts_text(raw: bytes) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]] | None:
+    """Decode compact JSON text ``{"<decimal>":<int>,...}`` (an IonQ v1 histogram) straight
+    from its bytes: returns (keys, counts) as uint64 arrays in payload order, or None to decline
+    anything else (whitespace, other value kinds, keys or values past 19 digits, JSON integers
+    with leading zeros, keys naming one state twice)."""
+    raw = raw.strip()
+    if len(raw) < 7 or raw[:2] != b'{"' or raw[-1:] != b"}":
+        return None
+    b = np.frombuffer(raw, dtype=np.uint8)[1:-1]
+    quote, colon, comma = b == 34, b == 58, b == 44
+    if not (quote | colon | comma | ((b >= 48) & (b <= 57))).all():
+        return None
+    q, c, m = np.flatnonzero(quote), np.flatnonzero(colon), np.flatnonzero(comma)
+    n = c.size
+    if n == 0 or q.size != 2 * n or m.size != n - 1:
+        return None
+    opens, closes = q[0::2], q[1::2]
+    if opens[0] != 0 or not (opens[1:] == m + 1).all() or not (closes == c - 1).all():
+        return None
+    key_len = closes - opens - 1
+    value_end = np.append(m, b.size)
+    value_len = value_end - c - 1
+    if key_len.min() < 1 or value_len.min() < 1 or key_len.max() > 19 or value_len.max() > 19:
+        return None
+    if ((b[c + 1] == 48) & (value_len > 1)).any():
+        return None  # 007 is not a JSON number
+    text = b.copy()
+    text[quote] = 32  # spaces: np.fromstring allows them around separators
+    text[colon] = 44
+    pairs = np.fromstring(text.tobytes().decode("ascii"), dtype=np.uint64, sep=",")
+    if pairs.size != 2 * n:
+        return None
+    keys, values = pairs[0::2], pairs[1::2]
+    if ((b[opens + 1] == 48) & (key_len > 1)).any() and np.unique(keys).size != n:
+        return None  # "7" and "07": the ordinary parser names the repeat
+    return keys, values

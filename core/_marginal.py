@@ -82,7 +82,7 @@ def _remap(data: Mapping[int, Any], indices: Sequence[int | None]) -> dict[int, 
                 out |= ((k >> np.uint64(i)) & np.uint64(1)) << np.uint64(j)
         vals = list(data.values())
         weights = np.asarray(vals, dtype=np.float64)
-        if len(indices) <= 24:
+        if 2 ** len(indices) <= 4 * len(keys):
             # small output space: count straight into a dense array of 2**len(indices) bins
             sums = np.bincount(out.astype(np.intp), weights=weights, minlength=1)
             keep = np.flatnonzero(np.bincount(out.astype(np.intp), minlength=1))

@@ -139,15 +139,15 @@ def decimal_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
     if not obj and not allow_empty:
         raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
     keys = list(obj)
-    if len(keys) <= 64:
-        ints = _small_decimals(keys)
-        if ints is not None:
-            return dict(zip(ints, _read_values(keys, list(obj.values()), fmt, path, read_value)))
+    small = _small_decimals(keys) if len(keys) <= 64 else None
+    if small is not None:
+        return dict(zip(small, _read_values(keys, list(obj.values()), fmt, path, read_value)))
     leading = [True]
     fast = fast_decimals(keys, leading)
+    ints: list[int]
     # only keys with leading zeros can name one state twice ("7" and "07")
     if fast is not None and (not leading[0] or np.unique(fast).size == len(keys)):
-        ints: list[int] = fast.tolist()
+        ints = fast.tolist()
     else:
         ints = []
         seen: dict[int, str] = {}
@@ -202,6 +202,7 @@ def outcome_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
         raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
     keys = list(obj)
     fast = _fast_keys(keys) if len(keys) > 16 and type(keys[0]) is str else None
+    split: tuple[int, ...] | None
     if fast is not None:
         ints, width = fast
         split = None if width is None else (width,)

@@ -10,6 +10,7 @@ widest state and marked ``width_inferred``. v2 widths come from the keys.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from itertools import chain
 from typing import Any
@@ -73,6 +74,17 @@ def _decimal_keys(dist: Any, fmt: str, join_registers: bool) -> dict[str, Any]:
 def parse_histogram_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.Counts:
     """``{"<decimal state>": count}`` -> Counts."""
     data = kit.decimal_object(payload, HIST_V1, kit.count_value)
+    width, inferred = _width(data, num_qubits, HIST_V1)
+    return _from_trusted(qfmt.Counts, data, width, width_inferred=inferred, time_taken=None)
+
+
+def parse_histogram_v1_raw(raw: bytes, *, num_qubits: int | None = None) -> qfmt.Counts | None:
+    """Fast path: compact histogram text decoded in numpy straight from the bytes."""
+    decoded = qfmt._bits.decimal_counts_text(raw)
+    if decoded is None:
+        return None
+    keys, values = decoded
+    data = dict(zip(keys.tolist(), values.tolist()))
     width, inferred = _width(data, num_qubits, HIST_V1)
     return _from_trusted(qfmt.Counts, data, width, width_inferred=inferred, time_taken=None)
 
@@ -393,7 +405,8 @@ def qfmt_formats() -> list[qfmt.Format]:
             parse_probabilities_v2, dump_probabilities_v2, qfmt.RegisterMarginals,
             qfmt.ProbDistribution, sniff=lambda p: 0.9),
         fmt(HIST_V1, "IonQ histogram: {decimal state: shot count} (legacy)",
-            parse_histogram_v1, dump_histogram_v1, qfmt.Counts, sniff=_flat_score(True)),
+            parse_histogram_v1, dump_histogram_v1, qfmt.Counts, sniff=_flat_score(True),
+            raw=parse_histogram_v1_raw),
         fmt(HIST_V2, "IonQ histogram per register: bitstring -> shot count",
             parse_histogram_v2, dump_histogram_v2, qfmt.RegisterMarginals, qfmt.Counts,
             sniff=lambda p: 0.9),
@@ -401,8 +414,86 @@ def qfmt_formats() -> list[qfmt.Format]:
             qfmt.Memory, sniff=lambda p: 0.35 if kit.looks_binary(p[:1000]) else 0.8,
             raw=parse_shots_v1_raw),
         fmt(SHOTS_V2, "IonQ per-shot register bit arrays, with leakage bits", parse_shots_v2,
-            dump_shots_v2, qfmt.Memory, sniff=lambda p: 0.9),
+            dump_shots_v2, qfmt.Memory, sniff=lambda p: 0.9, raw=parse_shots_v2_raw),
         fmt(AGGREGATE, "IonQ multi-circuit probabilities keyed by child job id",
             parse_aggregate, dump_aggregate, qfmt.Result, qfmt.ProbDistribution,
             sniff=lambda p: 0.8),
     ]
+
+
+_NAME = re.compile(rb'"([A-Za-z0-9_.\-]+)":\[\]')
+
+
+def parse_shots_v2_raw(raw: bytes) -> qfmt.Memory | None:
+    """Fast path for compact shots v2 text: the bits are read in numpy straight from the bytes.
+
+    The text is checked as a skeleton: with every bit array emptied, each shot must read exactly
+    ``{"registers":{"a":[],...}}`` or the same with ``,"leakage_bits":[]``, with the register
+    names of the first shot (simple names only). Anything else declines (returns None) and the
+    ordinary parser reports the problem with its path.
+    """
+    raw = raw.strip()
+    head, tail = b'{"shots":[', b"]}"
+    if not raw.startswith(head) or not raw.endswith(tail) or len(raw) <= len(head) + len(tail):
+        return None
+    b = np.frombuffer(raw, dtype=np.uint8)[len(head):-len(tail)]
+    opens = np.flatnonzero(b == 91)
+    closes = np.flatnonzero(b == 93)
+    if opens.size == 0 or opens.size != closes.size or not (opens < closes).all() or \
+            (opens[1:] < closes[:-1]).any():
+        return None  # not a flat sequence of [...] arrays
+    lengths = closes - opens - 1
+    if lengths.min() < 1 or (lengths % 2 == 0).any():
+        return None  # empty arrays, or not "d,d,...,d"
+    inside = np.zeros(b.size + 1, dtype=np.int8)
+    np.add.at(inside, opens + 1, 1)
+    np.add.at(inside, closes, -1)
+    region = np.cumsum(inside[:-1]).astype(bool)
+    body = b[region]
+    # inside the arrays: 0/1 at even offsets, commas at odd offsets
+    offset = np.arange(body.size) - np.repeat(np.concatenate(([0], np.cumsum(lengths)[:-1])),
+                                              lengths)
+    digit = (body == 48) | (body == 49)
+    if not (digit[offset % 2 == 0].all() and (body[offset % 2 == 1] == 44).all()):
+        return None
+    skeleton = b[~region].tobytes()
+    first = skeleton.split(b"}", 1)[0]  # the first shot's registers object
+    if not first.startswith(b'{"registers":{'):
+        return None
+    names = [m.decode() for m in _NAME.findall(first)]
+    plain = b'{"registers":{' + b",".join(b'"%s":[]' % n.encode() for n in names) + b"}}"
+    leaky = plain[:-1] + b',"leakage_bits":[]}'
+    if not names or len(set(names)) != len(names):
+        return None
+    pattern = skeleton.replace(leaky, b"L").replace(plain, b"P")
+    if len(pattern) % 2 != 1 or pattern[1::2].strip(b",") or \
+            pattern[0::2].strip(b"LP"):
+        return None
+    kinds = np.frombuffer(pattern[0::2], dtype=np.uint8) == ord("L")
+    n, r = kinds.size, len(names)
+    per_shot = r + kinds.astype(np.intp)
+    if int(per_shot.sum()) != lengths.size:
+        return None
+    bits = (body[offset % 2 == 0] - 48).astype(np.uint8)
+    widths = (lengths + 1) // 2
+    slot = np.arange(lengths.size) - np.repeat(np.concatenate(([0], np.cumsum(per_shot)[:-1])),
+                                               per_shot)
+    is_leak = slot == r
+    reg_widths = widths[~is_leak].reshape(n, r)
+    if not (reg_widths == reg_widths[0]).all():
+        return None  # a register of varying width: the ordinary parser says where
+    owner = np.repeat(is_leak, widths)
+    reg_bits = bits[~owner].reshape(n, int(reg_widths[0].sum()))
+    layout = qfmt.RegisterLayout(list(zip(names, reg_widths[0].tolist())),
+                                 positional=r == 1)
+    mem = qfmt.Memory.from_bits(reg_bits, layout=layout)
+    if not kinds.any():
+        return mem
+    leak_widths = widths[is_leak]
+    if not (leak_widths == leak_widths[0]).all():
+        return None
+    leak = np.zeros((n, int(leak_widths[0])), dtype=np.uint8)
+    leak[kinds] = bits[owner].reshape(-1, int(leak_widths[0]))
+    packed = np.packbits(leak, axis=1, bitorder="little")
+    return qfmt.Memory(mem.bits, mem.width, False, mem.layout, packed, int(leak_widths[0]),
+                       None if kinds.all() else kinds)

@@ -418,3 +418,50 @@ def test_shots_v1_text_fast_path(values: list[int], quoted: bool, spaced: bool) 
     m = qfmt.load(text, SHOTS_V1)
     assert m.outcomes() == values
     assert m == qfmt.load(_json.loads(text), SHOTS_V1)
+
+
+@given(S.shots_v2(), st.data())
+def test_shots_v2_text_fast_path_agrees(payload: dict[str, Any], data: st.DataObject) -> None:
+    """The byte-level reader gives exactly what the ordinary parser gives, and declines (falls
+    back) on anything it does not handle; corrupted text still fails with the exact path."""
+    compact = json.dumps(payload, separators=(",", ":"))
+    from qfmt.plugins.ionq import parse_shots_v2_raw
+
+    fast = parse_shots_v2_raw(compact.encode())
+    slow = qfmt.load(payload, SHOTS_V2)
+    assert fast is not None  # simple register names, compact text: the fast path takes it
+    assert fast == slow and fast.leaked().tolist() == slow.leaked().tolist()
+    assert qfmt.dump(fast, SHOTS_V2) == payload
+    assert qfmt.load(compact, SHOTS_V2) == slow
+    assert qfmt.load(json.dumps(payload), SHOTS_V2) == slow  # with spaces: the ordinary path
+    # corrupt one bit in the text: both paths reject it
+    pos = data.draw(st.sampled_from([i for i, c in enumerate(compact) if c in "01"
+                                     and compact[i - 1] in "[,"]))
+    bad = compact[:pos] + data.draw(st.sampled_from(["2", "true", "", "00"])) + compact[pos + 1:]
+    with pytest.raises(qfmt.PayloadError):
+        qfmt.load(bad, SHOTS_V2)
+
+
+@given(S.histogram_v1(), st.booleans(), st.data())
+def test_histogram_v1_text_fast_path_agrees(case: tuple[dict[str, int], int], spaced: bool,
+                                            data: st.DataObject) -> None:
+    from qfmt.plugins.ionq import parse_histogram_v1_raw
+
+    payload, w = case
+    text = json.dumps(payload, separators=(", ", ": ") if spaced else (",", ":"))
+    slow = qfmt.load(payload, HIST_V1, num_qubits=w)
+    fast = parse_histogram_v1_raw(text.encode(), num_qubits=w)
+    # compact text with keys and counts of at most 19 digits takes the fast path
+    assert (fast is None) is (spaced or any(len(k) > 19 for k in payload))
+    if fast is not None:
+        assert fast == slow
+    assert qfmt.load(text, HIST_V1, num_qubits=w) == slow and list(slow) == [int(k) for k in
+                                                                            payload]
+    # corrupt the text: a bad key, a bad count, or a key repeated with a leading zero
+    key = data.draw(st.sampled_from(sorted(payload)))
+    sep = ": " if spaced else ":"
+    corrupt = data.draw(st.sampled_from([f'"-1"{sep}1, "{key}"', f'"x"{sep}1, "{key}"',
+                                         f'"0{key}"{sep}1, "{key}"', f'"9"{sep}true, "{key}"']))
+    bad = text.replace(f'"{key}"', corrupt, 1)
+    with pytest.raises(qfmt.PayloadError):
+        qfmt.load(bad, HIST_V1, num_qubits=80)
