@@ -342,10 +342,6 @@ def decimal_shots(items: Sequence[Any], fmt: str, path: str) -> npt.NDArray[np.u
     return pack_ints(ints)
 
 
-def _all_str(items: Sequence[Any]) -> bool:
-    return set(map(type, items)) <= {str}
-
-
 def _no_bools(items: Sequence[Any]) -> bool:
     return bool not in set(map(type, items))
 
