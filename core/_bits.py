@@ -327,6 +327,19 @@ def decimal_array_text(raw: bytes) -> npt.NDArray[np.uint64] | None:
     return np.fromstring(digits.tobytes().decode("ascii"), dtype=np.uint64, sep=",")
 
 
+def _values_only(b: npt.NDArray[np.uint8], c: Any, value_end: Any) -> npt.NDArray[np.uint64]:
+    """The integer values of a flat object body, keys blanked out, parsed in one C call."""
+    text = b.copy()
+    keep = np.zeros(b.size + 1, dtype=np.int8)
+    keep[c + 1] = 1  # value starts and ends are distinct positions: no accumulation needed
+    keep[value_end] = -1
+    inside = np.cumsum(keep[:-1]).astype(bool)
+    text[~inside & (b != 44)] = 32  # everything but values and commas becomes space
+    out: npt.NDArray[np.uint64] = np.fromstring(text.tobytes().decode("ascii"), dtype=np.uint64,
+                                                sep=",")
+    return out
+
+
 def decimal_shots(items: Sequence[Any], fmt: str, path: str) -> npt.NDArray[np.uint8]:
     """Decode a list of decimal states (strings or ints) to packed little-endian bytes.
 
@@ -464,7 +477,27 @@ def decimal_counts_text(raw: bytes) -> tuple[npt.NDArray[np.uint64], npt.NDArray
     raw = raw.strip()
     if len(raw) < 7 or raw[:2] != b'{"' or raw[-1:] != b"}":
         return None
-    b = np.frombuffer(raw, dtype=np.uint8)[1:-1]
+    return _counts_object(np.frombuffer(raw, dtype=np.uint8)[1:-1], binary=False)
+
+
+def bitstring_counts_text(body: bytes) -> tuple[npt.NDArray[np.uint64],
+                                                 npt.NDArray[np.uint64], int] | None:
+    """Like :func:`decimal_counts_text` for the inside of ``{"<bitstring>":<int>,...}`` (an IonQ
+    v2 register, braces excluded): keys of one width (<= 64) of 0/1, bit 0 rightmost. Returns
+    (outcomes, counts, width) or None to decline."""
+    if len(body) < 5:
+        return None
+    b = np.frombuffer(body, dtype=np.uint8)
+    decoded = _counts_object(b, binary=True)
+    if decoded is None:
+        return None
+    keys, values = decoded
+    return keys, values, int(np.flatnonzero(b == 34)[1] - 1)
+
+
+def _counts_object(b: npt.NDArray[np.uint8], *, binary: bool
+                   ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]] | None:
+    """The shared reader of a flat ``"<key>":<int>`` object body (see the two callers)."""
     quote, colon, comma = b == 34, b == 58, b == 44
     if not (quote | colon | comma | ((b >= 48) & (b <= 57))).all():
         return None
@@ -478,10 +511,24 @@ def decimal_counts_text(raw: bytes) -> tuple[npt.NDArray[np.uint64], npt.NDArray
     key_len = closes - opens - 1
     value_end = np.append(m, b.size)
     value_len = value_end - c - 1
-    if key_len.min() < 1 or value_len.min() < 1 or key_len.max() > 19 or value_len.max() > 19:
+    if key_len.min() < 1 or value_len.min() < 1 or value_len.max() > 19:
         return None
     if ((b[c + 1] == 48) & (value_len > 1)).any():
         return None  # 007 is not a JSON number
+    if binary:
+        width = int(key_len[0])
+        if width > 64 or (key_len != width).any():
+            return None  # keys of one register must have one width
+        key_chars = b[(opens[:, None] + 1 + np.arange(width)).reshape(-1)]
+        if not ((key_chars == 48) | (key_chars == 49)).all():
+            return None
+        weights = np.uint64(1) << np.arange(width - 1, -1, -1, dtype=np.uint64)
+        keys = ((key_chars.reshape(n, width) - 48).astype(np.uint64) * weights).sum(
+            axis=1, dtype=np.uint64)
+        values = _values_only(b, c, value_end)
+        return (keys, values) if values.size == n else None
+    if key_len.max() > 19:
+        return None
     text = b.copy()
     text[quote] = 32  # spaces: np.fromstring allows them around separators
     text[colon] = 44

@@ -460,8 +460,33 @@ def test_histogram_v1_text_fast_path_agrees(case: tuple[dict[str, int], int], sp
     # corrupt the text: a bad key, a bad count, or a key repeated with a leading zero
     key = data.draw(st.sampled_from(sorted(payload)))
     sep = ": " if spaced else ":"
+    fresh = str(max(int(k) for k in payload) + 1)  # a state not in the payload
     corrupt = data.draw(st.sampled_from([f'"-1"{sep}1, "{key}"', f'"x"{sep}1, "{key}"',
-                                         f'"0{key}"{sep}1, "{key}"', f'"9"{sep}true, "{key}"']))
+                                         f'"0{key}"{sep}1, "{key}"',
+                                         f'"{fresh}"{sep}true, "{key}"']))
     bad = text.replace(f'"{key}"', corrupt, 1)
     with pytest.raises(qfmt.PayloadError):
         qfmt.load(bad, HIST_V1, num_qubits=80)
+
+
+@given(S.histogram_v2(), st.data())
+def test_histogram_v2_text_fast_path_agrees(payload: dict[str, Any], data: st.DataObject) -> None:
+    from qfmt.plugins.ionq import parse_histogram_v2_raw
+
+    compact = json.dumps(payload, separators=(",", ":"))
+    slow = qfmt.load(payload, HIST_V2)
+    fast = parse_histogram_v2_raw(compact.encode())
+    regs = payload["histogram"]["registers"]
+    if all(len(k) <= 64 for r in regs.values() for k in r):
+        assert fast is not None and fast == slow
+        assert list(fast.registers) == list(regs)
+    assert qfmt.load(compact, HIST_V2) == slow
+    assert qfmt.load(json.dumps(payload), HIST_V2) == slow
+    # corrupt a key: a non-bit character, or one bit more than its register's width
+    name = data.draw(st.sampled_from(sorted(regs)))
+    key = next(iter(regs[name]))  # the register's first key, which follows its opening brace
+    choices = ["2" + key[1:], "-" + key[1:]] + ([key + "0"] if len(regs[name]) > 1 else [])
+    new = data.draw(st.sampled_from(choices))
+    bad = compact.replace(f'"{name}":{{"{key}"', f'"{name}":{{"{new}"', 1)
+    with pytest.raises(qfmt.PayloadError):
+        qfmt.load(bad, HIST_V2)
