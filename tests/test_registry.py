@@ -165,7 +165,8 @@ def test_import_and_builtin_load_import_no_third_party_plugin(tmp_path: Path) ->
         qfmt.load({"0": 1}, "ionq.result.histogram.json.v1")
         qfmt.convert({"0": 1}, "ionq.result.histogram.json.v1", "ionq.result.histogram.json.v2")
         before = "acme_qfmt" in sys.modules
-        heavy = sorted(m for m in ("jsonschema", "cattrs", "click", "rich", "matplotlib")
+        heavy = sorted(m for m in ("jsonschema", "cattrs", "click", "rich", "matplotlib", "httpx",
+                                   "qiskit", "sqlite3")
                        if m in sys.modules)
         qfmt.formats()
         after = "acme_qfmt" in sys.modules
