@@ -134,9 +134,8 @@ def convert(payload: Any, src: str | Format, dst: str | Format, **options: Any) 
     _reject_unknown(options, s.load_options, CONVERSION_OPTIONS, d.dump_options,
                     what=f"converting {s.id} to {d.id}")
     obj = load(payload, s, **_split_options(s, options, load=True))
-    rest = {k: v for k, v in options.items()
-            if k in CONVERSION_OPTIONS or (d.dump_options is None or k in d.dump_options)}
-    return dump(obj, d, **rest)
+    conversion = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
+    return dump(obj, d, **{**conversion, **_split_options(d, options, load=False)})
 
 
 def schema(fmt: str | Format) -> dict[str, Any]:

@@ -19,7 +19,7 @@ Qiskit's own rules kept: ``marginal_counts`` ignores the order of ``indices`` (o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -56,7 +56,10 @@ def _check_indices(indices: Sequence[int] | None, width: int) -> list[int]:
     return idx
 
 
-def _as_dist(data: Any) -> _Distribution[Any]:
+def _as_dist(data: Any, floats: Callable[[Any], _Distribution[Any]] = QuasiDistribution,
+             what: str = "marginalise") -> _Distribution[Any]:
+    """A distribution from what users pass: a distribution, per-shot Memory (counted), or a
+    mapping (non-negative ints make Counts, other values ``floats``)."""
     if isinstance(data, _Distribution):
         return data
     if isinstance(data, Memory):
@@ -66,8 +69,8 @@ def _as_dist(data: Any) -> _Distribution[Any]:
         if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values) \
                 and all(v >= 0 for v in values):
             return Counts(data)
-        return QuasiDistribution(data)
-    raise ResultError(f"cannot marginalise a {type(data).__name__}")
+        return floats(data)
+    raise ResultError(f"cannot {what} a {type(data).__name__}")
 
 
 def _remap(data: Mapping[int, Any], indices: Sequence[int | None]) -> dict[int, Any]:

@@ -30,10 +30,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ._errors import CalibrationError, QfmtError
-from ._marginal import marginal_distribution
+from ._marginal import _as_dist, marginal_distribution
 from ._model import (
     Counts,
-    Memory,
     Note,
     ProbDistribution,
     QuasiDistribution,
@@ -85,19 +84,10 @@ def _as_distribution(data: Any) -> _Distribution[Any]:
             raise QfmtError("the experiment has no counts, probabilities or memory")
     if isinstance(data, RegisterMarginals):
         data = data.joint()
-    if isinstance(data, Memory):
-        data = data.counts()
     if isinstance(data, QuasiDistribution):
         raise QfmtError("mitigate measured data (counts, probabilities or memory), not "
                         "quasi-probabilities")
-    if isinstance(data, _Distribution):
-        return data
-    if isinstance(data, Mapping):
-        values = list(data.values())
-        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
-            return Counts(data)
-        return ProbDistribution(data)
-    raise QfmtError(f"cannot mitigate a {type(data).__name__}")
+    return _as_dist(data, ProbDistribution, "mitigate")
 
 
 def _probabilities(data: Any, clbits: Sequence[int] | None, shots: int | None
@@ -245,6 +235,13 @@ class BaseReadoutMitigator(abc.ABC):
         """The device qubits this mitigator is calibrated for, in matrix order."""
         return self._qubits
 
+    def _positions(self, qubits: Iterable[int] | None) -> list[int]:
+        """Matrix positions of ``qubits`` (all, in order, when None); lists the iterable once."""
+        if qubits is None:
+            return list(range(len(self._qubits)))
+        listed = list(qubits)
+        return self._resolve(len(listed), listed)
+
     def _resolve(self, width: int, qubits: Iterable[int] | None) -> list[int]:
         """Mitigator positions of the data's bits (bit k is measured by qubits[k])."""
         if qubits is None:
@@ -378,35 +375,18 @@ class LocalReadoutMitigator(BaseReadoutMitigator):
             mats.append([[1 - read1_given0, read0_given1], [read1_given0, 1 - read0_given1]])
         return cls(mats, qubits)
 
-    def _positions_inverses(self, positions: Sequence[int]) -> list[Array]:
-        return [self._minvs[p] for p in positions]
-
     def assignment_matrix(self, qubits: Iterable[int] | None = None) -> Array:
         """The full ``2**n`` assignment matrix of the given qubits (qubit ``qubits[0]`` is the
         least significant bit). Dense: for small n."""
-        positions = self._resolve(len(self._qubits) if qubits is None else len(list(qubits)),
-                                  None if qubits is None else list(qubits))
-        _check_dense(len(positions), CORRELATED_MAX_QUBITS)
-        out = np.array([[1.0]])
-        for p in positions:
-            out = np.kron(self._amats[p], out)
-        return out
+        return _kron([self._amats[p] for p in self._positions(qubits)])
 
     def mitigation_matrix(self, qubits: Iterable[int] | None = None) -> Array:
         """The full ``2**n`` mitigation matrix (Kronecker product of the per-qubit inverses)."""
-        positions = self._resolve(len(self._qubits) if qubits is None else len(list(qubits)),
-                                  None if qubits is None else list(qubits))
-        _check_dense(len(positions), CORRELATED_MAX_QUBITS)
-        out = np.array([[1.0]])
-        for p in positions:
-            out = np.kron(self._minvs[p], out)
-        return out
+        return _kron([self._minvs[p] for p in self._positions(qubits)])
 
     def stddev_upper_bound(self, shots: int, qubits: Iterable[int] | None = None) -> float:
         """``prod(gamma_i) / sqrt(shots)`` with ``gamma_i = (1 + |e0 - e1|) / (1 - e0 - e1)``."""
-        positions = (range(len(self._qubits)) if qubits is None else
-                     self._resolve(len(list(qubits)), list(qubits)))
-        return float(np.prod(self._gammas[list(positions)])) / math.sqrt(shots)
+        return float(np.prod(self._gammas[self._positions(qubits)])) / math.sqrt(shots)
 
     def quasi_probabilities(self, data: Any, qubits: Iterable[int] | None = None,
                             clbits: Sequence[int] | None = None, shots: int | None = None
@@ -417,7 +397,7 @@ class LocalReadoutMitigator(BaseReadoutMitigator):
         positions = self._resolve(width, qubits)
         _check_dense(width, LOCAL_MAX_QUBITS, "local readout mitigation")
         vec = _dense(probs, width).reshape([2] * width) if width else _dense(probs, 0)
-        for k, minv in enumerate(self._positions_inverses(positions)):
+        for k, minv in enumerate(self._minvs[p] for p in positions):
             axis = width - 1 - k  # C order: the first axis is the most significant bit
             vec = np.moveaxis(np.tensordot(minv, vec, axes=([1], [axis])), 0, axis)
         bound = float(np.prod(self._gammas[positions]))
@@ -432,7 +412,7 @@ class LocalReadoutMitigator(BaseReadoutMitigator):
         qubit's factor becomes ``Ainv_k^T f_k``, so no ``2**n`` vector is built."""
         probs, width, shots = _probabilities(data, clbits, shots)
         positions = self._resolve(width, qubits)
-        minvs = self._positions_inverses(positions)
+        minvs = [self._minvs[p] for p in positions]
         bound = float(np.prod(self._gammas[positions]))
         bound_out = bound / math.sqrt(shots) if shots else math.nan
         try:
@@ -448,6 +428,15 @@ class LocalReadoutMitigator(BaseReadoutMitigator):
         for coeff, factors in terms:
             value += coeff * _product_value(probs, [m.T @ f for m, f in zip(minvs, factors)])
         return value, bound_out
+
+
+def _kron(mats: Sequence[Array]) -> Array:
+    """Kronecker product with ``mats[0]`` on the least significant bit (dense: small n only)."""
+    _check_dense(len(mats), CORRELATED_MAX_QUBITS)
+    out: Array = np.array([[1.0]])
+    for m in mats:
+        out = np.kron(m, out)
+    return out
 
 
 def _dense_diagonal(diagonal: Any, width: int) -> Array:
@@ -524,9 +513,10 @@ class CorrelatedReadoutMitigator(BaseReadoutMitigator):
     def assignment_matrix(self, qubits: Iterable[int] | None = None) -> Array:
         """``A`` for ``qubits`` (default: all). For a subset, the other qubits are taken as
         prepared in 0 and their readout is summed out; bit k of the index is ``qubits[k]``."""
+        return self._assignment(self._positions(qubits))
+
+    def _assignment(self, positions: list[int]) -> Array:
         n = len(self._qubits)
-        positions = list(range(n)) if qubits is None else self._resolve(len(list(qubits)),
-                                                                         list(qubits))
         if positions == list(range(n)):
             full: Array = self._amat.copy()
             return full
@@ -548,11 +538,10 @@ class CorrelatedReadoutMitigator(BaseReadoutMitigator):
 
     def mitigation_matrix(self, qubits: Iterable[int] | None = None) -> Array:
         """``A^-1`` (pseudo-inverse for a singular ``A``, with a warning) for ``qubits``."""
-        key = tuple(range(len(self._qubits))) if qubits is None else tuple(
-            self._resolve(len(list(qubits)), list(qubits)))
+        key = tuple(self._positions(qubits))
         if key not in self._cache:
-            amat = self.assignment_matrix(None if qubits is None else list(qubits))
-            self._cache[key] = _invert(amat, "the correlated assignment matrix")
+            self._cache[key] = _invert(self._assignment(list(key)),
+                                       "the correlated assignment matrix")
         return self._cache[key]
 
     def stddev_upper_bound(self, shots: int, qubits: Iterable[int] | None = None) -> float:

@@ -280,6 +280,32 @@ def _fast_keys(keys: list[Any]) -> tuple[list[int], int | None] | None:
     return None if bits is None else (bits[0].tolist(), bits[1])
 
 
+def check_sum(values: Mapping[int, float], fmt: str | None, path: str, atol: float) -> float:
+    """Raise PayloadError unless the probabilities sum to 1 within ``atol``; return the sum."""
+    total = math.fsum(values.values())
+    if abs(total - 1.0) > atol:
+        raise PayloadError(fmt, path, f"probabilities sum to {total!r}, not 1 (tolerance "
+                           f"{atol}; pass normalize=True to rescale, or atol= to widen)")
+    return total
+
+
+def sum_to_one(data: dict[int, float], fmt: str | None, path: str, atol: float,
+               normalize: bool) -> tuple[dict[int, float], tuple[Note, ...]]:
+    """The one rule for probability sums: with ``normalize``, rescale to sum to 1 (recorded as a
+    ``renormalized`` note; a zero sum is an error); otherwise the sum must be 1 within ``atol``
+    and nothing is changed. Returns (data, provenance notes to add)."""
+    if not normalize:
+        check_sum(data, fmt, path, atol)
+        return data, ()
+    total = math.fsum(data.values())
+    if total <= 0:
+        raise PayloadError(fmt, path, "probabilities sum to 0: cannot normalise")
+    if total == 1.0:
+        return data, ()
+    return ({k: v / total for k, v in data.items()},
+            (Note("renormalized", f"divided by the sum {total!r}"),))
+
+
 def _resolve_width(
     keys: Iterable[int], width: int | None, key_width: int | None, what: str
 ) -> tuple[int, bool]:
@@ -466,11 +492,11 @@ def _from_trusted(cls: type[T], data: Mapping[int, Any], width: int, **fields: A
     return cast(T, obj)
 
 
-def replace(obj: Any, **changes: Any) -> Any:
+def replace(obj: T, **changes: Any) -> T:
     """``attrs.evolve`` that also works for the distributions."""
     if isinstance(obj, _Distribution):
-        return obj.replace(**changes)
-    return attrs.evolve(obj, **changes)
+        return cast(T, obj.replace(**changes))
+    return attrs.evolve(obj, **changes)  # type: ignore[misc]
 
 
 @attrs.frozen(init=False, eq=False, repr=False)
@@ -567,19 +593,10 @@ class ProbDistribution(_Distribution[float]):
             return _bits.probability_value(v, fmt, path, atol=atol)
 
         _dist_init(self, data or {}, width, layout, provenance, check, shots=shots)
-        total = math.fsum(self.data.values())
-        if normalize and total > 0 and total != 1.0:
-            object.__setattr__(self, "data", {k: v / total for k, v in self.data.items()})
-            object.__setattr__(
-                self, "provenance",
-                (*self.provenance, Note("renormalized", f"divided by the sum {total!r}")),
-            )
-        elif abs(total - 1.0) > atol:
-            raise PayloadError(
-                "probabilities", "$",
-                f"probabilities sum to {total!r}, not 1 (tolerance {atol}; pass normalize=True "
-                "to rescale)",
-            )
+        data_, notes = sum_to_one(dict(self.data), "probabilities", "$", atol, normalize)
+        if notes:
+            object.__setattr__(self, "data", data_)
+            object.__setattr__(self, "provenance", (*self.provenance, *notes))
 
     def to_counts(self, shots: int) -> Counts:
         """Counts summing to exactly ``shots`` by largest-remainder rounding (see
@@ -1213,8 +1230,15 @@ def bitstrings(outcomes: list[int], width: int) -> list[str]:
         raise ValueError(f"an outcome does not fit in {width} bits")
     values = np.fromiter(outcomes, dtype=np.uint64, count=len(outcomes))
     shifts = np.arange(width - 1, -1, -1, dtype=np.uint64)
-    chars = ((values[:, None] >> shifts) & np.uint64(1)).astype(np.uint8) + ord("0")
-    raw = chars.tobytes().decode("ascii")
+    return _rows_as_strings(((values[:, None] >> shifts) & np.uint64(1)).astype(np.uint8))
+
+
+def _rows_as_strings(bits_msb_first: npt.NDArray[Any]) -> list[str]:
+    """One '0'/'1' string per row of a (n, width) 0/1 array whose first column is the top bit."""
+    n, width = bits_msb_first.shape
+    if width == 0:
+        return [""] * n
+    raw = (bits_msb_first.astype(np.uint8) + ord("0")).tobytes().decode("ascii")
     return [raw[i:i + width] for i in range(0, len(raw), width)]
 
 
@@ -1225,11 +1249,5 @@ def memory_strings(mem: Memory) -> list[str]:
         return [format(v, "b") for v in mem.outcomes()]
     layout = mem.layout
     if layout is None or len(layout.registers) <= 1:
-        if mem.width <= 64:
-            # vectorised: one fixed-width binary string per shot
-            bits = mem.to_bool()[:, ::-1].astype(np.uint8) + ord("0")
-            raw = bits.tobytes()
-            w = mem.width
-            return [raw[i * w:(i + 1) * w].decode() for i in range(len(mem))]
-        return [bitstring(v, mem.width) for v in mem.outcomes()]
+        return _rows_as_strings(mem.to_bool()[:, ::-1])  # vectorised, any width
     return [layout.format(v) for v in mem.outcomes()]

@@ -12,7 +12,6 @@ bit-order rule of :mod:`qfmt._bits`.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from typing import Any, TypeVar
@@ -45,6 +44,7 @@ from ._bits import (
 from ._convert import marginalize_dist, single_register
 from ._errors import PayloadError
 from ._marginal import map_bits
+from ._model import check_sum, sum_to_one
 
 __all__ = [
     "MAX_WIDTH",
@@ -74,6 +74,7 @@ __all__ = [
     "quasi_value",
     "single_register",
     "subpath",
+    "sum_to_one",
     "type_name",
 ]
 
@@ -232,15 +233,6 @@ def hex_shots(items: list[Any], fmt: str, path: str) -> list[int] | np.ndarray:
             raise PayloadError(fmt, p, f"outcome wider than {MAX_WIDTH} bits")
         out.append(int(item, 16))
     return out
-
-
-def check_sum(values: Mapping[int, float], fmt: str, path: str, atol: float) -> float:
-    """Raise PayloadError unless the probabilities sum to 1 within ``atol``; return the sum."""
-    total = math.fsum(values.values())
-    if abs(total - 1.0) > atol:
-        raise PayloadError(fmt, path, f"probabilities sum to {total!r}, not 1 (tolerance "
-                           f"{atol}; pass normalize=True to rescale, or atol= to widen)")
-    return total
 
 
 def looks_binary(keys: list[Any]) -> bool:

@@ -45,22 +45,9 @@ def _width(data: Mapping[int, Any], num_qubits: Any, fmt: str, path: str = "$") 
 
 def _probs(data: dict[int, float], fmt: str, path: str, width: int, inferred: bool,
            atol: float, normalize: bool) -> qfmt.ProbDistribution:
-    notes: tuple[qfmt.Note, ...] = ()
-    if normalize:
-        total = sum(data.values())
-        if total <= 0:
-            raise qfmt.PayloadError(fmt, path, "probabilities sum to 0: cannot normalise")
-        if total != 1.0:
-            data = {k: v / total for k, v in data.items()}
-            notes = (qfmt.Note("renormalized", f"divided by the sum {total!r}"),)
-    else:
-        kit.check_sum(data, fmt, path, atol)
+    data, notes = kit.sum_to_one(data, fmt, path, atol, normalize)
     return _from_trusted(qfmt.ProbDistribution, data, width, width_inferred=inferred,
                          provenance=notes, shots=None)
-
-
-def _prob_reader(atol: float) -> Any:
-    return kit.probability_reader(atol)
 
 
 def _decimal_keys(dist: Any, fmt: str, join_registers: bool) -> dict[str, Any]:
@@ -98,7 +85,7 @@ def parse_probabilities_v1(payload: Any, *, num_qubits: int | None = None,
                            atol: float = PROB_ATOL, normalize: bool = False
                            ) -> qfmt.ProbDistribution:
     """``{"<decimal state>": probability}`` -> ProbDistribution (sum checked within ``atol``)."""
-    data = kit.decimal_object(payload, PROB_V1, _prob_reader(atol))
+    data = kit.decimal_object(payload, PROB_V1, kit.probability_reader(atol))
     width, inferred = _width(data, num_qubits, PROB_V1)
     return _probs(data, PROB_V1, "$", width, inferred, atol, normalize)
 
@@ -226,7 +213,7 @@ def parse_probabilities_v2(payload: Any, *, atol: float = PROB_ATOL,
     out = {}
     for name, reg in _registers(payload, PROB_V2, "probabilities").items():
         path = kit.jpath("probabilities", "registers", name)
-        data, width = kit.bitstring_object(reg, PROB_V2, _prob_reader(atol), path)
+        data, width = kit.bitstring_object(reg, PROB_V2, kit.probability_reader(atol), path)
         out[name] = _probs(data, PROB_V2, path, width, False, atol, normalize)
     return qfmt.RegisterMarginals(out)
 
@@ -394,7 +381,7 @@ def parse_aggregate(payload: Any, *, num_qubits: int | Mapping[str, int] | None 
         path = kit.jpath(child)
         if not child:
             raise qfmt.PayloadError(AGGREGATE, path, "child job id must not be empty")
-        data = kit.decimal_object(dist, AGGREGATE, _prob_reader(atol), path)
+        data = kit.decimal_object(dist, AGGREGATE, kit.probability_reader(atol), path)
         nq = num_qubits.get(child) if isinstance(num_qubits, Mapping) else num_qubits
         width, inferred = _width(data, nq, AGGREGATE, path)
         p = _probs(data, AGGREGATE, path, width, inferred, atol, normalize)

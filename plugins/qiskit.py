@@ -28,7 +28,7 @@ import numpy as np
 
 import qfmt
 from qfmt import kit
-from qfmt._model import PROB_ATOL, _from_trusted, memory_strings
+from qfmt._model import PROB_ATOL, _from_trusted, memory_strings, replace
 
 RESULT = "qiskit.result.json.v1"
 COUNTS = "qiskit.counts.json.v1"
@@ -126,26 +126,25 @@ def _complex_array(value: Any, fmt: str, path: str) -> np.ndarray:
     return arr[..., 0] + 1j * arr[..., 1]
 
 
+def _widest(values: Any) -> int:
+    """Bit length of the largest outcome (a uint64 array or a list of Python ints)."""
+    if len(values) == 0:
+        return 0
+    return int(values.max() if isinstance(values, np.ndarray) else max(values)).bit_length()
+
+
 def _parse_memory(items: Any, fmt: str, path: str, slots: int | None,
                   layout: qfmt.RegisterLayout | None) -> qfmt.Memory:
     items = kit.expect_list(items, fmt, path)
-    values = kit.hex_shots(items, fmt, path)
-    if isinstance(values, np.ndarray):
-        top = int(values.max()).bit_length() if values.size else 0
-        if slots is not None and top > slots:
-            bad = int(np.argmax(values >= np.uint64(1) << np.uint64(min(slots, 63))))
-            raise qfmt.PayloadError(fmt, kit.subpath(path, bad),
-                                    f"{items[bad]} is wider than memory_slots={slots}")
-        width = slots if slots is not None else top
-        return qfmt.Memory(qfmt.Memory.from_ints(values, width).bits, width, slots is None,
-                           layout)
-    for i, v in enumerate(values):
-        if slots is not None and v.bit_length() > slots:
-            raise qfmt.PayloadError(fmt, kit.subpath(path, i),
-                                    f"{items[i]} is wider than memory_slots={slots}")
-    width = slots if slots is not None else max((v.bit_length() for v in values), default=0)
-    mem = qfmt.Memory.from_ints(values, width)
-    return qfmt.Memory(mem.bits, width, slots is None, layout)
+    values = kit.hex_shots(items, fmt, path)  # a uint64 array, or Python ints past 64 bits
+    top = _widest(values)
+    if slots is not None and top > slots:
+        bad = next(i for i, v in enumerate(values) if int(v).bit_length() > slots)
+        raise qfmt.PayloadError(fmt, kit.subpath(path, bad),
+                                f"{items[bad]} is wider than memory_slots={slots}")
+    width = slots if slots is not None else top
+    return replace(qfmt.Memory.from_ints(values, width, layout=layout),
+                   width_inferred=slots is None)
 
 
 def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
@@ -171,7 +170,7 @@ def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
         elif key in ("statevector", "unitary"):
             out[key] = _complex_array(value, RESULT, p)
         elif key == "probabilities":
-            probs, kw, _ = kit.outcome_object(value, RESULT, _prob_reader(PROB_ATOL), p)
+            probs, kw, _ = kit.outcome_object(value, RESULT, kit.probability_reader(PROB_ATOL), p)
             _check_fits(probs, slots, RESULT, p, list(value))
             kit.check_sum(probs, RESULT, p, PROB_ATOL)
             width = slots if slots is not None else (
@@ -182,10 +181,6 @@ def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
         else:
             out[key] = value  # any other field passes through untouched
     return out
-
-
-def _prob_reader(atol: float) -> Any:
-    return kit.probability_reader(atol)
 
 
 def _parse_experiment(exp: Any, path: str) -> qfmt.ExperimentResult:
@@ -467,8 +462,8 @@ def parse_memory(payload: Any) -> qfmt.Memory:
         raise qfmt.PayloadError(MEMORY, "$", "expected at least one shot, got an empty list")
     if isinstance(items[0], str) and items[0].startswith(("0x", "0X")):
         values = kit.hex_shots(items, MEMORY, "$")
-        top = int(max(values)).bit_length()
-        return qfmt.Memory(qfmt.Memory.from_ints(values, top).bits, top, True)
+        top = _widest(values)
+        return replace(qfmt.Memory.from_ints(values, top), width_inferred=True)
     first = items[0]
     if not isinstance(first, str):
         raise qfmt.PayloadError(MEMORY, "$[0]", f"expected a bitstring, got {kit.type_name(first)}")
@@ -483,8 +478,7 @@ def parse_memory(payload: Any) -> qfmt.Memory:
             raise qfmt.PayloadError(MEMORY, p, f"{item!r} does not have the register widths "
                                     f"{groups} of the first shot")
         ints.append(kit.binary_key(item.replace(" ", ""), MEMORY, p))
-    mem = qfmt.Memory.from_ints(ints, width)
-    return qfmt.Memory(mem.bits, width, False, _flat_layout(tuple(groups)))
+    return qfmt.Memory.from_ints(ints, width, layout=_flat_layout(tuple(groups)))
 
 
 def dump_memory(memory: qfmt.Memory, *, meas_mapped: Any = None, clbit_labels: Any = None,
@@ -507,16 +501,8 @@ def _parse_dist(cls: type, fmt: str, read: Any) -> Any:
         reader = read(atol) if cls is qfmt.ProbDistribution else read
         data, kw, split = kit.outcome_object(payload, fmt, reader)
         width = kw if kw is not None else max(k.bit_length() for k in data)
-        notes: tuple[qfmt.Note, ...] = ()
         if cls is qfmt.ProbDistribution:
-            if normalize:
-                total = math.fsum(data.values())
-                if total <= 0:
-                    raise qfmt.PayloadError(fmt, "$", "probabilities sum to 0: cannot normalise")
-                data = {k: v / total for k, v in data.items()}
-                notes = (qfmt.Note("renormalized", f"divided by the sum {total!r}"),)
-            else:
-                kit.check_sum(data, fmt, "$", atol)
+            data, notes = kit.sum_to_one(data, fmt, "$", atol, normalize)
             return _from_trusted(cls, data, width, width_inferred=kw is None,
                                  layout=_flat_layout(split), provenance=notes, shots=None)
         return _from_trusted(cls, data, width, width_inferred=kw is None,
@@ -555,7 +541,7 @@ def qfmt_formats() -> list[qfmt.Format]:
         fmt(MEMORY, "Qiskit get_memory(): one bitstring per shot", parse_memory, dump_memory,
             qfmt.Memory, lambda p: 0.75 if kit.looks_binary(p[:1000]) else 0.3),
         fmt(PROBS, "Qiskit ProbDistribution: bitstring -> probability",
-            _parse_dist(qfmt.ProbDistribution, PROBS, _prob_reader), _dump_dist,
+            _parse_dist(qfmt.ProbDistribution, PROBS, kit.probability_reader), _dump_dist,
             qfmt.ProbDistribution, _sniff_flat(0.7)),
         fmt(QUASI, "Qiskit QuasiDistribution: bitstring -> quasi-probability",
             _parse_dist(qfmt.QuasiDistribution, QUASI, kit.quasi_value), _dump_dist,
