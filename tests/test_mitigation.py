@@ -294,3 +294,15 @@ def test_singular_matrix_warns_and_uses_pseudo_inverse() -> None:
         mit = qfmt.LocalReadoutMitigator([[[0.5, 0.5], [0.5, 0.5]], A1])
     q = mit.quasi_probabilities(COUNTS)
     assert all(math.isfinite(v) for v in q.values())
+
+
+@pytest.mark.parametrize("kind", ["local", "correlated"])
+def test_qubits_may_be_any_iterable(kind: str) -> None:
+    m: qfmt.BaseReadoutMitigator = (
+        qfmt.LocalReadoutMitigator([A0, A1, A2]) if kind == "local" else
+        qfmt.CorrelatedReadoutMitigator(np.kron(A2, np.kron(A1, A0))))
+    for qs in ([2, 0], (2, 0), iter([2, 0]), (q for q in (2, 0))):
+        assert np.allclose(m.assignment_matrix(qs), np.kron(A0, A2))
+    for make in (lambda: [2, 0], lambda: (q for q in (2, 0))):
+        assert np.allclose(m.mitigation_matrix(make()), np.linalg.inv(np.kron(A0, A2)))
+        assert m.stddev_upper_bound(100, make()) == m.stddev_upper_bound(100, [2, 0])
