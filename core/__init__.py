@@ -59,14 +59,15 @@ from ._registry import Format, FormatInfo, hookimpl, hookspec
 from ._serde import structure, unstructure
 
 if TYPE_CHECKING:  # the job client loads lazily (see __getattr__); type checkers see it here
-    from ._store import ArtifactStore
-    from .client import Artifact, Client, Job, SchemaDifference, compare_schema
+    from .plugins.ionq._store import ArtifactStore
+    from .plugins.ionq.client import Artifact, Client, Job, SchemaDifference, compare_schema
 
 __version__ = "0.1.0"
 
 
-_LAZY = {"Client": "client", "Job": "client", "Artifact": "client", "compare_schema": "client",
-         "SchemaDifference": "client", "ArtifactStore": "_store"}
+_LAZY = {"Client": "plugins.ionq.client", "Job": "plugins.ionq.client",
+         "Artifact": "plugins.ionq.client", "compare_schema": "plugins.ionq.client",
+         "SchemaDifference": "plugins.ionq.client", "ArtifactStore": "plugins.ionq._store"}
 
 
 def __getattr__(name: str) -> object:
@@ -80,16 +81,16 @@ def __getattr__(name: str) -> object:
 
 def to_qiskit(obj: object) -> object:
     """A qfmt object as the matching real Qiskit object (needs ``qfmt[qiskit]``); see
-    :mod:`qfmt.qiskit_interop`."""
-    from .qiskit_interop import to_qiskit as _to
+    :mod:`qfmt.plugins.qiskit.interop`."""
+    from .plugins.qiskit.interop import to_qiskit as _to
 
     return _to(obj)
 
 
 def from_qiskit(obj: object, *, width: int | None = None) -> object:
     """A real Qiskit result object as qfmt's (needs ``qfmt[qiskit]``); see
-    :mod:`qfmt.qiskit_interop`."""
-    from .qiskit_interop import from_qiskit as _from
+    :mod:`qfmt.plugins.qiskit.interop`."""
+    from .plugins.qiskit.interop import from_qiskit as _from
 
     return _from(obj, width=width)
 

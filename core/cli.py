@@ -456,7 +456,7 @@ def fetch_cmd(ctx: click.Context, job_ids: tuple[str, ...], fmt: str | None, dst
     The API key comes from IONQ_API_KEY."""
     options = _parse_kv(extra)
 
-    from qfmt.client import Client
+    from qfmt.plugins.ionq.client import Client
 
     def run() -> None:
         with Client(base_url=base_url) as client:
@@ -483,7 +483,7 @@ def cache_cmd() -> None:
 @cache_cmd.command("path")
 def cache_path_cmd() -> None:
     """Print the store's file."""
-    from qfmt._store import ArtifactStore
+    from qfmt.plugins.ionq._store import ArtifactStore
 
     click.echo(str(ArtifactStore().path))
 
@@ -494,7 +494,7 @@ def cache_list_cmd(job_id: str | None) -> None:
     """List stored artifacts (of one job)."""
     import datetime
 
-    from qfmt._store import ArtifactStore
+    from qfmt.plugins.ionq._store import ArtifactStore
 
     for a in ArtifactStore().list(job_id):
         when = datetime.datetime.fromtimestamp(a.fetched_at).isoformat(timespec="seconds")
@@ -511,7 +511,7 @@ def cache_clear_cmd(job_id: str | None, yes: bool) -> None:
     what = f"the artifacts of job {job_id}" if job_id else "every stored artifact"
     if not yes and not click.confirm(f"Delete {what}?", default=False):
         raise _Fail("nothing deleted", EXIT_USAGE)
-    from qfmt._store import ArtifactStore
+    from qfmt.plugins.ionq._store import ArtifactStore
 
     n = ArtifactStore().clear(job_id)
     click.echo(f"deleted {n} artifact(s)")
@@ -526,7 +526,7 @@ def cache_clear_cmd(job_id: str | None, yes: bool) -> None:
 def schema_diff_cmd(ctx: click.Context, fmt: str, base_url: str | None,
                     served: str | None) -> None:
     """Compare qfmt's JSON Schema for FMT with the one the API serves; exit 1 if they differ."""
-    from qfmt.client import Client, SchemaDifference, compare_schema
+    from qfmt.plugins.ionq.client import Client, SchemaDifference, compare_schema
 
     def run() -> list[SchemaDifference]:
         if served is not None:

@@ -425,7 +425,7 @@ def test_shots_v2_text_fast_path_agrees(payload: dict[str, Any], data: st.DataOb
     """The byte-level reader gives exactly what the ordinary parser gives, and declines (falls
     back) on anything it does not handle; corrupted text still fails with the exact path."""
     compact = json.dumps(payload, separators=(",", ":"))
-    from qfmt.plugins.ionq import parse_shots_v2_raw
+    from qfmt.plugins.ionq.formats import parse_shots_v2_raw
 
     fast = parse_shots_v2_raw(compact.encode())
     slow = qfmt.load(payload, SHOTS_V2)
@@ -445,7 +445,7 @@ def test_shots_v2_text_fast_path_agrees(payload: dict[str, Any], data: st.DataOb
 @given(S.histogram_v1(), st.booleans(), st.data())
 def test_histogram_v1_text_fast_path_agrees(case: tuple[dict[str, int], int], spaced: bool,
                                             data: st.DataObject) -> None:
-    from qfmt.plugins.ionq import parse_histogram_v1_raw
+    from qfmt.plugins.ionq.formats import parse_histogram_v1_raw
 
     payload, w = case
     text = json.dumps(payload, separators=(", ", ": ") if spaced else (",", ":"))
@@ -471,7 +471,7 @@ def test_histogram_v1_text_fast_path_agrees(case: tuple[dict[str, int], int], sp
 
 @given(S.histogram_v2(), st.data())
 def test_histogram_v2_text_fast_path_agrees(payload: dict[str, Any], data: st.DataObject) -> None:
-    from qfmt.plugins.ionq import parse_histogram_v2_raw
+    from qfmt.plugins.ionq.formats import parse_histogram_v2_raw
 
     compact = json.dumps(payload, separators=(",", ":"))
     slow = qfmt.load(payload, HIST_V2)

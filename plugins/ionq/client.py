@@ -23,8 +23,9 @@ from typing import Any
 
 import attrs
 
-from . import _api, _registry
-from ._errors import (
+import qfmt
+from qfmt import _api, _registry  # TODO(foundation): public registry API
+from qfmt import (
     JobApiError,
     JobFailureError,
     JobInvalidStateError,
@@ -33,7 +34,8 @@ from ._errors import (
     PayloadError,
     QfmtError,
 )
-from ._model import ExperimentResult, Memory, RegisterMarginals, Result
+from qfmt import ExperimentResult, Memory, RegisterMarginals, Result
+
 from ._store import ArtifactStore
 
 __all__ = ["Artifact", "Client", "Job", "SchemaDifference", "compare_schema"]
@@ -457,7 +459,7 @@ class SchemaDifference:
 
 
 def _diff(ours: Any, served: Any, path: str, out: list[SchemaDifference]) -> None:
-    from ._bits import subpath
+    from qfmt.kit import subpath
 
     if isinstance(ours, Mapping) and isinstance(served, Mapping):
         for key in ours:

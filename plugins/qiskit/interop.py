@@ -13,8 +13,15 @@ from typing import Any
 
 import orjson
 
-from ._errors import MissingDependencyError, QfmtError
-from ._model import Counts, ProbDistribution, QuasiDistribution, RegisterLayout, Result
+from qfmt import (
+    Counts,
+    MissingDependencyError,
+    ProbDistribution,
+    QfmtError,
+    QuasiDistribution,
+    RegisterLayout,
+    Result,
+)
 
 __all__ = ["from_qiskit", "to_qiskit"]
 
