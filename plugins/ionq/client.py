@@ -23,18 +23,21 @@ from typing import Any
 
 import attrs
 
-import qfmt
-from qfmt import _api, _registry  # TODO(foundation): public registry API
-from qfmt import (
+from qfmt import (  # TODO(foundation): public registry API
+    ExperimentResult,
     JobApiError,
     JobFailureError,
     JobInvalidStateError,
     JobTimeoutError,
+    Memory,
     MissingDependencyError,
     PayloadError,
     QfmtError,
+    RegisterMarginals,
+    Result,
+    _api,
+    _registry,
 )
-from qfmt import ExperimentResult, Memory, RegisterMarginals, Result
 
 from ._store import ArtifactStore
 
