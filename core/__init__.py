@@ -17,9 +17,12 @@ from typing import TYPE_CHECKING
 
 from ._api import convert, detect, dump, dumps, formats, load, prefer, problems, schema, validate
 from ._bits import MAX_WIDTH
+from ._display import QiskitCounts
+from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
 from ._errors import (
     CalibrationError,
     FormatConflictError,
+    IndexRangeError,
     JobApiError,
     JobError,
     JobFailureError,
@@ -34,28 +37,18 @@ from ._errors import (
     ResultError,
     UnknownFormatError,
 )
+from ._layout import Note, Register, RegisterLayout
 from ._marginal import marginal_counts, marginal_distribution, marginal_memory
+from ._memory import Memory
 from ._mitigation import (
     BaseReadoutMitigator,
     CorrelatedReadoutMitigator,
     LocalReadoutMitigator,
     sampled_expectation_value,
 )
-from ._model import (
-    PROB_ATOL,
-    Counts,
-    ExperimentResult,
-    Memory,
-    Note,
-    ProbDistribution,
-    QuasiDistribution,
-    Register,
-    RegisterLayout,
-    RegisterMarginals,
-    Result,
-    largest_remainder,
-)
-from ._registry import Format, FormatInfo, hookimpl, hookspec
+from ._registry import Format, FormatInfo, default_registry, hookimpl, hookspec
+from ._results import ExperimentResult, RegisterMarginals, Result
+from ._rules import PROB_ATOL, largest_remainder
 from ._serde import structure, unstructure
 
 if TYPE_CHECKING:  # the job client loads lazily (see __getattr__); type checkers see it here
@@ -113,10 +106,12 @@ __all__ = [
     "MAX_WIDTH",
     "PROB_ATOL",
     "Counts",
+    "Distribution",
     "ExperimentResult",
     "Format",
     "FormatConflictError",
     "FormatInfo",
+    "IndexRangeError",
     "LossyConversionError",
     "Memory",
     "MissingDependencyError",
@@ -126,6 +121,7 @@ __all__ = [
     "PluginError",
     "ProbDistribution",
     "QfmtError",
+    "QiskitCounts",
     "QuasiDistribution",
     "Register",
     "RegisterLayout",
@@ -135,6 +131,7 @@ __all__ = [
     "UnknownFormatError",
     "__version__",
     "convert",
+    "default_registry",
     "detect",
     "dump",
     "dumps",

@@ -7,9 +7,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ._bits import jpath
-from ._convert import CONVERSION_OPTIONS, coerce
+from ._convert import CONVERSION_OPTIONS, prepare
 from ._errors import OptionError, PayloadError, QfmtError
+from ._read import jpath
 from ._registry import REGISTRY, Format, FormatInfo
 
 __all__ = [
@@ -107,7 +107,7 @@ def dump(obj: Any, fmt: str | Format, **options: Any) -> Any:
     f = _format(fmt)
     _reject_unknown(options, CONVERSION_OPTIONS, f.dump_options, what=f"dumping {f.id}")
     conv = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
-    target = coerce(obj, f.produces, f.element, **conv)
+    target = prepare(obj, f, **conv)
     return f.serialize(target, **_split_options(f, options, load=False))
 
 

@@ -12,10 +12,12 @@ Memory -> Counts / ProbDistribution       exact; leaked shots left out (``includ
 ProbDistribution -> Counts                needs ``shots=``; largest remainder, marked derived
 Counts / ProbDistribution -> Memory       needs ``sample=True`` and ``seed=``: the counts are
                                           expanded and shuffled, marked as sampled memory
-RegisterMarginals -> joint                one register, or ``output_all`` (the other registers
-                                          are named in the provenance); otherwise refused
-Memory with several registers -> joint    ``output_all``; without it, refused unless
-                                          ``join_registers=True`` (register order, first at bit 0)
+RegisterMarginals -> joint                one register, or the ``joint_register`` (the other
+                                          registers are named in the provenance); else refused
+Memory with several registers -> joint    the layout's ``joint`` register; without it, refused
+                                          unless ``join_registers=True`` (first at bit 0)
+leaked shots -> a format without leakage  left out, and the provenance says how many, unless
+                                          ``include_leakage=True`` keeps them as plain shots
 anything -> Result (aggregate)            needs ``job_id=`` (the child job id)
 Result -> one experiment                  one experiment, or ``experiment=`` to pick one
 ========================================  =====================================================
@@ -28,22 +30,14 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ._dist import Counts, ProbDistribution, QuasiDistribution
 from ._errors import LossyConversionError, OptionError
-from ._model import (
-    Counts,
-    ExperimentResult,
-    Memory,
-    Note,
-    ProbDistribution,
-    QuasiDistribution,
-    RegisterLayout,
-    RegisterMarginals,
-    Result,
-    _from_trusted,
-    replace,
-)
+from ._layout import Note
+from ._memory import Memory
+from ._results import ExperimentResult, RegisterMarginals, Result
 
-__all__ = ["CONVERSION_OPTIONS", "coerce", "marginalize_dist", "single_register"]
+__all__ = ["CONVERSION_OPTIONS", "coerce", "marginalize_dist", "prepare", "single_register",
+           "without_leakage"]
 
 #: Options consumed by the conversion step (the rest go to the parser or serializer).
 CONVERSION_OPTIONS = frozenset({
@@ -68,14 +62,56 @@ def _check_options(opts: dict[str, Any]) -> None:
         raise OptionError(f"seed must be an int, got {seed!r}")
 
 
-def coerce(obj: Any, target: type, element: type | None = None, **opts: Any) -> Any:
+def prepare(obj: Any, fmt: Any, **opts: Any) -> Any:
+    """Everything a serializer must not have to do, done before it is called: convert ``obj`` to
+    the format's ``produces`` type (:func:`coerce`), give a format without registers
+    (``fmt.registers`` False) one joint register, and leave leaked shots out of per-shot data for
+    a format that cannot carry leakage (``fmt.carries_leakage`` False). ``fmt`` is a
+    :class:`qfmt.Format`."""
+    target = coerce(obj, fmt.produces, fmt.element, joint_register=fmt.joint_register, **opts)
+    if not fmt.registers:
+        target = _each_leaf(target, lambda o: single_register(
+            o, fmt.id, bool(opts.get("join_registers"))))
+    if not fmt.carries_leakage and not opts.get("include_leakage"):
+        target = _each_leaf(target, without_leakage)
+    return target
+
+
+def _each_leaf(obj: Any, func: Any) -> Any:
+    if isinstance(obj, Result):
+        exps = [attrs.evolve(e, data={k: func(v) if isinstance(v, (Memory, Counts,
+                                                                     ProbDistribution,
+                                                                     QuasiDistribution)) else v
+                                      for k, v in e.data.items()})
+                for e in obj.results]
+        return attrs.evolve(obj, results=exps)
+    if isinstance(obj, (Memory, Counts, ProbDistribution, QuasiDistribution)):
+        return func(obj)
+    return obj
+
+
+def without_leakage(obj: Any) -> Any:
+    """Per-shot memory without its leaked shots (the provenance says how many were left out);
+    anything else unchanged."""
+    if not isinstance(obj, Memory) or obj.leakage is None:
+        return obj
+    leaked = obj.leaked()
+    n = int(leaked.sum())
+    note = (Note("leakage-excluded", f"{n} of {len(obj)} shots had leakage and were left out"),)
+    return attrs.evolve(obj, bits=obj.bits[~leaked], leakage=None, leakage_width=0,
+                        leakage_present=None, provenance=(*obj.provenance, *note[:1 if n else 0]))
+
+
+def coerce(obj: Any, target: type, element: type | None = None, *,
+           joint_register: str | None = None, **opts: Any) -> Any:
     """Convert canonical ``obj`` to an instance of ``target`` (with ``element`` inside a
-    container target), following the table in this module's docstring."""
+    container target), following the table in this module's docstring. ``joint_register`` is the
+    name a register-nested target gives the register that holds every bit."""
     _check_options(opts)
     if target is Result:
         return _to_result(obj, element, opts)
     if target is RegisterMarginals:
-        return _to_marginals(obj, element or Counts, opts)
+        return _to_marginals(obj, element or Counts, opts, joint_register)
     if isinstance(obj, Result):
         obj = _one_experiment(obj, target, opts)
     if isinstance(obj, RegisterMarginals):
@@ -90,9 +126,10 @@ def coerce(obj: Any, target: type, element: type | None = None, **opts: Any) -> 
         return _to_memory(obj, opts)
     if target is QuasiDistribution:
         p = _to_probabilities(obj, opts) if not isinstance(obj, QuasiDistribution) else obj
-        return _from_trusted(QuasiDistribution, dict(p.data), p.width,
-                             width_inferred=p.width_inferred, layout=p.layout,
-                             provenance=p.provenance, shots=p.shots, stddev_upper_bound=None)
+        return QuasiDistribution._trusted(p.outcome_array, p.value_array, p.width,
+                                          width_inferred=p.width_inferred, layout=p.layout,
+                                          provenance=p.provenance, shots=p.shots,
+                                          stddev_upper_bound=None)
     raise LossyConversionError(f"qfmt cannot turn a {type(obj).__name__} into a "
                                f"{target.__name__}")
 
@@ -132,43 +169,50 @@ def _to_memory(obj: Any, opts: dict[str, Any]) -> Memory:
             "counts have no shot order: per-shot memory would be invented (with sampling, the "
             "counts are expanded and shuffled reproducibly)", "sample=True and seed=N")
     seed = int(opts["seed"])
-    keys = list(obj.data)
-    reps = np.fromiter((obj.data[k] for k in keys), dtype=np.int64, count=len(keys))
+    reps = obj.value_array.astype(np.int64)
     order = np.random.default_rng(seed).permutation(int(reps.sum()))
-    idx = np.repeat(np.arange(len(keys)), reps)[order]
-    if obj.width <= 64:
-        values = np.fromiter(keys, dtype=np.uint64, count=len(keys))[idx]
-        mem = Memory.from_ints(values, obj.width, layout=obj.layout)
-    else:
-        mem = Memory.from_ints([keys[i] for i in idx.tolist()], obj.width, layout=obj.layout)
+    idx = np.repeat(np.arange(reps.size), reps)[order]
+    values = obj.outcome_array[idx]
+    mem = Memory.from_ints(values if obj.width <= 64 else values.tolist(), obj.width,
+                           layout=obj.layout)
     note = Note("sampled-memory", f"shot order synthesised from counts with seed {seed}")
     return attrs.evolve(mem, width_inferred=obj.width_inferred,
                         provenance=(*obj.provenance, note))
 
 
-def _to_marginals(obj: Any, element: type, opts: dict[str, Any]) -> RegisterMarginals:
+def _to_marginals(obj: Any, element: type, opts: dict[str, Any],
+                  joint: str | None) -> RegisterMarginals:
+    """Register-nested marginals. Data with one joint outcome (no layout, or a positional layout
+    whose bits mean something) becomes the ``joint`` register, plus one marginal per layout
+    register; a non-positional layout keeps its own registers (and its ``joint`` one)."""
     if isinstance(obj, Result):
         obj = _one_experiment(obj, element, opts)
     if isinstance(obj, RegisterMarginals):
         regs = {n: coerce(d, element, **opts) for n, d in obj.registers.items()}
-        return RegisterMarginals(regs, obj.provenance)
-    if isinstance(obj, Memory):
-        layout = obj.layout or RegisterLayout.single(obj.width)
-        regs = {}
-        for name in layout.names:
-            sub = obj.register(name) if obj.layout is not None else obj
-            regs[name] = coerce(sub, element, **opts)
-        return RegisterMarginals(regs)
+        return RegisterMarginals(regs, obj.provenance, joint_register=obj.joint_register)
+    layout = obj.layout
+    if isinstance(obj, Memory) and layout is not None and not layout.positional:
+        regs = {name: coerce(obj.register(name), element, **opts) for name in layout.names}
+        return RegisterMarginals(regs, joint_register=layout.joint)
     dist = coerce(obj, element, **opts)
     layout = dist.layout
     if layout is None or len(layout.registers) <= 1:
-        name = layout.names[0] if layout is not None else RegisterMarginals.JOINT
-        return RegisterMarginals({name: dist.replace(layout=None)})
-    regs = {RegisterMarginals.JOINT: dist.replace(layout=None)}
+        name = layout.names[0] if layout is not None else joint
+        if name is None:
+            raise LossyConversionError(f"a {element.__name__} without registers has no register "
+                                       "name for a register-nested format")
+        return RegisterMarginals({name: attrs.evolve(dist, layout=None)},
+                                 joint_register=name if name == joint else None)
+    if joint is None or joint in layout:
+        raise LossyConversionError(
+            f"registers {list(layout.names)} cannot be written with their joint distribution: "
+            "the format names no joint register" if joint is None else
+            f"a register is named {joint!r}, the name this format gives the joint register")
+    regs = {joint: attrs.evolve(dist, layout=None)}
     for reg in layout.registers:
         off = layout.offset(reg.name)
         regs[reg.name] = marginalize_dist(dist, list(range(off, off + reg.width)))
-    return RegisterMarginals(regs)
+    return RegisterMarginals(regs, joint_register=joint)
 
 
 def marginalize_dist(dist: Any, indices: list[int]) -> Any:
@@ -239,31 +283,31 @@ def _to_result(obj: Any, element: type | None, opts: dict[str, Any]) -> Result:
 
 
 def single_register(obj: Any, fmt: str, join_registers: bool = False) -> Any:
-    """For formats without registers (IonQ v1): ``obj`` as one joint register.
+    """For formats without registers: ``obj`` as one joint register.
 
-    A layout of one register passes. Several registers: the ``output_all`` register if there is
-    one (it covers every qubit; the provenance names the others); else, with
-    ``join_registers=True``, all registers laid end to end; otherwise LossyConversionError.
+    A layout of one register passes, and so does a positional layout (classical bits whose
+    positions are defined). Otherwise: the layout's ``joint`` register if it has one (it covers
+    every measured bit; the provenance names the others); else, with ``join_registers=True``, all
+    registers laid end to end; otherwise LossyConversionError.
     """
     layout = getattr(obj, "layout", None)
-    if layout is None or len(layout.registers) <= 1 or (
-            layout.positional and RegisterMarginals.JOINT not in layout):
-        return obj  # one register, or classical bits whose positions are defined (Qiskit)
-    joint = RegisterMarginals.JOINT
-    if joint in layout:
+    if layout is None or len(layout.registers) <= 1 or (layout.positional and layout.joint is None):
+        return obj
+    joint = layout.joint
+    if joint is not None:
         others = [n for n in layout.names if n != joint]
-        note = Note("joint-from-output_all",
+        note = Note("joint-from-register",
                     f"joint taken from {joint!r}; registers {others} not carried")
         if isinstance(obj, Memory):
             sub = obj.register(joint)
         else:
             off = layout.offset(joint)
             sub = marginalize_dist(obj, list(range(off, off + layout[joint].width)))
-        return replace(sub, provenance=(*sub.provenance, note))
+        return attrs.evolve(sub, layout=None, provenance=(*sub.provenance, note))
     if join_registers:
         note = Note("registers-joined", f"registers {list(layout.names)} laid end to end, "
                     f"{layout.names[0]!r} at bit 0")
-        return replace(obj, layout=None, provenance=(*obj.provenance, note))
+        return attrs.evolve(obj, layout=None, provenance=(*obj.provenance, note))
     raise LossyConversionError(
-        f"{fmt} has no registers, and registers {list(layout.names)} include no {joint!r} "
-        "register: laying them end to end would invent a bit order", "join_registers=True")
+        f"{fmt} has no registers, and registers {list(layout.names)} include none that holds "
+        "every bit: laying them end to end would invent a bit order", "join_registers=True")

@@ -158,6 +158,10 @@ class ResultError(QfmtError, LookupError):
     """A Result has no such data: a failed experiment, a missing experiment, no counts..."""
 
 
+class IndexRangeError(ResultError, IndexError):
+    """Marginalisation indices outside the bits of the data (a ResultError and an IndexError)."""
+
+
 class JobError(QfmtError):
     """Base of the errors of fetching a job's results."""
 

@@ -24,26 +24,18 @@ from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
-from . import _bits
-from ._errors import QfmtError, ResultError
-from ._model import (
-    Counts,
-    ExperimentResult,
-    Memory,
-    ProbDistribution,
-    QuasiDistribution,
-    RegisterLayout,
-    Result,
-    _Distribution,
-    _from_trusted,
-)
+from ._bits import bitstring
+from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
+from ._errors import IndexRangeError, OptionError, ResultError
+from ._keys import binary_key
+from ._layout import Note, RegisterLayout
+from ._memory import Memory
+from ._read import jpath
+from ._results import ExperimentResult, Result
 
 __all__ = ["map_bits", "marginal_counts", "marginal_distribution", "marginal_memory"]
-
-
-class IndexRangeError(ResultError, IndexError):
-    """Marginalisation indices outside the bits of the data (a ResultError and an IndexError)."""
 
 
 def _check_indices(indices: Sequence[int] | None, width: int) -> list[int]:
@@ -56,11 +48,11 @@ def _check_indices(indices: Sequence[int] | None, width: int) -> list[int]:
     return idx
 
 
-def _as_dist(data: Any, floats: Callable[[Any], _Distribution[Any]] = QuasiDistribution,
-             what: str = "marginalise") -> _Distribution[Any]:
+def _as_dist(data: Any, floats: Callable[[Any], Distribution[Any]] = QuasiDistribution,
+             what: str = "marginalise") -> Distribution[Any]:
     """A distribution from what users pass: a distribution, per-shot Memory (counted), or a
     mapping (non-negative ints make Counts, other values ``floats``)."""
-    if isinstance(data, _Distribution):
+    if isinstance(data, Distribution):
         return data
     if isinstance(data, Memory):
         return data.counts()
@@ -73,37 +65,34 @@ def _as_dist(data: Any, floats: Callable[[Any], _Distribution[Any]] = QuasiDistr
     raise ResultError(f"cannot {what} a {type(data).__name__}")
 
 
-def _remap(data: Mapping[int, Any], indices: Sequence[int | None]) -> dict[int, Any]:
-    """outcome -> marginal outcome whose bit k is bit indices[k] (0 where indices[k] is None);
-    values of outcomes that land together are summed. Vectorised for outcomes within 64 bits."""
-    keys = list(data)
-    if keys and max(keys).bit_length() <= 64 and len(keys) > 64:
-        k = np.fromiter(keys, dtype=np.uint64, count=len(keys))
-        out = np.zeros(len(keys), dtype=np.uint64)
+def remap(outcomes: npt.NDArray[Any], values: npt.NDArray[Any], indices: Sequence[int | None]
+          ) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """Outcomes -> marginal outcomes whose bit k is bit ``indices[k]`` (0 where it is None), with
+    the values of outcomes that land together summed (exactly, in the values' dtype). Returns
+    ascending unique outcomes and their values. Vectorised within 64 bits."""
+    width = len(indices)
+    if outcomes.dtype == np.uint64 and width <= 64:
+        new = np.zeros(outcomes.size, dtype=np.uint64)
         for j, i in enumerate(indices):
             if i is not None:
-                out |= ((k >> np.uint64(i)) & np.uint64(1)) << np.uint64(j)
-        vals = list(data.values())
-        weights = np.asarray(vals, dtype=np.float64)
-        if 2 ** len(indices) <= 4 * len(keys):
-            # small output space: count straight into a dense array of 2**len(indices) bins
-            sums = np.bincount(out.astype(np.intp), weights=weights, minlength=1)
-            keep = np.flatnonzero(np.bincount(out.astype(np.intp), minlength=1))
-            uniq, acc = keep, sums[keep]
-        else:
-            uniq, inv = np.unique(out, return_inverse=True)
-            acc = np.bincount(inv, weights=weights, minlength=len(uniq))
-        if set(map(type, vals)) <= {int} and float(weights.sum()) < 2**53:
-            return dict(zip(uniq.tolist(), acc.astype(np.int64).tolist()))
-        return dict(zip(uniq.tolist(), acc.tolist()))
-    result: dict[int, Any] = {}
-    for key, v in data.items():
-        m = 0
-        for j, i in enumerate(indices):
-            if i is not None:
-                m |= ((key >> i) & 1) << j
-        result[m] = result.get(m, 0) + v
-    return result
+                new |= ((outcomes >> np.uint64(i)) & np.uint64(1)) << np.uint64(j)
+    else:
+        ints = []
+        for key in outcomes.tolist():
+            m = 0
+            for j, i in enumerate(indices):
+                if i is not None:
+                    m |= ((key >> i) & 1) << j
+            ints.append(m)
+        new = np.array(ints, dtype=np.uint64) if width <= 64 else np.array(ints, dtype=object)
+    if new.size == 0:
+        return new, values[:0]
+    order = np.argsort(new, kind="stable")
+    ordered = new[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    if starts.size == new.size:
+        return ordered, values[order]
+    return ordered[starts], np.add.reduceat(values[order], starts)
 
 
 def _marginal_layout(layout: RegisterLayout | None, kept: Sequence[int]) -> RegisterLayout | None:
@@ -119,14 +108,14 @@ def _marginal_layout(layout: RegisterLayout | None, kept: Sequence[int]) -> Regi
     return RegisterLayout(regs)
 
 
-def _format_marginal(dist: _Distribution[Any], indices: Sequence[int], marg: Mapping[int, Any]
-                     ) -> dict[str, Any]:
+def _format_marginal(dist: Distribution[Any], indices: Sequence[int],
+                     marg: tuple[npt.NDArray[Any], npt.NDArray[Any]]) -> dict[str, Any]:
     """Display keys of the full width with '_' for dropped bits, register spaces kept; output
     bit k is placed at input position indices[k]."""
     width = dist.width
     layout = dist.layout
     out: dict[str, Any] = {}
-    for m, v in marg.items():
+    for m, v in zip(marg[0].tolist(), marg[1].tolist()):
         chars = ["_"] * width
         for k, i in enumerate(indices):
             chars[width - 1 - i] = "1" if (m >> k) & 1 else "0"
@@ -146,29 +135,31 @@ def marginal_distribution(counts: Any, indices: Sequence[int] | None = None,
     """Marginal of counts or a (quasi-)probability distribution over ``indices``; output bit
     *k* is input bit ``indices[k]`` (any order, so it can permute).
 
-    Returns the same kind of object (``Counts``, ``ProbDistribution``, ``QuasiDistribution``;
-    a plain mapping becomes Counts for non-negative integer values, else QuasiDistribution) of
-    width ``len(indices)``. With ``format_marginal=True``: a dict keyed by full-width display
-    strings with ``_`` for the bits left out.
+    Returns the key kind it was given: a canonical object (``Counts``, ``ProbDistribution``,
+    ``QuasiDistribution``, or per-shot ``Memory``, counted) gives one of width ``len(indices)``;
+    a plain mapping (Qiskit's counts or distributions, a :class:`qfmt.QiskitCounts`) gives a
+    ``dict`` of bitstrings zero-padded to ``len(indices)``, as Qiskit's does. With
+    ``format_marginal=True``: a dict keyed by full-width display strings with ``_`` for the bits
+    left out.
 
     >>> marginal_distribution(Counts({"110 10": 5, "001 01": 2}), [3, 0]).display()
+    {'01': 5, '10': 2}
+    >>> marginal_distribution({"110 10": 5, "001 01": 2}, [3, 0])
     {'01': 5, '10': 2}
     """
     dist = _as_dist(counts)
     idx = _check_indices(indices, dist.width)
-    marg = _remap(dist.data, idx)
+    marg = remap(dist.outcome_array, dist.value_array, idx)
     if format_marginal:
         return _format_marginal(dist, idx, marg)
-    extra: dict[str, Any] = {}
-    if isinstance(dist, Counts):
-        extra["time_taken"] = dist.time_taken
-    elif isinstance(dist, QuasiDistribution):
-        extra.update(shots=dist.shots, stddev_upper_bound=dist.stddev_upper_bound)
-    else:
-        extra["shots"] = getattr(dist, "shots", None)
     layout = _marginal_layout(dist.layout, idx) if idx == sorted(idx) else None
-    return _from_trusted(type(dist), marg, len(idx), layout=layout, provenance=dist.provenance,
-                         **extra)
+    out = dist._rebuilt(marg[0], marg[1], width=len(idx), width_inferred=False, layout=layout)
+    return out.bitstrings() if _plain(counts) else out
+
+
+def _plain(data: Any) -> bool:
+    """True for Qiskit-shaped input (a mapping that is not a canonical distribution)."""
+    return isinstance(data, Mapping) and not isinstance(data, Distribution)
 
 
 def marginal_memory(memory: Any, indices: Sequence[int] | None = None, int_return: bool = False,
@@ -184,7 +175,7 @@ def marginal_memory(memory: Any, indices: Sequence[int] | None = None, int_retur
     ['1', '0']
     """
     if int_return and hex_return:
-        raise QfmtError("int_return and hex_return are exclusive")
+        raise OptionError("int_return and hex_return are exclusive")
     mem = memory if isinstance(memory, Memory) else _memory_from_list(memory)
     idx = _check_indices(indices, mem.width)
     sub = mem.select(idx)
@@ -192,21 +183,21 @@ def marginal_memory(memory: Any, indices: Sequence[int] | None = None, int_retur
         return sub.as_uint64().tolist() if sub.width <= 64 else sub.outcomes()
     if hex_return:
         return [hex(v) for v in sub.outcomes()]
-    return [_bits.bitstring(v, sub.width) for v in sub.outcomes()]
+    return [bitstring(v, sub.width) for v in sub.outcomes()]
 
 
 def _memory_from_list(items: Sequence[Any]) -> Memory:
     values = []
     width = 0
     for i, item in enumerate(items):
-        path = _bits.jpath(i)
+        path = jpath(i)
         if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
             v = int(item)
         elif isinstance(item, str) and item.startswith(("0x", "0X")):
             v = int(item, 16) if item[2:] else -1
         elif isinstance(item, str):
             text = item[2:] if item.startswith(("0b", "0B")) else item.replace(" ", "")
-            v = _bits.binary_key(text, "memory", path)
+            v = binary_key(text, "memory", path)
             width = max(width, len(text))
         else:
             raise ResultError(f"memory entry {i} is {item!r}, not a hex or bit string")
@@ -223,7 +214,8 @@ def marginal_counts(result: Any, indices: Sequence[int] | None = None, inplace: 
 
     On counts (a :class:`Counts` or any mapping Qiskit's would take), as Qiskit: the order of
     ``indices`` is ignored and the output bits ascend; ``format_marginal=True`` returns a dict of
-    full-width display keys with ``_`` for the bits left out.
+    full-width display keys with ``_`` for the bits left out. A plain mapping gives a ``dict`` of
+    bitstrings (as Qiskit's), a canonical :class:`Counts` a Counts.
 
     On a :class:`Result`: every experiment's counts and (``marginalize_memory``) memory are
     marginalised with the same bit order; ``memory_slots``, ``creg_sizes`` and ``clbit_labels``
@@ -233,7 +225,8 @@ def marginal_counts(result: Any, indices: Sequence[int] | None = None, inplace: 
     if not isinstance(result, Result):
         dist = _as_dist(result)
         idx = sorted(_check_indices(indices, dist.width))
-        return marginal_distribution(dist, idx, format_marginal)
+        out = marginal_distribution(dist, idx, format_marginal)
+        return out.bitstrings() if _plain(result) and not format_marginal else out
     exps = [_marginal_experiment(e, indices, marginalize_memory) for e in result.results]
     if inplace:
         object.__setattr__(result, "results", tuple(exps))
@@ -256,10 +249,10 @@ def _marginal_experiment(exp: ExperimentResult, indices: Sequence[int] | None,
     layout = counts.layout if isinstance(counts, Counts) else getattr(mem, "layout", None)
     new_layout = _marginal_layout(layout, idx)
     if isinstance(counts, Counts):
-        data["counts"] = marginal_distribution(counts, idx).replace(layout=new_layout)
+        data["counts"] = attrs.evolve(marginal_distribution(counts, idx), layout=new_layout)
     if "probabilities" in data and isinstance(data["probabilities"], ProbDistribution):
-        data["probabilities"] = marginal_distribution(data["probabilities"], idx).replace(
-            layout=new_layout)
+        data["probabilities"] = attrs.evolve(marginal_distribution(data["probabilities"], idx),
+                                             layout=new_layout)
     if mem is not None:
         if marginalize_memory is False:
             del data["memory"]
@@ -297,8 +290,6 @@ def map_bits(obj: Any, sources: Sequence[int | None], layout: RegisterLayout | N
             raise IndexRangeError(f"bit map refers to bit {s}, outside [0, {width - 1}]")
     if layout is not None and layout.width != len(sources):
         raise ResultError(f"layout covers {layout.width} bits but the map has {len(sources)}")
-    from ._model import Note
-
     notes = (*obj.provenance, Note("bit-map", note)) if note else obj.provenance
     if isinstance(obj, Memory):
         bools = obj.to_bool()
@@ -310,5 +301,6 @@ def map_bits(obj: Any, sources: Sequence[int | None], layout: RegisterLayout | N
         return attrs.evolve(mem, leakage=obj.leakage, leakage_width=obj.leakage_width,
                             leakage_present=obj.leakage_present, provenance=notes)
     dist = _as_dist(obj)
-    return dist.replace(data=_remap(dist.data, sources), width=len(sources),
-                        width_inferred=False, layout=layout, provenance=notes)
+    outs, vals = remap(dist.outcome_array, dist.value_array, sources)
+    return dist._rebuilt(outs, vals, width=len(sources), width_inferred=False, layout=layout,
+                         provenance=notes)

@@ -29,18 +29,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
 from ._errors import CalibrationError, QfmtError
+from ._layout import Note
 from ._marginal import _as_dist, marginal_distribution
-from ._model import (
-    Counts,
-    Note,
-    ProbDistribution,
-    QuasiDistribution,
-    RegisterMarginals,
-    Result,
-    _Distribution,
-    _from_trusted,
-)
+from ._results import RegisterMarginals, Result
 
 __all__ = [
     "CORRELATED_MAX_QUBITS",
@@ -70,7 +63,7 @@ _CHARS = {"I": (1.0, 1.0), "Z": (1.0, -1.0), "0": (1.0, 0.0), "1": (0.0, 1.0)}
 # ---------------------------------------------------------------------------------------------
 
 
-def _as_distribution(data: Any) -> _Distribution[Any]:
+def _as_distribution(data: Any) -> Distribution[Any]:
     if isinstance(data, Result):
         if len(data.results) != 1:
             raise QfmtError(f"the result has {len(data.results)} experiments: pass one "
@@ -293,13 +286,10 @@ class BaseReadoutMitigator(abc.ABC):
     def _quasi(self, vec: Array, width: int, shots: int | None,
                bound: float | None) -> QuasiDistribution:
         nz = np.flatnonzero(vec)
-        if nz.size == vec.size:  # the usual case: every outcome has some quasi-probability
-            data = dict(enumerate(vec.tolist()))
-        else:
-            data = dict(zip(nz.tolist(), vec[nz].tolist()))
         note = Note("readout-mitigated", f"{type(self).__name__} on {width} bits")
-        return _from_trusted(QuasiDistribution, data, width, shots=shots,
-                             stddev_upper_bound=bound, provenance=(note,))
+        return QuasiDistribution._trusted(nz.astype(np.uint64), vec[nz].astype(np.float64), width,
+                                          shots=shots, stddev_upper_bound=bound,
+                                          provenance=(note,))
 
 
 def _shots_bound(bound: float, shots: int | None) -> float | None:

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._bits import bitstring
+from ._dist import Counts
 from ._errors import MissingDependencyError
-from ._model import Counts, Memory
+from ._memory import Memory
 
 
 def _matplotlib() -> Any:

@@ -91,6 +91,14 @@ class Format:
       the canonical object, or None to decline (then ``parse`` runs on the parsed JSON). It must
       accept exactly what ``parse`` accepts, or decline.
 
+    - ``joint_register``: for a register-nested format, the name it gives the register that
+      holds every measured bit (qfmt adds it when writing data with one joint outcome).
+    - ``registers``: False for a format without registers; qfmt then hands ``serialize`` one joint
+      register (the layout's ``joint`` register, or all of them with ``join_registers=True``).
+    - ``carries_leakage``: whether the format can hold leaked shots; if not, qfmt leaves them out
+      before ``serialize`` is called (``include_leakage=True`` keeps them as plain shots).
+    - ``bit_order``: one line saying how the format's text maps to canonical bit *i*.
+
     The options a format accepts are the keyword parameters of ``parse`` and ``serialize``.
     """
 
@@ -104,6 +112,10 @@ class Format:
     sniff: Callable[[Any], float] | None = attrs.field(default=None, repr=False)
     media_type: str = "application/json"
     parse_raw: Callable[..., Any] | None = attrs.field(default=None, repr=False)
+    joint_register: str | None = attrs.field(default=None, kw_only=True)
+    registers: bool = attrs.field(default=True, kw_only=True)
+    carries_leakage: bool = attrs.field(default=False, kw_only=True)
+    bit_order: str = attrs.field(default="", kw_only=True)
 
     @property
     def load_options(self) -> frozenset[str] | None:
@@ -360,3 +372,8 @@ def _entry_points() -> list[metadata.EntryPoint]:
 
 #: The registry behind ``qfmt.load`` and friends.
 REGISTRY = Registry()
+
+
+def default_registry() -> Registry:
+    """The registry behind ``qfmt.load`` and friends."""
+    return REGISTRY

@@ -19,20 +19,11 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 
+from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
 from ._errors import PayloadError
-from ._model import (
-    Counts,
-    ExperimentResult,
-    Memory,
-    Note,
-    ProbDistribution,
-    QuasiDistribution,
-    RegisterLayout,
-    RegisterMarginals,
-    Result,
-    _Distribution,
-    _from_trusted,
-)
+from ._layout import Note, RegisterLayout
+from ._memory import Memory
+from ._results import ExperimentResult, RegisterMarginals, Result
 
 __all__ = ["structure", "unstructure"]
 
@@ -45,14 +36,16 @@ _KIND = {"counts": Counts, "probabilities": ProbDistribution, "quasi": QuasiDist
 def _layout(layout: RegisterLayout | None) -> dict[str, Any] | None:
     if layout is None:
         return None
-    return {"registers": [[n, w] for n, w in layout.sizes], "positional": layout.positional}
+    return {"registers": [[n, w] for n, w in layout.sizes], "positional": layout.positional,
+            "joint": layout.joint}
 
 
 def _from_layout(data: Any) -> RegisterLayout | None:
     if data is None:
         return None
     if isinstance(data, dict):
-        return RegisterLayout(data["registers"], positional=bool(data.get("positional", True)))
+        return RegisterLayout(data["registers"], positional=bool(data.get("positional", True)),
+                              joint=data.get("joint"))
     return RegisterLayout(data)
 
 
@@ -77,7 +70,7 @@ def _converter() -> Any:
 
     conv = cattrs.Converter()
 
-    def un_dist(d: _Distribution[Any]) -> dict[str, Any]:
+    def un_dist(d: Distribution[Any]) -> dict[str, Any]:
         out = {"kind": d._kind, "data": {str(k): v for k, v in d.data.items()},
                "width": d.width, "width_inferred": d.width_inferred, "layout": _layout(d.layout),
                "provenance": [[n.kind, n.detail] for n in d.provenance]}
@@ -92,9 +85,9 @@ def _converter() -> Any:
         extras = {k: data.get(k) for k in ("shots", "stddev_upper_bound", "time_taken")
                   if k in names}
         layout = data.get("layout")
-        return _from_trusted(
-            cls, {int(k): v for k, v in data["data"].items()}, int(data["width"]),
-            width_inferred=bool(data.get("width_inferred", False)),
+        return cls(
+            outcome_array=[int(k) for k in data["data"]], value_array=list(data["data"].values()),
+            width=int(data["width"]), width_inferred=bool(data.get("width_inferred", False)),
             layout=_from_layout(layout),
             provenance=tuple(Note(k, d) for k, d in data.get("provenance", ())), **extras)
 
@@ -115,7 +108,7 @@ def _converter() -> Any:
                       tuple(Note(k, d) for k, d in data.get("provenance", ())))
 
     def un_value(v: Any) -> Any:
-        if isinstance(v, (_Distribution, Memory)):
+        if isinstance(v, (Distribution, Memory)):
             return conv.unstructure(v)
         return v
 
@@ -161,12 +154,14 @@ def _converter() -> Any:
     conv.register_unstructure_hook(
         RegisterMarginals,
         lambda m: {"registers": {n: un_dist(d) for n, d in m.registers.items()},
-                   "provenance": [[n.kind, n.detail] for n in m.provenance]})
+                   "provenance": [[n.kind, n.detail] for n in m.provenance],
+                   "joint_register": m.joint_register})
     conv.register_structure_hook(
         RegisterMarginals,
         lambda d, _: RegisterMarginals(
             {n: st_dist(v, _KIND[v["kind"]]) for n, v in d["registers"].items()},
-            tuple(Note(k, x) for k, x in d.get("provenance", ()))))
+            tuple(Note(k, x) for k, x in d.get("provenance", ())),
+            joint_register=d.get("joint_register")))
     return conv
 
 

@@ -1,254 +1,328 @@
-"""The format author's kit: checked readers and helpers every plugin needs.
+"""The format author's kit: everything a plugin needs, and the only qfmt module a plugin imports
+besides :mod:`qfmt` itself.
 
-A plugin's parser walks its payload with these, so that each problem is raised as
-:class:`qfmt.PayloadError` with the format id and the JSON path, and keys are decoded by the one
-bit-order rule of :mod:`qfmt._bits`.
+A parser walks its payload with the **readers** (each problem is raised as
+:class:`qfmt.PayloadError` with the format id and the JSON path), decodes keys with the **key
+decoders** (the one bit-order rule: bit *i* of an outcome is classical bit *i*), and hands arrays to
+the **builders**, which apply the one width rule and the one probability-sum rule and build the
+canonical object without a Python object per outcome. A serializer gets an object already
+converted and prepared (joint register, leakage) and only encodes, with the **writers**.
 
 >>> from qfmt import kit
->>> kit.decimal_object({"0": 3, "5": 1}, "my.fmt", kit.count_value)
-{0: 3, 5: 1}
+>>> outcomes, values = kit.decimal_items({"0": 3, "5": 1}, "my.fmt", kit.count_value)
+>>> c = kit.counts(outcomes, values, fmt="my.fmt")
+>>> c.width, dict(c)
+(3, {0: 3, 5: 1})
+>>> kit.decimal_strings(c.outcome_array), kit.bitstrings(c.outcome_array, c.width)
+(['0', '5'], ['000', '101'])
+
+========================  ========================================================================
+readers                   :func:`jpath`, :func:`subpath`, :func:`expect_dict`, :func:`expect_list`,
+                          :func:`expect_keys`, :func:`check_width`, :func:`type_name`,
+                          :func:`count_value`, :func:`probability_value`, :func:`quasi_value`,
+                          :func:`probability_reader`, :func:`read_values`
+key decoders              :func:`decimal_key`, :func:`binary_key`, :func:`decimal_items`,
+                          :func:`bitstring_items`, :func:`outcome_items`, :func:`hex_shots`,
+                          :func:`decimal_shots`, :func:`looks_binary`
+fast paths                :func:`fast_decimals`, :func:`fast_hex`, :func:`fast_bitstrings`,
+                          :func:`decimal_array_text`, :func:`decimal_counts_text`,
+                          :func:`bitstring_counts_text`
+builders                  :func:`counts`, :func:`probabilities`, :func:`quasi`, :func:`memory`,
+                          :func:`memory_from_bits`, :func:`memory_from_ints`,
+                          :func:`register_marginals`, :func:`resolve_width`, :func:`sum_to_one`,
+                          :func:`check_sum`, :data:`PROB_ATOL`, :data:`MAX_WIDTH`
+bit packing               :func:`pack_u64`, :func:`pack_ints`, :func:`unpack_ints`,
+                          :func:`packed_width`, :func:`resize_packed`, :func:`nbytes_for`
+writers                   :func:`decimal_strings`, :func:`bitstrings`, :func:`bitstring`,
+                          :func:`memory_strings`
+conversion helpers        :func:`single_register`, :func:`without_leakage`, :func:`map_bits`,
+                          :func:`marginalize_dist`, :func:`largest_remainder`, :func:`evolve`
+schemas                   :func:`load_schema`
+========================  ========================================================================
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any, TypeVar
 
+import attrs
 import numpy as np
+import numpy.typing as npt
 
 from ._bits import (
     MAX_WIDTH,
-    binary_key,
     bitstring,
+    bitstrings,
+    decimal_strings,
+    nbytes_for,
+    pack_ints,
+    pack_u64,
+    packed_width,
+    resize_packed,
+    unpack_ints,
+)
+from ._convert import marginalize_dist, single_register, without_leakage
+from ._dist import Counts, ProbDistribution, QuasiDistribution, outcome_array_of, sort_outcomes
+from ._errors import PayloadError
+from ._keys import (
+    binary_key,
     bitstring_counts_text,
-    bulk_counts,
-    bulk_floats,
-    check_width,
-    count_value,
+    bitstring_items,
     decimal_array_text,
+    decimal_counts_text,
+    decimal_items,
     decimal_key,
+    decimal_object,
     decimal_shots,
-    expect_dict,
-    expect_list,
     fast_bitstrings,
     fast_decimals,
     fast_hex,
+    hex_shots,
+    looks_binary,
+    outcome_items,
+    outcome_object,
+)
+from ._layout import Note, RegisterLayout
+from ._marginal import map_bits
+from ._memory import Memory, memory_strings
+from ._read import (
+    MAX_COUNT,
+    check_width,
+    count_value,
+    expect_dict,
+    expect_keys,
+    expect_list,
     jpath,
+    probability_reader,
     probability_value,
     quasi_value,
+    read_values,
     subpath,
     type_name,
 )
-from ._convert import marginalize_dist, single_register
-from ._errors import PayloadError
-from ._marginal import map_bits
-from ._model import check_sum, sum_to_one
+from ._results import RegisterMarginals
+from ._rules import PROB_ATOL, check_sum, largest_remainder, resolve_width, sum_to_one
 
 __all__ = [
+    "MAX_COUNT",
     "MAX_WIDTH",
+    "PROB_ATOL",
     "binary_key",
     "bitstring",
     "bitstring_counts_text",
+    "bitstring_items",
     "bitstring_object",
+    "bitstrings",
     "check_sum",
     "check_width",
     "count_value",
+    "counts",
     "decimal_array_text",
+    "decimal_counts_text",
+    "decimal_items",
     "decimal_key",
     "decimal_object",
     "decimal_shots",
+    "decimal_strings",
+    "evolve",
     "expect_dict",
     "expect_keys",
     "expect_list",
+    "fast_bitstrings",
+    "fast_decimals",
+    "fast_hex",
     "hex_shots",
-    "outcome_object",
-    "probability_reader",
     "jpath",
+    "largest_remainder",
     "load_schema",
     "looks_binary",
     "map_bits",
     "marginalize_dist",
+    "memory",
+    "memory_from_bits",
+    "memory_from_ints",
+    "memory_strings",
+    "nbytes_for",
+    "outcome_items",
+    "outcome_object",
+    "pack_ints",
+    "pack_u64",
+    "packed_width",
+    "probabilities",
+    "probability_reader",
     "probability_value",
+    "quasi",
     "quasi_value",
+    "read_values",
+    "register_marginals",
+    "resize_packed",
+    "resolve_width",
     "single_register",
     "subpath",
     "sum_to_one",
     "type_name",
+    "unpack_ints",
+    "without_leakage",
 ]
 
-V = TypeVar("V")
+T = TypeVar("T")
+
+#: ``attrs.evolve``: a copy of a canonical object with some fields changed (re-checked).
+evolve = attrs.evolve
+
+LayoutLike = RegisterLayout | Sequence[tuple[str, int]] | None
 
 
-def expect_keys(obj: Mapping[str, Any], fmt: str, path: str, required: frozenset[str] | set[str],
-                optional: frozenset[str] | set[str] = frozenset()) -> None:
-    """Raise PayloadError if a required key is missing or an unknown key is present."""
-    for key in sorted(required):
-        if key not in obj:
-            raise PayloadError(fmt, path, f"missing key {key!r}")
-    extra = set(obj) - required - optional
-    if extra:
-        key = sorted(extra)[0]
-        raise PayloadError(fmt, subpath(path, key), f"unexpected key {key!r}")
+def _layout(layout: LayoutLike) -> RegisterLayout | None:
+    return layout if layout is None or isinstance(layout, RegisterLayout) else \
+        RegisterLayout(layout)
 
 
-def probability_reader(atol: float) -> Callable[[Any, str, str], float]:
-    """A value reader for probabilities in [0, 1] (up to ``atol`` above 1)."""
-    def read(value: Any, fmt: str, path: str) -> float:
-        return probability_value(value, fmt, path, atol=atol)
-
-    read.bulk = lambda values: bulk_floats(values, 0.0, 1.0 + atol)  # type: ignore[attr-defined]
-    return read
-
-
-count_value.bulk = bulk_counts  # type: ignore[attr-defined]
-quasi_value.bulk = lambda values: bulk_floats(values, None, None)  # type: ignore[attr-defined]
+def _arrays(outcomes: Any, values: Any, dtype: Any, fmt: str | None, path: str
+            ) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    outs = outcomes if isinstance(outcomes, np.ndarray) and outcomes.dtype == np.uint64 else (
+        np.asarray(outcomes, dtype=np.uint64) if isinstance(outcomes, np.ndarray) and
+        outcomes.dtype.kind in "ui" else _ints_array(outcomes))
+    vals = np.asarray(values, dtype=dtype)
+    if outs.ndim != 1 or vals.shape != outs.shape:
+        raise PayloadError(fmt, path, f"{outs.size} outcomes but {vals.size} values")
+    return sort_outcomes(outs, vals, fmt, path)
 
 
-def _read_values(keys: Sequence[str], values: list[Any], fmt: str, path: str,
-                 read_value: Callable[[Any, str, str], V]) -> list[V]:
-    """Check every value: in bulk when the reader has a ``bulk`` check and all pass, else one by
-    one (computing JSON paths only there, so a bad value is reported with its path)."""
-    bulk = getattr(read_value, "bulk", None)
-    if bulk is not None:
-        ok = bulk(values)
-        if ok is not None:
-            return ok  # type: ignore[no-any-return]
-    return [read_value(v, fmt, subpath(path, k)) for k, v in zip(keys, values)]
-
-
-def _small_decimals(keys: list[Any]) -> list[int] | None:
-    """Plain-Python decode of a few decimal keys (cheaper than numpy's set-up for small
-    objects); None when any key needs the careful path."""
-    if not keys or not set(map(type, keys)) <= {str}:
-        return None
-    text = "".join(keys)
-    lengths = list(map(len, keys))
-    if not (text.isascii() and text.isdigit() and min(lengths) >= 1 and max(lengths) <= 19):
-        return None
-    ints = list(map(int, keys))
-    return ints if len(set(ints)) == len(ints) else None
-
-
-def decimal_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
-                   path: str = "$", *, allow_empty: bool = False) -> dict[int, V]:
-    """Read ``{"<decimal state>": value}`` (IonQ v1) into ``{int: value}``.
-
-    Keys must be ASCII decimal digits; two keys naming one state (``"7"`` and ``"07"``) are an
-    error. Payload order is kept. Large objects are checked in numpy.
-    """
-    obj = expect_dict(obj, fmt, path)
-    if not obj and not allow_empty:
-        raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
-    keys = list(obj)
-    small = _small_decimals(keys) if len(keys) <= 64 else None
-    if small is not None:
-        return dict(zip(small, _read_values(keys, list(obj.values()), fmt, path, read_value)))
-    leading = [True]
-    fast = fast_decimals(keys, leading)
-    ints: list[int]
-    # only keys with leading zeros can name one state twice ("7" and "07")
-    if fast is not None and (not leading[0] or np.unique(fast).size == len(keys)):
-        ints = fast.tolist()
-    else:
-        ints = []
-        seen: dict[int, str] = {}
-        for k in keys:
-            v = decimal_key(k, fmt, subpath(path, k))
-            if v in seen:
-                raise PayloadError(fmt, subpath(path, k),
-                                   f"state {k!r} repeats key {seen[v]!r} (both are {v})")
-            seen[v] = k
-            ints.append(v)
-    return dict(zip(ints, _read_values(keys, list(obj.values()), fmt, path, read_value)))
-
-
-def bitstring_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
-                     path: str = "$") -> tuple[dict[int, V], int]:
-    """Read ``{"<bitstring>": value}`` (bit 0 rightmost) into ``({int: value}, width)``.
-
-    Every key must have the same width (the register's); the object must not be empty.
-    """
-    obj = expect_dict(obj, fmt, path)
-    if not obj:
-        raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
-    keys = list(obj)
-    fast = fast_bitstrings(keys)
-    if fast is not None:
-        ints: list[int] = fast[0].tolist()
-        width = fast[1]
-    else:
-        width = len(keys[0])
-        ints = []
-        for key in keys:
-            kp = subpath(path, key)
-            ints.append(binary_key(key, fmt, kp))
-            if len(key) != width:
-                raise PayloadError(fmt, kp, f"bitstring {key!r} has {len(key)} bits but "
-                                   f"{keys[0]!r} has {width}: keys of one register must have "
-                                   "one width")
-    return dict(zip(ints, _read_values(keys, list(obj.values()), fmt, path, read_value))), width
-
-
-def outcome_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
-                   path: str = "$", *, allow_empty: bool = False
-                   ) -> tuple[dict[int, V], int | None, tuple[int, ...] | None]:
-    """Read an object keyed by Qiskit-style outcomes: ``"0x.."`` hex, ``"0b.."`` binary or
-    bitstrings (bit 0 rightmost; register groups split by single spaces, last register leftmost),
-    one kind per object. Returns ``({int: value}, width carried by bitstring keys or None,
-    register widths from the spaces (first register first) or None)``."""
-    from ._model import _fast_keys, _normalize_keys
-
-    obj = expect_dict(obj, fmt, path)
-    if not obj and not allow_empty:
-        raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
-    keys = list(obj)
-    fast = _fast_keys(keys) if len(keys) > 16 and type(keys[0]) is str else None
-    split: tuple[int, ...] | None
-    if fast is not None:
-        ints, width = fast
-        split = None if width is None else (width,)
-    else:
-        raw, width, split = _normalize_keys(obj, fmt, path)
-        ints = list(raw)
-        keys = [str(k) for k in keys]
-    values = _read_values(keys, list(obj.values()), fmt, path, read_value)
-    return dict(zip(ints, values)), width, split
-
-
-def hex_shots(items: list[Any], fmt: str, path: str) -> list[int] | np.ndarray:
-    """Decode per-shot ``"0x.."`` strings: a uint64 array when all fit in 64 bits, else Python
-    ints. Each bad entry raises PayloadError with its path."""
-    fast = fast_hex(items)
-    if fast is not None:
-        return fast
-    out = []
-    for i, item in enumerate(items):
-        p = subpath(path, i)
-        if not isinstance(item, str) or not item.startswith(("0x", "0X")) or len(item) < 3 or \
-                not all(c in "0123456789abcdefABCDEF" for c in item[2:]):
-            raise PayloadError(fmt, p, f"expected a hex outcome like '0x1a', got {item!r}")
-        if (len(item) - 2) * 4 > MAX_WIDTH + 4:
-            raise PayloadError(fmt, p, f"outcome wider than {MAX_WIDTH} bits")
-        out.append(int(item, 16))
+def _ints_array(values: Any) -> npt.NDArray[Any]:
+    items = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    if not items or max(items).bit_length() <= 64:
+        return np.array(items, dtype=np.uint64)
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
     return out
 
 
-def looks_binary(keys: list[Any]) -> bool:
-    """True when keys read as Qiskit-style outcomes rather than IonQ decimal states: hex or
-    ``0b`` prefixes, register spaces, or zero-padded 0/1 strings of one width (>= 2)."""
-    if not keys or not all(isinstance(k, str) for k in keys):
-        return False
-    if any(k.startswith(("0x", "0X", "0b", "0B")) or " " in k for k in keys):
-        return True
-    widths = {len(k) for k in keys}
-    return len(widths) == 1 and widths.pop() >= 2 and all(set(k) <= {"0", "1"} for k in keys) \
-        and any(k.startswith("0") for k in keys)
+def _build(cls: type[T], outcomes: Any, values: Any, dtype: Any, *, width: Any, key_width: Any,
+           fmt: str | None, path: str, option: str, layout: LayoutLike,
+           key_text: Any = None, **fields: Any) -> T:
+    outs, vals = _arrays(outcomes, values, dtype, fmt, path)
+    lay = _layout(layout)
+    if width is None and lay is not None:
+        width = lay.width
+    w, inferred = resolve_width(outs, width, key_width, fmt=fmt, path=path, option=option,
+                                key_text=key_text)
+    if lay is not None and lay.width != w:
+        raise PayloadError(fmt, path, f"the registers cover {lay.width} bits but the width is {w}")
+    return cls._trusted(outcome_array_of(outs, w), vals, w,  # type: ignore[attr-defined,no-any-return]
+                        width_inferred=inferred, layout=lay, **fields)
+
+
+def counts(outcomes: Any, values: Any, *, width: int | None = None, key_width: int | None = None,
+           fmt: str | None = None, path: str = "$", option: str = "width",
+           layout: LayoutLike = None, provenance: Iterable[Note] = (),
+           time_taken: float | None = None, key_text: Any = None) -> Counts:
+    """A :class:`qfmt.Counts` from outcome and count arrays (any order; two equal outcomes are a
+    PayloadError at ``path``). Counts must already be checked (use the readers).
+
+    The width rule (:func:`resolve_width`): ``width`` declared (the option named ``option``, e.g.
+    ``"num_qubits"``; an outcome that does not fit is named at ``subpath(path, key_text(k))``), or
+    ``key_width`` carried by the keys, or inferred from the widest outcome.
+    """
+    return _build(Counts, outcomes, values, np.uint64, width=width, key_width=key_width, fmt=fmt,
+                  path=path, option=option, layout=layout, key_text=key_text,
+                  provenance=tuple(provenance), time_taken=time_taken)
+
+
+def probabilities(outcomes: Any, values: Any, *, width: int | None = None,
+                  key_width: int | None = None, fmt: str | None = None, path: str = "$",
+                  option: str = "width", layout: LayoutLike = None,
+                  provenance: Iterable[Note] = (), shots: int | None = None,
+                  atol: float = PROB_ATOL, normalize: bool = False,
+                  key_text: Any = None) -> ProbDistribution:
+    """A :class:`qfmt.ProbDistribution` from arrays, with the width rule and the probability-sum
+    rule (:func:`sum_to_one`: the sum must be 1 within ``atol``, or ``normalize=True`` rescales and
+    notes it). Values must already be checked (use :func:`probability_reader`)."""
+    outs, vals = _arrays(outcomes, values, np.float64, fmt, path)
+    vals, notes = sum_to_one(vals, fmt, path, atol, normalize)
+    return _build(ProbDistribution, outs, vals, np.float64, width=width, key_width=key_width,
+                  fmt=fmt, path=path, option=option, layout=layout, key_text=key_text,
+                  provenance=(*provenance, *notes), shots=shots)
+
+
+def quasi(outcomes: Any, values: Any, *, width: int | None = None, key_width: int | None = None,
+          fmt: str | None = None, path: str = "$", option: str = "width",
+          layout: LayoutLike = None, provenance: Iterable[Note] = (), shots: int | None = None,
+          stddev_upper_bound: float | None = None, key_text: Any = None) -> QuasiDistribution:
+    """A :class:`qfmt.QuasiDistribution` from arrays, with the width rule."""
+    return _build(QuasiDistribution, outcomes, values, np.float64, width=width,
+                  key_width=key_width, fmt=fmt, path=path, option=option, layout=layout,
+                  key_text=key_text, provenance=tuple(provenance), shots=shots,
+                  stddev_upper_bound=stddev_upper_bound)
+
+
+def memory(packed: npt.NDArray[np.uint8], *, width: int | None = None, fmt: str | None = None,
+           path: str = "$", option: str = "width", layout: LayoutLike = None,
+           leakage: npt.NDArray[np.uint8] | None = None, leakage_width: int = 0,
+           leakage_present: npt.NDArray[np.bool_] | None = None,
+           provenance: Iterable[Note] = ()) -> Memory:
+    """A :class:`qfmt.Memory` from packed little-endian shot bytes ``(shots, nbytes)`` (as
+    :func:`pack_u64` gives), with the width rule: a declared ``width`` must hold every shot (the
+    error names the first shot that does not fit, at ``subpath(path, index)``)."""
+    lay = _layout(layout)
+    if width is None and lay is not None:
+        width = lay.width
+    top = packed_width(packed)
+    if width is None:
+        w, inferred = max(top, 1), True
+    else:
+        w, inferred = check_width(width, fmt, path, option), False
+        if top > w:
+            bad = _first_wider(packed, w)
+            raise PayloadError(fmt, subpath(path, bad), f"shot {bad} needs more than {option}={w} "
+                               "bits")
+    return Memory(resize_packed(packed, w), w, inferred, lay, leakage, leakage_width,
+                  leakage_present, tuple(provenance))
+
+
+def _first_wider(packed: npt.NDArray[np.uint8], width: int) -> int:
+    full, rest = divmod(width, 8)
+    mask = np.zeros(packed.shape[1], dtype=np.uint8)
+    mask[:full] = 0xFF
+    if rest and full < mask.size:
+        mask[full] = (1 << rest) - 1
+    over = (packed & ~mask).any(axis=1)
+    return int(np.argmax(over))
+
+
+def memory_from_bits(rows: npt.ArrayLike, *, layout: LayoutLike = None,
+                     provenance: Iterable[Note] = ()) -> Memory:
+    """A :class:`qfmt.Memory` from a ``(shots, width)`` array of 0/1, column *i* = bit *i*."""
+    return Memory.from_bits(rows, layout=_layout(layout), provenance=provenance)
+
+
+def memory_from_ints(values: Sequence[int] | npt.NDArray[Any], *, width: int | None = None,
+                     layout: LayoutLike = None, provenance: Iterable[Note] = ()) -> Memory:
+    """A :class:`qfmt.Memory` from one integer outcome per shot."""
+    return Memory.from_ints(values, width, layout=_layout(layout), provenance=provenance)
+
+
+def register_marginals(registers: Mapping[str, Any], *, joint_register: str | None = None,
+                       provenance: Iterable[Note] = ()) -> RegisterMarginals:
+    """A :class:`qfmt.RegisterMarginals`: one distribution per register name, in order.
+    ``joint_register`` names the register that holds every measured bit, if the payload has one."""
+    return RegisterMarginals(registers, tuple(provenance), joint_register=joint_register)
+
+
+def bitstring_object(obj: Any, fmt: str, read_value: Any, path: str = "$"
+                     ) -> tuple[dict[int, Any], int]:
+    """:func:`bitstring_items` as ``({outcome: value}, width)`` (kept for plugins written
+    against the dict model; prefer the items form, which stays on arrays)."""
+    outcomes, values, width = bitstring_items(obj, fmt, read_value, path)
+    return dict(zip(np.asarray(outcomes).tolist(), values)), width
 
 
 def load_schema(format_id: str, package: str = "qfmt.schemas") -> dict[str, Any]:
-    """Load ``<format_id>.json`` shipped as package data in ``package``."""
+    """Load ``<format_id>.json`` shipped as package data in ``package`` (its ``$id`` must be the
+    format id)."""
     text = resources.files(package).joinpath(f"{format_id}.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     if schema.get("$id") != format_id:

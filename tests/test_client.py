@@ -62,7 +62,7 @@ def test_polls_until_completed_and_caches(fake: FakeIonQ, url: str,
     job = c.job("job-1")
     result = job.result(wait=0.01)
     assert result.success and result.job_id == "job-1"
-    counts = result.get_counts()
+    counts = result.counts()
     assert dict(counts) == {0: 480, 1: 20, 3: 500} and counts.width == 2  # stats.qubits
     assert result.results[0].header["name"] == "bell"
     assert fake.jobs["job-1"].polls == 4
@@ -72,7 +72,7 @@ def test_polls_until_completed_and_caches(fake: FakeIonQ, url: str,
     # a second Job object (another process, a later run) reads the stored copy
     again = qfmt.Client("secret", base_url=url, store=qfmt.ArtifactStore(store.path.parent),
                         **FAST).job("job-1").result(wait=0.01)  # type: ignore[arg-type]
-    assert again.get_counts() == counts
+    assert again.counts() == counts
     assert fake.count("/v0.4/jobs/job-1/artifacts/a-hist") == 1
 
 
@@ -97,9 +97,9 @@ def test_richest_format_from_a_mixed_catalog(fake: FakeIonQ, url: str,
     c = client(url, store)
     r = c.job("j").result(wait=0)
     assert r.results[0].extra["format"] == "ionq.result.shots.json.v2"
-    assert r.memory().outcomes() == [3, 0, 1] and dict(r.get_counts()) == {3: 1, 1: 1}
+    assert r.memory().outcomes() == [3, 0, 1] and dict(r.counts()) == {3: 1, 1: 1}
     h = c.job("j").result(wait=0, fmt="ionq.result.histogram.json.v1")
-    assert dict(h.get_counts()) == {0: 1, 3: 2}
+    assert dict(h.counts()) == {0: 1, 3: 2}
     p = c.job("j").result(wait=0, fmt="ionq.result.probabilities.json.v1")
     assert dict(p.get_probabilities()) == {0: 0.5, 3: 0.5}
     with pytest.raises(qfmt.JobApiError, match="offers no"):
@@ -174,7 +174,7 @@ def test_partial_results(fake: FakeIonQ, url: str, store: qfmt.ArtifactStore) ->
     assert r.memory("child-a").outcomes() == [0, 3]
     with pytest.raises(qfmt.ResultError, match="SimulationTimeout"):
         r.get_counts("child-b")
-    assert dict(r.get_counts("child-c")) == {2: 1}
+    assert dict(r.counts("child-c")) == {2: 1}
 
 
 def test_single_failed_job_has_no_partial_result(fake: FakeIonQ, url: str,
@@ -266,7 +266,7 @@ def test_refresh_keeps_the_old_copy_until_the_new_one_is_complete(
         c.job("job-1").result(wait=0, refresh=True)
     assert json.loads(store.get("job-1", "a-hist").body) == HIST  # type: ignore[union-attr]
     fake.truncate.clear()
-    assert dict(c.job("job-1").result(wait=0, refresh=True).get_counts()) == {0: 7}
+    assert dict(c.job("job-1").result(wait=0, refresh=True).counts()) == {0: 7}
     assert [a.generation for a in store.list("job-1")] == [2]
 
 

@@ -121,7 +121,7 @@ class TestRegisters:
     def test_output_all_is_the_joint(self) -> None:
         assert qfmt.convert(self.WITH_ALL, HIST_V2, HIST_V1) == {"1": 4, "3": 6}
         joint = qfmt.load(self.WITH_ALL, HIST_V2).joint()
-        assert joint.provenance[-1].kind == "joint-from-output_all"
+        assert joint.provenance[-1].kind == "joint-from-register"
         assert "mid" in joint.provenance[-1].detail
 
     def test_v2_to_v2_keeps_every_register(self) -> None:

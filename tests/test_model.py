@@ -142,7 +142,7 @@ class TestResult:
 
     def test_lookup(self) -> None:
         r = self.make()
-        assert dict(r.get_counts(0)) == {1: 3}
+        assert dict(r.counts(0)) == {1: 3}
         assert r.get_counts("bell") == r.get_counts(-2) == r.get_counts("child-1")
 
         class Circ:
@@ -163,7 +163,7 @@ class TestResult:
 
     def test_counts_from_memory(self) -> None:
         r = qfmt.Result([qfmt.ExperimentResult({"memory": qfmt.Memory.from_ints([1, 1, 0], 1)})])
-        assert dict(r.get_counts()) == {1: 2, 0: 1}
+        assert dict(r.counts()) == {1: 2, 0: 1}
 
 
 class TestCattrs:

@@ -48,11 +48,12 @@ def test_readme_comments_state_real_values() -> None:
     text = README.read_text()
     r = qfmt.load((README.parent / "examples/qiskit/result.json").read_text(),
                   "qiskit.result.json.v1")
-    shown = qfmt.marginal_counts(r, [0, 2]).get_counts().display()
+    shown = qfmt.marginal_counts(r, [0, 2]).get_counts()
     assert f"# {shown}" in text
     h = qfmt.load({"1": 7, "2": 3}, "ionq.result.histogram.json.v1", num_qubits=2)
     assert f"# {h.most_frequent()}, {qfmt.marginal_distribution(h, [1]).display()}" in text
-    assert repr(r.get_counts()).startswith("Counts({0: 457, ")
+    assert repr(r.counts()).startswith("Counts({0: 457, ")
+    assert repr(r.get_counts()).startswith("{'000': 457, ")
 
 
 def test_readme_quick_start_shows_right_values() -> None:

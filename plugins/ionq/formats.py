@@ -1,8 +1,11 @@
 """The seven IonQ v0.4 result formats.
 
-Bit order (the project rule, see :mod:`qfmt._bits`): v1 decimal states are little-endian (qubit 0
-is the least significant bit); v2 bitstrings have bit 0 rightmost, so ``int(key, 2)`` of an
-``output_all`` key equals the v1 decimal key; in shots v2, ``registers[name][i]`` is bit *i*.
+Bit order (the project rule: canonical bit *i* is qubit *i*): v1 decimal states are
+little-endian (qubit 0 is the least significant bit); v2 bitstrings have bit 0 rightmost, so
+``int(key, 2)`` of an ``output_all`` key equals the v1 decimal key; in shots v2,
+``registers[name][i]`` is bit *i*. ``output_all``, the register IonQ adds that covers every qubit,
+is the joint register of v2 payloads (``RegisterMarginals.joint_register``,
+``RegisterLayout.joint``).
 
 v1 formats carry no width: pass ``num_qubits=`` to declare it, else it is inferred from the
 widest state and marked ``width_inferred``. v2 widths come from the keys.
@@ -19,7 +22,6 @@ import numpy as np
 
 import qfmt
 from qfmt import kit
-from qfmt._model import PROB_ATOL, _from_trusted
 
 PROB_V1 = "ionq.result.probabilities.json.v1"
 PROB_V2 = "ionq.result.probabilities.json.v2"
@@ -29,30 +31,13 @@ SHOTS_V1 = "ionq.result.shots.json.v1"
 SHOTS_V2 = "ionq.result.shots.json.v2"
 AGGREGATE = "ionq.result.probabilities-aggregate.json.v1"
 
-
-def _width(data: Mapping[int, Any], num_qubits: Any, fmt: str, path: str = "$") -> tuple[int, bool]:
-    top = max(data, default=0).bit_length()  # outcomes are non-negative: the largest is widest
-    if num_qubits is None:
-        return max(top, 1), True
-    w = kit.check_width(num_qubits, fmt, path, "num_qubits")
-    if top > w:
-        bad = next(k for k in data if k.bit_length() > w)
-        raise qfmt.PayloadError(fmt, kit.subpath(path, str(bad)),
-                                f"state {bad} needs {bad.bit_length()} qubits but "
-                                f"num_qubits={w}")
-    return w, False
+#: The register IonQ adds to v2 payloads: it covers every qubit.
+OUTPUT_ALL = "output_all"
+PROB_ATOL = kit.PROB_ATOL
 
 
-def _probs(data: dict[int, float], fmt: str, path: str, width: int, inferred: bool,
-           atol: float, normalize: bool) -> qfmt.ProbDistribution:
-    data, notes = kit.sum_to_one(data, fmt, path, atol, normalize)
-    return _from_trusted(qfmt.ProbDistribution, data, width, width_inferred=inferred,
-                         provenance=notes, shots=None)
-
-
-def _decimal_keys(dist: Any, fmt: str, join_registers: bool) -> dict[str, Any]:
-    dist = kit.single_register(dist, fmt, join_registers)
-    return {str(k): v for k, v in dist.data.items()}
+def _joint(names: Any) -> str | None:
+    return OUTPUT_ALL if OUTPUT_ALL in names else None
 
 
 # -- v1 ---------------------------------------------------------------------------------------
@@ -60,39 +45,38 @@ def _decimal_keys(dist: Any, fmt: str, join_registers: bool) -> dict[str, Any]:
 
 def parse_histogram_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.Counts:
     """``{"<decimal state>": count}`` -> Counts."""
-    data = kit.decimal_object(payload, HIST_V1, kit.count_value)
-    width, inferred = _width(data, num_qubits, HIST_V1)
-    return _from_trusted(qfmt.Counts, data, width, width_inferred=inferred, time_taken=None)
+    outcomes, values = kit.decimal_items(payload, HIST_V1, kit.count_value)
+    return kit.counts(outcomes, values, width=num_qubits, fmt=HIST_V1, option="num_qubits",
+                      key_text=str)
 
 
 def parse_histogram_v1_raw(raw: bytes, *, num_qubits: int | None = None) -> qfmt.Counts | None:
     """Fast path: compact histogram text decoded in numpy straight from the bytes."""
-    decoded = qfmt._bits.decimal_counts_text(raw)
+    decoded = kit.decimal_counts_text(raw)
     if decoded is None:
         return None
     keys, values = decoded
-    data = dict(zip(keys.tolist(), values.tolist()))
-    width, inferred = _width(data, num_qubits, HIST_V1)
-    return _from_trusted(qfmt.Counts, data, width, width_inferred=inferred, time_taken=None)
+    return kit.counts(keys, values, width=num_qubits, fmt=HIST_V1, option="num_qubits",
+                      key_text=str)
 
 
-def dump_histogram_v1(counts: qfmt.Counts, *, join_registers: bool = False) -> dict[str, int]:
+def dump_histogram_v1(counts: qfmt.Counts) -> dict[str, int]:
     """Counts -> ``{"<decimal state>": count}`` (minimal decimal keys)."""
-    return _decimal_keys(counts, HIST_V1, join_registers)
+    return dict(zip(kit.decimal_strings(counts.outcome_array), counts.value_array.tolist()))
 
 
 def parse_probabilities_v1(payload: Any, *, num_qubits: int | None = None,
                            atol: float = PROB_ATOL, normalize: bool = False
                            ) -> qfmt.ProbDistribution:
     """``{"<decimal state>": probability}`` -> ProbDistribution (sum checked within ``atol``)."""
-    data = kit.decimal_object(payload, PROB_V1, kit.probability_reader(atol))
-    width, inferred = _width(data, num_qubits, PROB_V1)
-    return _probs(data, PROB_V1, "$", width, inferred, atol, normalize)
+    outcomes, values = kit.decimal_items(payload, PROB_V1, kit.probability_reader(atol))
+    return kit.probabilities(outcomes, values, width=num_qubits, fmt=PROB_V1,
+                             option="num_qubits", atol=atol, normalize=normalize, key_text=str)
 
 
-def dump_probabilities_v1(dist: qfmt.ProbDistribution, *, join_registers: bool = False) -> dict[str, float]:
+def dump_probabilities_v1(dist: qfmt.ProbDistribution) -> dict[str, float]:
     """ProbDistribution -> ``{"<decimal state>": probability}``."""
-    return _decimal_keys(dist, PROB_V1, join_registers)
+    return dict(zip(kit.decimal_strings(dist.outcome_array), dist.value_array.tolist()))
 
 
 def parse_shots_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.Memory:
@@ -100,7 +84,8 @@ def parse_shots_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.Memor
     items = kit.expect_list(payload, SHOTS_V1, "$")
     if not items:
         raise qfmt.PayloadError(SHOTS_V1, "$", "expected at least one shot, got an empty list")
-    return _shots_memory(kit.decimal_shots(items, SHOTS_V1, "$"), num_qubits)
+    return kit.memory(kit.decimal_shots(items, SHOTS_V1, "$"), width=num_qubits, fmt=SHOTS_V1,
+                      option="num_qubits")
 
 
 def parse_shots_v1_raw(raw: bytes, *, num_qubits: int | None = None) -> qfmt.Memory | None:
@@ -108,33 +93,14 @@ def parse_shots_v1_raw(raw: bytes, *, num_qubits: int | None = None) -> qfmt.Mem
     values = kit.decimal_array_text(raw)
     if values is None:
         return None
-    return _shots_memory(qfmt._bits.pack_u64(values), num_qubits)
+    return kit.memory(kit.pack_u64(values), width=num_qubits, fmt=SHOTS_V1, option="num_qubits")
 
 
-def _shots_memory(packed: Any, num_qubits: int | None) -> qfmt.Memory:
-    mem = qfmt.Memory(packed, packed.shape[1] * 8)
-    top = qfmt._bits.packed_width(packed)
-    if num_qubits is None:
-        width, inferred = max(top, 1), True
-    else:
-        width, inferred = kit.check_width(num_qubits, SHOTS_V1, "$", "num_qubits"), False
-        if top > width:
-            values = mem.outcomes()
-            bad = next(i for i, v in enumerate(values) if v.bit_length() > width)
-            raise qfmt.PayloadError(SHOTS_V1, kit.jpath(bad),
-                                    f"state {values[bad]} needs more than num_qubits={width} bits")
-    return qfmt.Memory(qfmt._bits.resize_packed(packed, width), width, inferred)
-
-
-def dump_shots_v1(memory: qfmt.Memory, *, join_registers: bool = False,
-                  include_leakage: bool = False) -> list[str]:
-    """Memory -> ``["<decimal state>", ...]``. Shots with a leakage bit are left out, as IonQ
-    leaves them out of shots v1, unless ``include_leakage=True``."""
-    memory = kit.single_register(memory, SHOTS_V1, join_registers)
-    if memory.leakage is not None and not include_leakage:
-        memory = qfmt.Memory(memory.bits[~memory.leaked()], memory.width, memory.width_inferred)
+def dump_shots_v1(memory: qfmt.Memory) -> list[str]:
+    """Memory -> ``["<decimal state>", ...]`` (leaked shots were left out before, unless
+    ``include_leakage=True``, as IonQ leaves them out of shots v1)."""
     if memory.width <= 64:
-        return memory.as_uint64().astype(str).tolist()  # type: ignore[no-any-return]
+        return kit.decimal_strings(memory.as_uint64())
     return [str(v) for v in memory.outcomes()]
 
 
@@ -156,10 +122,10 @@ def parse_histogram_v2(payload: Any) -> qfmt.RegisterMarginals:
     """``{"histogram": {"registers": {name: {"<bitstring>": count}}}}`` -> RegisterMarginals."""
     out = {}
     for name, reg in _registers(payload, HIST_V2, "histogram").items():
-        data, width = kit.bitstring_object(reg, HIST_V2, kit.count_value,
-                                           kit.jpath("histogram", "registers", name))
-        out[name] = _from_trusted(qfmt.Counts, data, width, time_taken=None)
-    return qfmt.RegisterMarginals(out)
+        path = kit.jpath("histogram", "registers", name)
+        outcomes, values, width = kit.bitstring_items(reg, HIST_V2, kit.count_value, path)
+        out[name] = kit.counts(outcomes, values, key_width=width, fmt=HIST_V2, path=path)
+    return kit.register_marginals(out, joint_register=_joint(out))
 
 
 _SIMPLE_NAME = re.compile(rb"[A-Za-z0-9_.\-]+")
@@ -191,14 +157,13 @@ def parse_histogram_v2_raw(raw: bytes) -> qfmt.RegisterMarginals | None:
         if decoded is None:
             return None
         keys, values, width = decoded
-        out[name.decode()] = _from_trusted(qfmt.Counts, dict(zip(keys.tolist(), values.tolist())),
-                                           width, time_taken=None)
+        out[name.decode()] = kit.counts(keys, values, key_width=width, fmt=HIST_V2)
         pos = obj_end + 1
         if pos < len(body):
             if body[pos:pos + 1] != b"," or pos + 1 == len(body):
                 return None
             pos += 1
-    return qfmt.RegisterMarginals(out) if out else None
+    return kit.register_marginals(out, joint_register=_joint(out)) if out else None
 
 
 def dump_histogram_v2(m: qfmt.RegisterMarginals) -> dict[str, Any]:
@@ -213,9 +178,11 @@ def parse_probabilities_v2(payload: Any, *, atol: float = PROB_ATOL,
     out = {}
     for name, reg in _registers(payload, PROB_V2, "probabilities").items():
         path = kit.jpath("probabilities", "registers", name)
-        data, width = kit.bitstring_object(reg, PROB_V2, kit.probability_reader(atol), path)
-        out[name] = _probs(data, PROB_V2, path, width, False, atol, normalize)
-    return qfmt.RegisterMarginals(out)
+        outcomes, values, width = kit.bitstring_items(reg, PROB_V2, kit.probability_reader(atol),
+                                                      path)
+        out[name] = kit.probabilities(outcomes, values, key_width=width, fmt=PROB_V2, path=path,
+                                      atol=atol, normalize=normalize)
+    return kit.register_marginals(out, joint_register=_joint(out))
 
 
 def dump_probabilities_v2(m: qfmt.RegisterMarginals) -> dict[str, Any]:
@@ -276,8 +243,7 @@ def parse_shots_v2(payload: Any) -> qfmt.Memory:
                         f"register {name!r}")
         columns.append(arr)
         layout.append((name, arr.shape[1]))
-    mem = qfmt.Memory.from_bits(np.concatenate(columns, axis=1),
-                                layout=qfmt.RegisterLayout(layout, positional=len(layout) == 1))
+    mem = kit.memory_from_bits(np.concatenate(columns, axis=1), layout=_shots_layout(layout))
     if not leak_rows:
         return mem
     idx = np.flatnonzero(present)
@@ -286,8 +252,15 @@ def parse_shots_v2(payload: Any) -> qfmt.Memory:
     full = np.zeros((len(shots), leak.shape[1]), dtype=np.uint8)
     full[idx] = leak
     packed = np.packbits(full, axis=1, bitorder="little")
-    return qfmt.Memory(mem.bits, mem.width, False, mem.layout, packed, leak.shape[1],
-                       None if present.all() else present)
+    return kit.evolve(mem, leakage=packed, leakage_width=leak.shape[1],
+                      leakage_present=None if present.all() else present)
+
+
+def _shots_layout(registers: list[tuple[str, int]]) -> qfmt.RegisterLayout:
+    """The registers of shots v2 laid end to end in payload order: positions are not qubits
+    (registers may overlap), so the layout is not positional; ``output_all`` is the joint one."""
+    names = [n for n, _ in registers]
+    return qfmt.RegisterLayout(registers, positional=len(registers) == 1, joint=_joint(names))
 
 
 def _shots_fast(shots: list[Any], names: frozenset[str]) -> tuple[list[Any], list[Any], Any] | None:
@@ -339,7 +312,7 @@ def _shots_checked(shots: list[Any], name_set: set[str]) -> tuple[list[Any], lis
 def dump_shots_v2(memory: qfmt.Memory) -> dict[str, Any]:
     """Memory -> per-shot registers (layout register names; ``output_all`` when there is no
     layout), with ``leakage_bits`` where the memory has them."""
-    layout = memory.layout or qfmt.RegisterLayout.single(memory.width)
+    layout = memory.layout or qfmt.RegisterLayout.single(memory.width, OUTPUT_ALL)
     bits = memory.to_bool().view(np.uint8)
     per_reg = []
     for reg in layout.registers:
@@ -381,10 +354,10 @@ def parse_aggregate(payload: Any, *, num_qubits: int | Mapping[str, int] | None 
         path = kit.jpath(child)
         if not child:
             raise qfmt.PayloadError(AGGREGATE, path, "child job id must not be empty")
-        data = kit.decimal_object(dist, AGGREGATE, kit.probability_reader(atol), path)
+        outcomes, values = kit.decimal_items(dist, AGGREGATE, kit.probability_reader(atol), path)
         nq = num_qubits.get(child) if isinstance(num_qubits, Mapping) else num_qubits
-        width, inferred = _width(data, nq, AGGREGATE, path)
-        p = _probs(data, AGGREGATE, path, width, inferred, atol, normalize)
+        p = kit.probabilities(outcomes, values, width=nq, fmt=AGGREGATE, path=path,
+                              option="num_qubits", atol=atol, normalize=normalize, key_text=str)
         exps.append(qfmt.ExperimentResult({"probabilities": p}, job_id=child))
     return qfmt.Result(exps)
 
@@ -399,7 +372,9 @@ def dump_aggregate(result: qfmt.Result) -> dict[str, Any]:
                 "job_id='<child job id>'")
         if exp.job_id in out:
             raise qfmt.LossyConversionError(f"two experiments share child job id {exp.job_id!r}")
-        out[exp.job_id] = _decimal_keys(exp.data["probabilities"], AGGREGATE, False)
+        probs = exp.data["probabilities"]
+        out[exp.job_id] = dict(zip(kit.decimal_strings(probs.outcome_array),
+                                   probs.value_array.tolist()))
     return out
 
 
@@ -415,35 +390,43 @@ def _flat_score(prefer_ints: bool) -> Any:
     return sniff
 
 
+_V1_ORDER = "decimal state; bit i of int(state) is qubit i (little-endian)"
+_V2_ORDER = "bitstring per register; the rightmost character is bit 0 of the register"
+
+
 @qfmt.hookimpl
 def qfmt_formats() -> list[qfmt.Format]:
     """The seven IonQ result formats."""
     def fmt(fid: str, desc: str, parse: Any, dump: Any, produces: type,
-            element: type | None = None, sniff: Any = None, raw: Any = None) -> qfmt.Format:
+            element: type | None = None, sniff: Any = None, raw: Any = None, *,
+            v1: bool = False, leakage: bool = False, order: str = _V2_ORDER) -> qfmt.Format:
         return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, element,
-                           sniff, parse_raw=raw)
+                           sniff, parse_raw=raw, registers=not v1,
+                           joint_register=None if v1 else OUTPUT_ALL, carries_leakage=leakage,
+                           bit_order=_V1_ORDER if v1 else order)
 
     return [
         fmt(PROB_V1, "IonQ probabilities: {decimal state: probability} (legacy)",
             parse_probabilities_v1, dump_probabilities_v1, qfmt.ProbDistribution,
-            sniff=_flat_score(False)),
+            sniff=_flat_score(False), v1=True),
         fmt(PROB_V2, "IonQ probabilities per register: bitstring -> probability",
             parse_probabilities_v2, dump_probabilities_v2, qfmt.RegisterMarginals,
             qfmt.ProbDistribution, sniff=lambda p: 0.9),
         fmt(HIST_V1, "IonQ histogram: {decimal state: shot count} (legacy)",
             parse_histogram_v1, dump_histogram_v1, qfmt.Counts, sniff=_flat_score(True),
-            raw=parse_histogram_v1_raw),
+            raw=parse_histogram_v1_raw, v1=True),
         fmt(HIST_V2, "IonQ histogram per register: bitstring -> shot count",
             parse_histogram_v2, dump_histogram_v2, qfmt.RegisterMarginals, qfmt.Counts,
             sniff=lambda p: 0.9, raw=parse_histogram_v2_raw),
         fmt(SHOTS_V1, "IonQ per-shot decimal states (legacy)", parse_shots_v1, dump_shots_v1,
             qfmt.Memory, sniff=lambda p: 0.35 if kit.looks_binary(p[:1000]) else 0.8,
-            raw=parse_shots_v1_raw),
+            raw=parse_shots_v1_raw, v1=True),
         fmt(SHOTS_V2, "IonQ per-shot register bit arrays, with leakage bits", parse_shots_v2,
-            dump_shots_v2, qfmt.Memory, sniff=lambda p: 0.9, raw=parse_shots_v2_raw),
+            dump_shots_v2, qfmt.Memory, sniff=lambda p: 0.9, raw=parse_shots_v2_raw,
+            leakage=True, order="per shot and register, element i of the bit array is bit i"),
         fmt(AGGREGATE, "IonQ multi-circuit probabilities keyed by child job id",
             parse_aggregate, dump_aggregate, qfmt.Result, qfmt.ProbDistribution,
-            sniff=lambda p: 0.8),
+            sniff=lambda p: 0.8, v1=True),
     ]
 
 
@@ -510,9 +493,8 @@ def parse_shots_v2_raw(raw: bytes) -> qfmt.Memory | None:
         return None  # a register of varying width: the ordinary parser says where
     owner = np.repeat(is_leak, widths)
     reg_bits = bits[~owner].reshape(n, int(reg_widths[0].sum()))
-    layout = qfmt.RegisterLayout(list(zip(names, reg_widths[0].tolist())),
-                                 positional=r == 1)
-    mem = qfmt.Memory.from_bits(reg_bits, layout=layout)
+    layout = _shots_layout(list(zip(names, reg_widths[0].tolist())))
+    mem = kit.memory_from_bits(reg_bits, layout=layout)
     if not kinds.any():
         return mem
     leak_widths = widths[is_leak]
@@ -521,5 +503,5 @@ def parse_shots_v2_raw(raw: bytes) -> qfmt.Memory | None:
     leak = np.zeros((n, int(leak_widths[0])), dtype=np.uint8)
     leak[kinds] = bits[owner].reshape(-1, int(leak_widths[0]))
     packed = np.packbits(leak, axis=1, bitorder="little")
-    return qfmt.Memory(mem.bits, mem.width, False, mem.layout, packed, int(leak_widths[0]),
-                       None if kinds.all() else kinds)
+    return kit.evolve(mem, leakage=packed, leakage_width=int(leak_widths[0]),
+                      leakage_present=None if kinds.all() else kinds)

@@ -28,7 +28,8 @@ import numpy as np
 
 import qfmt
 from qfmt import kit
-from qfmt._model import PROB_ATOL, _from_trusted, memory_strings, replace
+
+PROB_ATOL = kit.PROB_ATOL
 
 RESULT = "qiskit.result.json.v1"
 COUNTS = "qiskit.counts.json.v1"
@@ -103,12 +104,14 @@ def _layout_from_header(header: Mapping[str, Any], fmt: str, path: str
     return slots, layout
 
 
-def _check_fits(data: Mapping[int, Any], width: int | None, fmt: str, path: str,
+def _check_fits(outcomes: Any, width: int | None, fmt: str, path: str,
                 raw_keys: Sequence[str]) -> None:
-    if width is None or not data or max(data).bit_length() <= width:
+    arr = np.asarray(outcomes, dtype=object if len(outcomes) and not isinstance(
+        outcomes, np.ndarray) else None)
+    if width is None or arr.size == 0 or int(arr.max()).bit_length() <= width:
         return
-    for k, raw in zip(data, raw_keys):
-        if k.bit_length() > width:
+    for k, raw in zip(arr.tolist(), raw_keys):
+        if int(k).bit_length() > width:
             raise qfmt.PayloadError(fmt, kit.subpath(path, raw),
                                     f"outcome {raw} is wider than memory_slots={width}")
 
@@ -142,9 +145,9 @@ def _parse_memory(items: Any, fmt: str, path: str, slots: int | None,
         bad = next(i for i, v in enumerate(values) if int(v).bit_length() > slots)
         raise qfmt.PayloadError(fmt, kit.subpath(path, bad),
                                 f"{items[bad]} is wider than memory_slots={slots}")
-    width = slots if slots is not None else top
-    return replace(qfmt.Memory.from_ints(values, width, layout=layout),
-                   width_inferred=slots is None)
+    width = slots if slots is not None else max(top, 1)
+    return kit.evolve(kit.memory_from_ints(values, width=width, layout=layout),
+                      width_inferred=slots is None)
 
 
 def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
@@ -155,13 +158,11 @@ def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
     for key, value in data.items():
         p = kit.subpath(path, key)
         if key == "counts":
-            counts, kw, _ = kit.outcome_object(value, RESULT, kit.count_value, p, allow_empty=True)
-            _check_fits(counts, slots, RESULT, p, list(value))
-            width, inferred = (slots, False) if slots is not None else (
-                kw if kw is not None else max((k.bit_length() for k in counts), default=0),
-                kw is None)
-            out[key] = _from_trusted(qfmt.Counts, counts, width, width_inferred=inferred,
-                                     layout=layout, time_taken=None)
+            outcomes, values, kw, _ = kit.outcome_items(value, RESULT, kit.count_value, p,
+                                                        allow_empty=True)
+            _check_fits(outcomes, slots, RESULT, p, list(value))
+            out[key] = kit.counts(outcomes, values, width=slots, key_width=kw, fmt=RESULT,
+                                  path=p, option="memory_slots", layout=layout)
         elif key == "memory" and meas_level == 2:
             out[key] = _parse_memory(value, RESULT, p, slots, layout)
         elif key == "memory":
@@ -170,14 +171,11 @@ def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
         elif key in ("statevector", "unitary"):
             out[key] = _complex_array(value, RESULT, p)
         elif key == "probabilities":
-            probs, kw, _ = kit.outcome_object(value, RESULT, kit.probability_reader(PROB_ATOL), p)
-            _check_fits(probs, slots, RESULT, p, list(value))
-            kit.check_sum(probs, RESULT, p, PROB_ATOL)
-            width = slots if slots is not None else (
-                kw if kw is not None else max(k.bit_length() for k in probs))
-            out[key] = _from_trusted(qfmt.ProbDistribution, probs, width,
-                                     width_inferred=slots is None and kw is None, layout=layout,
-                                     shots=None)
+            outcomes, values, kw, _ = kit.outcome_items(value, RESULT,
+                                                        kit.probability_reader(PROB_ATOL), p)
+            _check_fits(outcomes, slots, RESULT, p, list(value))
+            out[key] = kit.probabilities(outcomes, values, width=slots, key_width=kw, fmt=RESULT,
+                                         path=p, option="memory_slots", layout=layout)
         else:
             out[key] = value  # any other field passes through untouched
     return out
@@ -312,8 +310,8 @@ def _outcomes(obj: Any) -> Any:
 # -- serializing --------------------------------------------------------------------------------
 
 
-def _hex_counts(d: Mapping[int, Any]) -> dict[str, Any]:
-    return {hex(k): v for k, v in d.items()}
+def _hex_counts(d: Any) -> dict[str, Any]:
+    return dict(zip(map(hex, d.outcome_array.tolist()), d.value_array.tolist()))
 
 
 def _hex_memory(mem: qfmt.Memory) -> list[str]:
@@ -337,29 +335,24 @@ def _header_for(exp: qfmt.ExperimentResult, width: int | None, layout: Any, infe
 
 
 def _serialize_experiment(exp: qfmt.ExperimentResult, bitmap: Mapping[str, Any],
-                          include_leakage: bool, shots: int | None, path: str
-                          ) -> dict[str, Any]:
+                          shots: int | None, path: str) -> dict[str, Any]:
     probs = exp.data.get("probabilities")
     if shots is not None and "counts" not in exp.data and "memory" not in exp.data and \
             isinstance(probs, qfmt.ProbDistribution):
         # Qiskit readers want counts: derive them (largest remainder), keep the probabilities
-        exp = qfmt._model.replace(exp, data={**exp.data, "counts": probs.to_counts(shots)},
-                                  shots=shots)
+        exp = kit.evolve(exp, data={**exp.data, "counts": probs.to_counts(shots)}, shots=shots)
     data: dict[str, Any] = {}
     width = layout = None
     inferred = True
     for key, value in exp.data.items():
         if key == "memory" and isinstance(value, qfmt.Memory):
-            if value.leakage is not None and not include_leakage and value.leaked().any():
-                value = qfmt.Memory(value.bits[~value.leaked()], value.width,
-                                    value.width_inferred, value.layout)
             value = apply_bit_map(value, **bitmap)
             if "counts" not in exp.data:
                 data["counts"] = _hex_counts(value.counts())
             data[key] = _hex_memory(value)
         elif isinstance(value, (qfmt.Counts, qfmt.ProbDistribution, qfmt.QuasiDistribution)):
             value = apply_bit_map(value, **bitmap)
-            data[key] = _hex_counts(value.data)
+            data[key] = _hex_counts(value)
         else:
             data[key] = json_safe(value, kit.subpath(path, "data", key))
             continue
@@ -396,7 +389,7 @@ def _shots_of(exp: qfmt.ExperimentResult) -> int:
 
 def dump_result(result: qfmt.Result, *, meas_mapped: Any = None, clbit_labels: Any = None,
                 creg_sizes: Any = None, memory_slots: Any = None,
-                include_leakage: bool = False, shots: int | None = None) -> dict[str, Any]:
+                shots: int | None = None) -> dict[str, Any]:
     """Result -> Qiskit's ``to_dict()`` form: the eight top-level keys in Qiskit's order, then
     extras; counts and memory as lowercase hex; statevector/unitary as [re, im] pairs; always
     valid JSON. Bit-map options may be dicts keyed by experiment (job id, name or index).
@@ -406,8 +399,7 @@ def dump_result(result: qfmt.Result, *, meas_mapped: Any = None, clbit_labels: A
     (largest remainder), so Qiskit's ``get_counts()`` works."""
     options = {"meas_mapped": meas_mapped, "clbit_labels": clbit_labels,
                "creg_sizes": creg_sizes, "memory_slots": memory_slots}
-    exps = [_serialize_experiment(e, _map_for(options, e, i), include_leakage, shots,
-                                  kit.jpath("results", i))
+    exps = [_serialize_experiment(e, _map_for(options, e, i), shots, kit.jpath("results", i))
             for i, e in enumerate(result.results)]
     extra = dict(result.extra)
     out: dict[str, Any] = {
@@ -435,15 +427,14 @@ def _flat_layout(split: tuple[int, ...] | None) -> qfmt.RegisterLayout | None:
 def parse_counts(payload: Any) -> qfmt.Counts:
     """``{"110 10": 5, ...}`` (hex and ``0b`` keys accepted too) -> Counts; register spaces
     become a layout (registers named c0, c1, ... first register rightmost)."""
-    data, kw, split = kit.outcome_object(payload, COUNTS, kit.count_value)
-    width = kw if kw is not None else max(k.bit_length() for k in data)
-    return _from_trusted(qfmt.Counts, data, width, width_inferred=kw is None,
-                         layout=_flat_layout(split), time_taken=None)
+    outcomes, values, kw, split = kit.outcome_items(payload, COUNTS, kit.count_value)
+    return kit.counts(outcomes, values, key_width=kw, fmt=COUNTS, layout=_flat_layout(split))
 
 
 def _display(dist: Any) -> dict[str, Any]:
     if dist.layout is not None and len(dist.layout.registers) > 1:
-        return {dist.layout.format(k): v for k, v in dist.data.items()}
+        keys = [dist.layout.format(k) for k in dist.outcome_array.tolist()]
+        return dict(zip(keys, dist.value_array.tolist()))
     return dist.bitstrings()  # type: ignore[no-any-return]
 
 
@@ -463,7 +454,7 @@ def parse_memory(payload: Any) -> qfmt.Memory:
     if isinstance(items[0], str) and items[0].startswith(("0x", "0X")):
         values = kit.hex_shots(items, MEMORY, "$")
         top = _widest(values)
-        return replace(qfmt.Memory.from_ints(values, top), width_inferred=True)
+        return kit.evolve(kit.memory_from_ints(values, width=max(top, 1)), width_inferred=True)
     first = items[0]
     if not isinstance(first, str):
         raise qfmt.PayloadError(MEMORY, "$[0]", f"expected a bitstring, got {kit.type_name(first)}")
@@ -478,35 +469,28 @@ def parse_memory(payload: Any) -> qfmt.Memory:
             raise qfmt.PayloadError(MEMORY, p, f"{item!r} does not have the register widths "
                                     f"{groups} of the first shot")
         ints.append(kit.binary_key(item.replace(" ", ""), MEMORY, p))
-    return qfmt.Memory.from_ints(ints, width, layout=_flat_layout(tuple(groups)))
+    return kit.memory_from_ints(ints, width=width, layout=_flat_layout(tuple(groups)))
 
 
 def dump_memory(memory: qfmt.Memory, *, meas_mapped: Any = None, clbit_labels: Any = None,
-                creg_sizes: Any = None, memory_slots: Any = None,
-                include_leakage: bool = False) -> list[str]:
+                creg_sizes: Any = None, memory_slots: Any = None) -> list[str]:
     """Memory -> ``get_memory()`` form: one zero-padded bitstring per shot, register spaces.
-    Shots with leakage are left out unless ``include_leakage=True``."""
-    if memory.leakage is not None and not include_leakage and memory.leaked().any():
-        memory = qfmt.Memory(memory.bits[~memory.leaked()], memory.width, memory.width_inferred,
-                             memory.layout)
+    (Shots with leakage were left out before, unless ``include_leakage=True``.)"""
     memory = apply_bit_map(memory, meas_mapped=meas_mapped, clbit_labels=clbit_labels,
                            creg_sizes=creg_sizes, memory_slots=memory_slots)
     if memory.width_inferred:
-        memory = qfmt.Memory(memory.bits, memory.width, False, memory.layout)
-    return memory_strings(memory)
+        memory = kit.evolve(memory, width_inferred=False)
+    return kit.memory_strings(memory)
 
 
 def _parse_dist(cls: type, fmt: str, read: Any) -> Any:
     def parse(payload: Any, *, atol: float = PROB_ATOL, normalize: bool = False) -> Any:
         reader = read(atol) if cls is qfmt.ProbDistribution else read
-        data, kw, split = kit.outcome_object(payload, fmt, reader)
-        width = kw if kw is not None else max(k.bit_length() for k in data)
+        outcomes, values, kw, split = kit.outcome_items(payload, fmt, reader)
         if cls is qfmt.ProbDistribution:
-            data, notes = kit.sum_to_one(data, fmt, "$", atol, normalize)
-            return _from_trusted(cls, data, width, width_inferred=kw is None,
-                                 layout=_flat_layout(split), provenance=notes, shots=None)
-        return _from_trusted(cls, data, width, width_inferred=kw is None,
-                             layout=_flat_layout(split), shots=None, stddev_upper_bound=None)
+            return kit.probabilities(outcomes, values, key_width=kw, fmt=fmt,
+                                     layout=_flat_layout(split), atol=atol, normalize=normalize)
+        return kit.quasi(outcomes, values, key_width=kw, fmt=fmt, layout=_flat_layout(split))
     parse.__doc__ = f"Bitstring-keyed (hex and 0b accepted) {cls.__name__} JSON."
     return parse
 
@@ -516,7 +500,8 @@ def _dump_dist(dist: Any, *, meas_mapped: Any = None, clbit_labels: Any = None,
     """Distribution -> ``binary_probabilities()`` form: bitstrings zero-padded to the width."""
     dist = apply_bit_map(dist, meas_mapped=meas_mapped, clbit_labels=clbit_labels,
                          creg_sizes=creg_sizes, memory_slots=memory_slots)
-    return {kit.bitstring(k, dist.width): float(v) for k, v in dist.data.items()}
+    return dict(zip(kit.bitstrings(dist.outcome_array, dist.width),
+                    np.asarray(dist.value_array, dtype=float).tolist()))
 
 
 def _sniff_flat(base: float) -> Any:
@@ -526,16 +511,22 @@ def _sniff_flat(base: float) -> Any:
     return sniff
 
 
+_ORDER = ("bitstring; the rightmost character is clbit 0, registers split by spaces, the last "
+          "register leftmost")
+
+
 @qfmt.hookimpl
 def qfmt_formats() -> list[qfmt.Format]:
     """The Qiskit result formats."""
     def fmt(fid: str, desc: str, parse: Any, dump: Any, produces: type,
-            sniff: Any = None) -> qfmt.Format:
-        return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, None, sniff)
+            sniff: Any = None, order: str = _ORDER) -> qfmt.Format:
+        return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, None, sniff,
+                           bit_order=order)
 
     return [
         fmt(RESULT, "Qiskit Result.to_dict(): experiments with hex counts and memory",
-            parse_result, dump_result, qfmt.Result, lambda p: 0.95),
+            parse_result, dump_result, qfmt.Result, lambda p: 0.95,
+            order="hex outcome; bit i of int(key, 16) is clbit i"),
         fmt(COUNTS, "Qiskit get_counts(): bitstring keys with register spaces", parse_counts,
             dump_counts, qfmt.Counts, _sniff_flat(0.65)),
         fmt(MEMORY, "Qiskit get_memory(): one bitstring per shot", parse_memory, dump_memory,

@@ -1,0 +1,561 @@
+"""Key decoding: every textual form of an outcome becomes the canonical int here and nowhere else.
+
+**The rule.** An outcome is a non-negative ``int`` whose bit *i* is classical bit *i*.
+
+==========================  ===========================  ==============================
+form                        example for "bit 0 set"      decoding
+==========================  ===========================  ==============================
+decimal key                 ``"1"``                      ``int(key)`` (little-endian)
+bitstring                   ``"01"``                     ``int(key, 2)``: rightmost char is bit 0
+bitstring with registers    ``"1 01"``                   registers split by spaces, last leftmost
+hex key                     ``"0x1"``                    ``int(key, 16)``
+binary key                  ``"0b1"``                    ``int(key[2:], 2)``
+==========================  ===========================  ==============================
+
+Readers of whole objects return ``(outcomes, values)``: outcomes as a uint64 array (or Python ints
+past 64 bits) in payload order, values as read. The vectorised decoders (``fast_*``, ``*_text``)
+return None to decline what they cannot decode exactly; the careful reader then takes it.
+A width is never taken from the widest key when one is declared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from ._bits import MAX_DECIMAL_DIGITS, MAX_WIDTH, pack_ints, pack_u64
+from ._errors import PayloadError
+from ._read import expect_dict, read_values, subpath, type_name
+
+V = TypeVar("V")
+
+def decimal_key(key: Any, fmt: str, path: str) -> int:
+    """Decode an IonQ v1 decimal state (little-endian: bit 0 is qubit 0).
+
+    Accepts ASCII digits only (no sign, space, underscore or non-ASCII digit) and, because shots v1
+    payloads sometimes hold them, non-negative JSON integers.
+    """
+    if isinstance(key, str):
+        if not key or not key.isascii() or not key.isdigit():
+            raise PayloadError(fmt, path, f"{key!r} is not a non-negative decimal integer")
+        if len(key) > MAX_DECIMAL_DIGITS and len(key.lstrip("0")) > MAX_DECIMAL_DIGITS:
+            raise PayloadError(
+                fmt, path, f"decimal key of {len(key)} digits is wider than {MAX_WIDTH} bits"
+            )
+        value = int(key)
+    elif isinstance(key, int) and not isinstance(key, bool):
+        if key < 0:
+            raise PayloadError(fmt, path, f"{key} is negative")
+        value = key
+    else:
+        raise PayloadError(fmt, path, f"expected a decimal state string, got {type_name(key)}")
+    if value.bit_length() > MAX_WIDTH:
+        raise PayloadError(fmt, path, f"state {key} is wider than {MAX_WIDTH} bits (qfmt.MAX_WIDTH)")
+    return value
+
+
+def binary_key(key: str, fmt: str, path: str) -> int:
+    """Decode a bitstring whose rightmost character is bit 0. Width is ``len(key)``."""
+    if not key or len(key) > MAX_WIDTH or not set(key) <= {"0", "1"}:
+        if key and len(key) > MAX_WIDTH:
+            raise PayloadError(fmt, path, f"bitstring of {len(key)} bits exceeds {MAX_WIDTH}")
+        raise PayloadError(fmt, path, f"{key!r} is not a bitstring of 0 and 1")
+    return int(key, 2)
+
+
+_HEX_LUT = np.full(128, 255, dtype=np.uint8)
+
+
+for _i, _c in enumerate("0123456789abcdef"):
+    _HEX_LUT[ord(_c)] = _i
+    _HEX_LUT[ord(_c.upper())] = _i
+
+
+def fast_hex(items: Sequence[Any]) -> npt.NDArray[np.uint64] | None:
+    """Vectorised decode of ``"0x.."`` strings of at most 16 hex digits, over the joined bytes
+    (no Python object per item). Returns None when the input needs the exact, per-item slow path
+    (other types, bad digits, wider values)."""
+    if len(items) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    try:
+        raw = ",".join(items).encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    b = np.frombuffer(raw, dtype=np.uint8)
+    comma = b == 44
+    ends = np.concatenate((np.flatnonzero(comma), [b.size]))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts
+    if starts.size != len(items) or lengths.min() < 3 or lengths.max() > 18:
+        return None  # (an item holding a comma would split in two)
+    if not ((b[starts] == 48) & ((b[starts + 1] == 120) | (b[starts + 1] == 88))).all():
+        return None
+    nib = _HEX_LUT[np.minimum(b, 127).astype(np.intp)]
+    body = np.ones(b.size, dtype=bool)
+    body[comma] = False
+    body[starts] = False
+    body[starts + 1] = False
+    if (b[body] >= 128).any() or (nib[body] == 255).any():
+        return None
+    # value = sum over the item's digits of nibble << 4 * (position from the item's end)
+    item = np.cumsum(comma)
+    pos_from_end = (ends[item] - np.arange(b.size) - 1).astype(np.uint64)
+    shifted = np.zeros(b.size, dtype=np.uint64)
+    shifted[body] = nib[body].astype(np.uint64) << (np.uint64(4) * pos_from_end[body])
+    out: npt.NDArray[np.uint64] = np.add.reduceat(shifted, starts)
+    return out
+
+
+def _joined_digits(items: Sequence[Any], leading: list[bool] | None = None) -> str | None:
+    """``",".join(items)`` if every item is a non-empty ASCII-digit string of at most 19 digits
+    (so it fits in uint64), else None. All checks run in numpy over the joined bytes. If
+    ``leading`` is given, ``leading[0]`` is set to whether any item has a leading zero."""
+    try:
+        text = ",".join(items)
+        raw = text.encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    if not raw:
+        return None
+    b = np.frombuffer(raw, dtype=np.uint8)
+    comma = b == 44
+    if not (comma | ((b >= 48) & (b <= 57))).all():
+        return None
+    ends = np.flatnonzero(comma)
+    if ends.size != len(items) - 1:
+        return None  # an item holding a comma would split in two
+    lengths = np.diff(np.concatenate(([-1], ends, [b.size]))) - 1
+    if lengths.min() < 1 or lengths.max() > 19:
+        return None
+    if leading is not None:
+        starts = np.concatenate(([0], ends + 1))
+        leading[0] = bool(((b[starts] == 48) & (lengths > 1)).any())
+    return text
+
+
+def fast_decimals(items: Sequence[Any], leading: list[bool] | None = None
+                  ) -> npt.NDArray[np.uint64] | None:
+    """Vectorised decode of decimal states that are all ASCII-digit strings (<= 19 digits) or all
+    non-negative machine ints. Returns None when the input needs the exact, per-item slow path.
+    ``leading`` (a one-item list) receives whether any string has a leading zero."""
+    if len(items) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    if type(items[0]) is str:
+        text = _joined_digits(items, leading)
+        if text is None:
+            return None
+        return np.fromstring(text, dtype=np.uint64, sep=",")
+    if not _no_bools(items):
+        return None
+    try:
+        arr = np.asarray(items)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        return None
+    if arr.dtype.kind == "i" and (arr < 0).any():
+        return None
+    return arr.astype(np.uint64)
+
+
+def decimal_array_text(raw: bytes) -> npt.NDArray[np.uint64] | None:
+    """Decode the JSON text of an array of decimal states (``["2","1","3"]`` or ``[2,1,3]``)
+    straight from its bytes, without a Python object per element. Compact JSON only: returns
+    None (declines) for anything else, and the caller parses it the ordinary way."""
+    raw = raw.strip()
+    if len(raw) < 3 or raw[:1] != b"[" or raw[-1:] != b"]":
+        return None
+    b = np.frombuffer(raw, dtype=np.uint8)[1:-1]
+    quote = b == 34
+    comma = b == 44
+    if not (quote | comma | ((b >= 48) & (b <= 57))).all():
+        return None
+    commas = np.flatnonzero(comma)
+    starts = np.concatenate(([0], commas + 1))
+    ends = np.concatenate((commas, [b.size]))
+    if (ends - starts).min() < 1:
+        return None  # an empty element
+    nq = int(quote.sum())
+    if nq:
+        # every element a non-empty quoted string: "d+","d+",...
+        if nq != 2 * starts.size or not (quote[starts].all() and quote[ends - 1].all()):
+            return None
+        if (ends - starts).min() < 3:
+            return None  # ""
+        digits = b[~quote]
+    else:
+        # JSON integers: no leading zeros
+        if ((b[starts] == 48) & (ends - starts > 1)).any():
+            return None
+        digits = b
+    lengths = (ends - starts) - (2 if nq else 0)
+    if lengths.max() > 19:
+        return None
+    return np.fromstring(digits.tobytes().decode("ascii"), dtype=np.uint64, sep=",")
+
+
+def _values_only(b: npt.NDArray[np.uint8], c: Any, value_end: Any) -> npt.NDArray[np.uint64]:
+    """The integer values of a flat object body, keys blanked out, parsed in one C call."""
+    text = b.copy()
+    keep = np.zeros(b.size + 1, dtype=np.int8)
+    keep[c + 1] = 1  # value starts and ends are distinct positions: no accumulation needed
+    keep[value_end] = -1
+    inside = np.cumsum(keep[:-1]).astype(bool)
+    text[~inside & (b != 44)] = 32  # everything but values and commas becomes space
+    out: npt.NDArray[np.uint64] = np.fromstring(text.tobytes().decode("ascii"), dtype=np.uint64,
+                                                sep=",")
+    return out
+
+
+def decimal_shots(items: Sequence[Any], fmt: str, path: str) -> npt.NDArray[np.uint8]:
+    """Decode a list of decimal states (strings or ints) to packed little-endian bytes.
+
+    Returns a ``(shots, nbytes)`` uint8 array whose row width fits the widest outcome; the caller
+    pads or checks against a declared width. The common case (all ASCII-digit strings that fit in
+    64 bits) runs in numpy without a Python object per shot.
+    """
+    values = fast_decimals(items)
+    if values is not None:
+        return pack_u64(values)
+    # general path: Python ints of any width, with exact error locations
+    ints = [decimal_key(x, fmt, subpath(path, i)) for i, x in enumerate(items)]
+    return pack_ints(ints)
+
+
+def _no_bools(items: Sequence[Any]) -> bool:
+    return bool not in set(map(type, items))
+
+
+def fast_bitstrings(keys: Sequence[Any]) -> tuple[npt.NDArray[np.uint64], int] | None:
+    """Vectorised decode of bitstring keys that all have one width (<= 64) and only ``0``/``1``
+    (bit 0 rightmost). Returns (values, width), or None for the exact, per-key slow path."""
+    n = len(keys)
+    if n == 0:
+        return None
+    try:
+        raw = ",".join(keys).encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    width = len(keys[0])
+    if not 1 <= width <= 64 or len(raw) != n * (width + 1) - 1:
+        return None
+    b = np.frombuffer(raw + b",", dtype=np.uint8).reshape(n, width + 1)
+    if not (b[:, width] == 44).all():
+        return None  # keys of different widths
+    bits = b[:, :width]
+    if not ((bits == 48) | (bits == 49)).all():
+        return None
+    weights = np.uint64(1) << np.arange(width - 1, -1, -1, dtype=np.uint64)
+    values = ((bits - 48).astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+    return values, width
+
+
+def decimal_counts_text(raw: bytes) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]] | None:
+    """Decode compact JSON text ``{"<decimal>":<int>,...}`` (an IonQ v1 histogram) straight
+    from its bytes: returns (keys, counts) as uint64 arrays in payload order, or None to decline
+    anything else (whitespace, other value kinds, keys or values past 19 digits, JSON integers
+    with leading zeros, keys naming one state twice)."""
+    raw = raw.strip()
+    if len(raw) < 7 or raw[:2] != b'{"' or raw[-1:] != b"}":
+        return None
+    return _counts_object(np.frombuffer(raw, dtype=np.uint8)[1:-1], binary=False)
+
+
+def bitstring_counts_text(body: bytes) -> tuple[npt.NDArray[np.uint64],
+                                                 npt.NDArray[np.uint64], int] | None:
+    """Like :func:`decimal_counts_text` for the inside of ``{"<bitstring>":<int>,...}`` (an IonQ
+    v2 register, braces excluded): keys of one width (<= 64) of 0/1, bit 0 rightmost. Returns
+    (outcomes, counts, width) or None to decline."""
+    if len(body) < 5:
+        return None
+    b = np.frombuffer(body, dtype=np.uint8)
+    decoded = _counts_object(b, binary=True)
+    if decoded is None:
+        return None
+    keys, values = decoded
+    return keys, values, int(np.flatnonzero(b == 34)[1] - 1)
+
+
+def _counts_object(b: npt.NDArray[np.uint8], *, binary: bool
+                   ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]] | None:
+    """The shared reader of a flat ``"<key>":<int>`` object body (see the two callers)."""
+    quote, colon, comma = b == 34, b == 58, b == 44
+    if not (quote | colon | comma | ((b >= 48) & (b <= 57))).all():
+        return None
+    q, c, m = np.flatnonzero(quote), np.flatnonzero(colon), np.flatnonzero(comma)
+    n = c.size
+    if n == 0 or q.size != 2 * n or m.size != n - 1:
+        return None
+    opens, closes = q[0::2], q[1::2]
+    if opens[0] != 0 or not (opens[1:] == m + 1).all() or not (closes == c - 1).all():
+        return None
+    key_len = closes - opens - 1
+    value_end = np.append(m, b.size)
+    value_len = value_end - c - 1
+    if key_len.min() < 1 or value_len.min() < 1 or value_len.max() > 19:
+        return None
+    if ((b[c + 1] == 48) & (value_len > 1)).any():
+        return None  # 007 is not a JSON number
+    if binary:
+        width = int(key_len[0])
+        if width > 64 or (key_len != width).any():
+            return None  # keys of one register must have one width
+        key_chars = b[(opens[:, None] + 1 + np.arange(width)).reshape(-1)]
+        if not ((key_chars == 48) | (key_chars == 49)).all():
+            return None
+        weights = np.uint64(1) << np.arange(width - 1, -1, -1, dtype=np.uint64)
+        keys = ((key_chars.reshape(n, width) - 48).astype(np.uint64) * weights).sum(
+            axis=1, dtype=np.uint64)
+        values = _values_only(b, c, value_end)
+        return (keys, values) if values.size == n else None
+    if key_len.max() > 19:
+        return None
+    text = b.copy()
+    text[quote] = 32  # spaces: np.fromstring allows them around separators
+    text[colon] = 44
+    pairs = np.fromstring(text.tobytes().decode("ascii"), dtype=np.uint64, sep=",")
+    if pairs.size != 2 * n:
+        return None
+    keys, values = pairs[0::2], pairs[1::2]
+    if ((b[opens + 1] == 48) & (key_len > 1)).any() and np.unique(keys).size != n:
+        return None  # "7" and "07": the ordinary parser names the repeat
+    return keys, values
+
+
+def normalize_keys(
+    data: Mapping[Any, Any], what: str, base: str = "$"
+) -> tuple[dict[int, Any], int | None, tuple[int, ...] | None]:
+    """Return (int-keyed dict, width carried by bitstring keys or None, register split or None).
+
+    Keys may be ints, ``"0x.."`` hex, ``"0b.."`` binary, or bitstrings (bit 0 rightmost, register
+    groups separated by single spaces, last register leftmost); one kind per object.
+    """
+    keys = list(data)
+    if len(keys) > 16 and type(keys[0]) is str:
+        fast = fast_keys(keys)
+        if fast is not None:
+            ints, width = fast
+            return (dict(zip(ints.tolist(), data.values())), width,
+                    None if width is None else (width,))
+    out: dict[int, Any] = {}
+    kinds: set[str] = set()
+    widths: set[int] = set()
+    splits: set[tuple[int, ...]] = set()
+    for key, value in data.items():
+        path = subpath(base, str(key))
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            kinds.add("int")
+            k = int(key)
+            if k < 0:
+                raise PayloadError(what, path, "outcome must not be negative")
+        elif isinstance(key, str):
+            if key.startswith(("0x", "0X")):
+                kinds.add("hex")
+                digits = key[2:]
+                if not digits or not all(c in "0123456789abcdefABCDEF" for c in digits):
+                    raise PayloadError(what, path, f"{key!r} is not a hex outcome")
+                if len(digits) * 4 > MAX_WIDTH + 4:
+                    raise PayloadError(what, path, f"{key!r} is wider than {MAX_WIDTH} bits")
+                k = int(digits, 16)
+            elif key.startswith(("0b", "0B")):
+                kinds.add("0b")
+                k = binary_key(key[2:], what, path)
+            else:
+                kinds.add("bits")
+                parts = key.split(" ")
+                if any(not p for p in parts):
+                    raise PayloadError(what, path, f"{key!r}: registers are separated by single "
+                                       "spaces")
+                k = binary_key(key.replace(" ", ""), what, path)
+                groups = tuple(len(p) for p in reversed(parts))
+                if splits and groups not in splits:
+                    first = next(iter(splits))
+                    raise PayloadError(what, path, f"{key!r} has register widths "
+                                       f"{list(groups)} (first register first) but the keys "
+                                       f"before it have {list(first)}")
+                widths.add(sum(groups))
+                splits.add(groups)
+        else:
+            raise PayloadError(what, path, f"outcome keys must be int or str, got {key!r}")
+        if len(kinds) > 1:
+            raise PayloadError(what, path, f"mixed key kinds {sorted(kinds)}: {key!r} is not "
+                               "of the kind of the keys before it; use one kind per object")
+        if k.bit_length() > MAX_WIDTH:
+            raise PayloadError(what, path, f"outcome wider than {MAX_WIDTH} bits")
+        if k in out:
+            raise PayloadError(what, path, f"outcome {k} appears twice (keys equal as numbers)")
+        out[k] = value
+    width = None
+    split = None
+    if kinds == {"bits"}:
+        width = widths.pop()
+        split = splits.pop()
+    return out, width, split
+
+
+def fast_keys(keys: list[Any]) -> tuple[npt.NDArray[np.uint64], int | None] | None:
+    """All-hex or all-bitstring (one width, no spaces) keys decoded in numpy, else None."""
+    first = keys[0]
+    if first.startswith(("0x", "0X")):
+        hexed = fast_hex(keys)
+        if hexed is None:
+            return None
+        # "0x1" and "0x01" name one outcome: only keys with a leading zero digit can collide
+        if any(k[2:3] == "0" and len(k) > 3 for k in keys) and \
+                np.unique(hexed).size != hexed.size:
+            return None
+        return hexed, None
+    if first.startswith(("0b", "0B")) or " " in first:
+        return None
+    return fast_bitstrings(keys)
+
+
+def _small_decimals(keys: list[Any]) -> list[int] | None:
+    """Plain-Python decode of a few decimal keys (cheaper than numpy's set-up for small
+    objects); None when any key needs the careful path."""
+    if not keys or not set(map(type, keys)) <= {str}:
+        return None
+    text = "".join(keys)
+    lengths = list(map(len, keys))
+    if not (text.isascii() and text.isdigit() and min(lengths) >= 1 and max(lengths) <= 19):
+        return None
+    ints = list(map(int, keys))
+    return ints if len(set(ints)) == len(ints) else None
+
+
+Outcomes = npt.NDArray[Any] | list[int]
+
+
+def decimal_items(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
+                  path: str = "$", *, allow_empty: bool = False) -> tuple[Outcomes, list[V]]:
+    """Read ``{"<decimal key>": value}`` into ``(outcomes, values)`` in payload order.
+
+    Keys must be ASCII decimal digits; two keys naming one outcome (``"7"`` and ``"07"``) are an
+    error. Large objects are checked in numpy; outcomes come back as a uint64 array then.
+    """
+    obj = expect_dict(obj, fmt, path)
+    if not obj and not allow_empty:
+        raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
+    keys = list(obj)
+    small = _small_decimals(keys) if len(keys) <= 64 else None
+    if small is not None:
+        return small, read_values(keys, list(obj.values()), fmt, path, read_value)
+    leading = [True]
+    fast = fast_decimals(keys, leading)
+    ints: Outcomes
+    # only keys with leading zeros can name one state twice ("7" and "07")
+    if fast is not None and (not leading[0] or np.unique(fast).size == len(keys)):
+        ints = fast
+    else:
+        ints = []
+        seen: dict[int, str] = {}
+        for k in keys:
+            v = decimal_key(k, fmt, subpath(path, k))
+            if v in seen:
+                raise PayloadError(fmt, subpath(path, k),
+                                   f"key {k!r} repeats key {seen[v]!r} (both are {v})")
+            seen[v] = k
+            ints.append(v)
+    return ints, read_values(keys, list(obj.values()), fmt, path, read_value)
+
+
+def decimal_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
+                   path: str = "$", *, allow_empty: bool = False) -> dict[int, V]:
+    """:func:`decimal_items` as a ``{outcome: value}`` dict."""
+    ints, values = decimal_items(obj, fmt, read_value, path, allow_empty=allow_empty)
+    return dict(zip(np.asarray(ints).tolist() if isinstance(ints, np.ndarray) else ints, values))
+
+
+def bitstring_items(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
+                    path: str = "$") -> tuple[Outcomes, list[V], int]:
+    """Read ``{"<bitstring>": value}`` (bit 0 rightmost) into ``(outcomes, values, width)``.
+
+    Every key must have the same width (the register's); the object must not be empty.
+    """
+    obj = expect_dict(obj, fmt, path)
+    if not obj:
+        raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
+    keys = list(obj)
+    fast = fast_bitstrings(keys)
+    ints: Outcomes
+    if fast is not None:
+        ints, width = fast
+    else:
+        width = len(keys[0])
+        ints = []
+        for key in keys:
+            kp = subpath(path, key)
+            ints.append(binary_key(key, fmt, kp))
+            if len(key) != width:
+                raise PayloadError(fmt, kp, f"bitstring {key!r} has {len(key)} bits but "
+                                   f"{keys[0]!r} has {width}: keys of one register must have "
+                                   "one width")
+    return ints, read_values(keys, list(obj.values()), fmt, path, read_value), width
+
+
+def outcome_items(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
+                  path: str = "$", *, allow_empty: bool = False
+                  ) -> tuple[Outcomes, list[V], int | None, tuple[int, ...] | None]:
+    """Read an object keyed by ``"0x.."`` hex, ``"0b.."`` binary or bitstring outcomes (bit 0
+    rightmost; register groups split by single spaces, last register leftmost), one kind per
+    object. Returns ``(outcomes, values, width carried by bitstring keys or None, register widths
+    from the spaces (first register first) or None)``."""
+    obj = expect_dict(obj, fmt, path)
+    if not obj and not allow_empty:
+        raise PayloadError(fmt, path, "expected at least one outcome, got an empty object")
+    keys = list(obj)
+    fast = fast_keys(keys) if len(keys) > 16 and type(keys[0]) is str else None
+    split: tuple[int, ...] | None
+    ints: Outcomes
+    if fast is not None:
+        ints, width = fast
+        split = None if width is None else (width,)
+    else:
+        raw, width, split = normalize_keys(obj, fmt, path)
+        ints = list(raw)
+        keys = [str(k) for k in keys]
+    values = read_values(keys, list(obj.values()), fmt, path, read_value)
+    return ints, values, width, split
+
+
+def outcome_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
+                   path: str = "$", *, allow_empty: bool = False
+                   ) -> tuple[dict[int, V], int | None, tuple[int, ...] | None]:
+    """:func:`outcome_items` with the outcomes and values as a dict."""
+    ints, values, width, split = outcome_items(obj, fmt, read_value, path,
+                                               allow_empty=allow_empty)
+    keys = np.asarray(ints).tolist() if isinstance(ints, np.ndarray) else ints
+    return dict(zip(keys, values)), width, split
+
+
+def hex_shots(items: list[Any], fmt: str, path: str) -> list[int] | np.ndarray:
+    """Decode per-shot ``"0x.."`` strings: a uint64 array when all fit in 64 bits, else Python
+    ints. Each bad entry raises PayloadError with its path."""
+    fast = fast_hex(items)
+    if fast is not None:
+        return fast
+    out = []
+    for i, item in enumerate(items):
+        p = subpath(path, i)
+        if not isinstance(item, str) or not item.startswith(("0x", "0X")) or len(item) < 3 or \
+                not all(c in "0123456789abcdefABCDEF" for c in item[2:]):
+            raise PayloadError(fmt, p, f"expected a hex outcome like '0x1a', got {item!r}")
+        if (len(item) - 2) * 4 > MAX_WIDTH + 4:
+            raise PayloadError(fmt, p, f"outcome wider than {MAX_WIDTH} bits")
+        out.append(int(item, 16))
+    return out
+
+
+def looks_binary(keys: list[Any]) -> bool:
+    """True when keys read as Qiskit-style outcomes rather than IonQ decimal states: hex or
+    ``0b`` prefixes, register spaces, or zero-padded 0/1 strings of one width (>= 2)."""
+    if not keys or not all(isinstance(k, str) for k in keys):
+        return False
+    if any(k.startswith(("0x", "0X", "0b", "0B")) or " " in k for k in keys):
+        return True
+    widths = {len(k) for k in keys}
+    return len(widths) == 1 and widths.pop() >= 2 and all(set(k) <= {"0", "1"} for k in keys) \
+        and any(k.startswith("0") for k in keys)

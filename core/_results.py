@@ -1,0 +1,315 @@
+"""Containers: per-register marginals, one experiment's data, and a job's :class:`Result`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Union, cast
+
+import attrs
+import numpy as np
+
+from ._dist import Counts, ProbDistribution
+from ._errors import LossyConversionError, ResultError
+from ._layout import Note, RegisterLayout
+from ._memory import Memory, memory_strings
+
+__all__ = ["ExperimentResult", "RegisterMarginals", "Result"]
+
+#: The one format id core names: Qiskit's ``Result.to_dict()`` form, which ``Result.to_dict`` and
+#: ``Result.from_dict`` are defined to produce and read (dispatched through the registry).
+QISKIT_RESULT = "qiskit.result.json.v1"
+
+
+Dist = Union[Counts, ProbDistribution]
+
+
+def _as_dict(value: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(value)
+
+
+def _as_opt_dict(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else dict(value)
+
+
+@attrs.frozen
+class RegisterMarginals:
+    """One distribution per named register, as some vendors report histograms and probabilities.
+
+    Registers are separate marginals: two registers cannot be joined into one joint distribution.
+    :meth:`joint` returns the joint only where that is lossless: a single register, or the
+    register named by ``joint_register``, which a format sets when its payload has one register
+    covering every measured bit.
+
+    >>> m = RegisterMarginals({"all": Counts({"01": 3, "10": 1}), "a": Counts({"1": 4})},
+    ...                       joint_register="all")
+    >>> dict(m.joint())
+    {1: 3, 2: 1}
+    """
+
+    registers: Mapping[str, Dist] = attrs.field(converter=_as_dict)
+    provenance: tuple[Note, ...] = ()
+    #: The register that holds the joint distribution over every measured bit, if any.
+    joint_register: str | None = attrs.field(default=None, kw_only=True)
+
+    @registers.validator
+    def _check(self, _: attrs.Attribute[Mapping[str, Dist]], value: Mapping[str, Dist]) -> None:
+        kinds = {type(d) for d in value.values()}
+        if len(kinds) > 1:
+            raise ValueError("all registers must hold the same kind of distribution")
+
+    def __attrs_post_init__(self) -> None:
+        if self.joint_register is not None and self.joint_register not in self.registers:
+            raise ValueError(f"joint_register {self.joint_register!r} is not one of "
+                             f"{list(self.registers)}")
+
+    @property
+    def kind(self) -> type[Dist] | None:
+        """Counts or ProbDistribution (None when there are no registers)."""
+        for d in self.registers.values():
+            return type(d)
+        return None
+
+    @property
+    def layout(self) -> RegisterLayout:
+        """The registers and their widths (a description; not a joint bit layout)."""
+        return RegisterLayout([(n, d.width) for n, d in self.registers.items()])
+
+    def __getitem__(self, name: str) -> Dist:
+        return self.registers[name]
+
+    def __len__(self) -> int:
+        return len(self.registers)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.registers)
+
+    def joint(self) -> Dist:
+        """The joint distribution over all measured bits, where it is lossless.
+
+        One register: that register. Several: the ``joint_register``, which covers every measured
+        bit; the provenance names the other registers, which a joint format does not carry.
+        Otherwise :class:`qfmt.LossyConversionError`: separate marginals cannot be joined.
+        """
+        names = list(self.registers)
+        if len(names) == 1:
+            return self.registers[names[0]]
+        if self.joint_register is not None:
+            others = [n for n in names if n != self.joint_register]
+            joint = self.registers[self.joint_register]
+            note = Note("joint-from-register",
+                        f"joint taken from {self.joint_register!r}; registers {others} not "
+                        "carried")
+            return cast(Dist, attrs.evolve(joint, provenance=(*joint.provenance, note)))
+        if not names:
+            raise LossyConversionError("no registers: there is no joint distribution")
+        raise LossyConversionError(
+            f"registers {names} are separate marginals and none of them is marked as holding "
+            "every bit: they cannot be joined without inventing correlations")
+
+
+@attrs.frozen(eq=False)
+class ExperimentResult:
+    """One experiment (circuit) of a result.
+
+    ``data`` keeps what the experiment produced: ``counts``, ``memory``, ``probabilities``,
+    ``quasi``, ``statevector``, ``unitary`` and any other field under its own key (passed
+    through untouched). ``job_id`` is the child job id for multi-circuit jobs. ``extra`` holds
+    keys of the source format that qfmt does not model, so a round trip keeps them.
+    """
+
+    data: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
+    shots: int | tuple[int, int] | None = None
+    success: bool = True
+    meas_level: int = 2
+    header: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
+    status: str | None = None
+    seed: int | None = None
+    meas_return: str | None = None
+    job_id: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ExperimentResult):
+            return NotImplemented
+        return attrs.astuple(self, recurse=False) == attrs.astuple(other, recurse=False)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def name(self) -> str | None:
+        """``header["name"]``, or the child job id."""
+        n = self.header.get("name")
+        return str(n) if n is not None else self.job_id
+
+
+ExperimentKey = Union[int, str, Any, None]
+
+
+def _as_experiments(value: Iterable[ExperimentResult]) -> tuple[ExperimentResult, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(eq=False)
+class Result:
+    """The results of a job: one :class:`ExperimentResult` per circuit.
+
+    Modelled on ``qiskit.result.Result``: top-level fields ``backend_name, backend_version, date,
+    header, job_id, status, success`` and ``results`` (the experiments); ``extra`` keeps unknown
+    top-level keys. Experiments are looked up by index (negative too), by name, by child job id,
+    or by any object with a ``.name``.
+    """
+
+    results: tuple[ExperimentResult, ...] = attrs.field(converter=_as_experiments)
+    backend_name: str | None = None
+    backend_version: str | None = None
+    date: str | None = None
+    #: The job-level header; None when the source had ``"header": null``.
+    header: Mapping[str, Any] | None = attrs.field(factory=dict, converter=_as_opt_dict)
+    job_id: str | None = None
+    status: str | None = None
+    success: bool = True
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Result):
+            return NotImplemented
+        return attrs.astuple(self, recurse=False) == attrs.astuple(other, recurse=False)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def experiments(self) -> tuple[ExperimentResult, ...]:
+        """Alias of ``results``."""
+        return self.results
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __iter__(self) -> Iterator[ExperimentResult]:
+        return iter(self.results)
+
+    def experiment(self, key: ExperimentKey = None) -> ExperimentResult:
+        """Find one experiment (see the class docstring for the lookup rules).
+
+        A failed experiment raises :class:`qfmt.ResultError`, so partial results are guarded.
+        """
+        exp = self._find(key)
+        if not exp.success:
+            raise ResultError(f"experiment {exp.name or key!r} failed: "
+                              f"{exp.status or 'no data'}")
+        return exp
+
+    def _find(self, key: ExperimentKey) -> ExperimentResult:
+        if key is None:
+            if len(self.results) != 1:
+                raise ResultError(f"this result has {len(self.results)} experiments: name one")
+            return self.results[0]
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            try:
+                return self.results[int(key)]
+            except IndexError:
+                raise ResultError(f"no experiment at index {key} "
+                                  f"({len(self.results)} experiments)") from None
+        name = key if isinstance(key, str) else getattr(key, "name", None)
+        if not isinstance(name, str):
+            raise ResultError(f"cannot look up an experiment by {key!r}")
+        found = [e for e in self.results if e.header.get("name") == name or e.job_id == name]
+        if not found:
+            raise ResultError(f"no experiment named {name!r}")
+        if len(found) > 1:
+            raise ResultError(f"{len(found)} experiments are named {name!r}: use an index")
+        return found[0]
+
+    def data(self, experiment: ExperimentKey = None) -> Mapping[str, Any]:
+        """The data mapping of one experiment (``counts``, ``memory``, ``probabilities``,
+        ``statevector``, ``unitary`` and any other field the source carried)."""
+        return self.experiment(experiment).data
+
+    def _each(self, experiment: ExperimentKey, get: Any) -> Any:
+        """Qiskit's rule: one experiment -> one object; none named and several -> a list."""
+        if experiment is None and len(self.results) > 1:
+            return [get(i) for i in range(len(self.results))]
+        return get(experiment)
+
+    def _field(self, field: str, experiment: ExperimentKey) -> Any:
+        exp = self.experiment(experiment)
+        if field not in exp.data:
+            raise ResultError(f"no {field} for experiment {exp.name or experiment!r}")
+        return exp.data[field]
+
+    def counts(self, experiment: ExperimentKey = None) -> Counts:
+        """The canonical :class:`qfmt.Counts` of one experiment (int outcomes on arrays); an
+        experiment holding only per-shot memory is counted from it."""
+        exp = self.experiment(experiment)
+        if "counts" in exp.data:
+            return exp.data["counts"]  # type: ignore[no-any-return]
+        mem = exp.data.get("memory")
+        if isinstance(mem, Memory):
+            return mem.counts()
+        raise ResultError(f"No counts for experiment {exp.name or experiment!r}")
+
+    def get_counts(self, experiment: ExperimentKey = None) -> Any:
+        """Qiskit's ``get_counts``: a :class:`qfmt.QiskitCounts` (a ``dict`` keyed by display
+        strings, ``{"110 10": 5}``) for one experiment, a list of them when none is named and
+        there are several. :meth:`counts` gives the canonical :class:`qfmt.Counts`."""
+        from ._display import QiskitCounts
+
+        def get(key: ExperimentKey) -> QiskitCounts:
+            exp = self.experiment(key)
+            taken = exp.extra.get("time_taken")
+            return QiskitCounts.from_counts(
+                self.counts(key), time_taken=taken if isinstance(taken, (int, float)) else None)
+
+        return self._each(experiment, get)
+
+    def memory(self, experiment: ExperimentKey = None) -> Memory:
+        """The per-shot :class:`Memory` of one experiment (numpy-backed: the fast path)."""
+        mem = self._field("memory", experiment)
+        if not isinstance(mem, Memory):
+            raise ResultError("this experiment's memory is not classified (meas_level 0 or 1); "
+                              "use get_memory()")
+        return mem
+
+    def get_memory(self, experiment: ExperimentKey = None) -> Any:
+        """Qiskit's ``get_memory``: for classified data (meas_level 2) one display bitstring per
+        shot (``['110 10', ...]``); for meas_level 0/1 a complex numpy array. Allocates a Python
+        string per shot: prefer :meth:`memory` for big results."""
+        def get(key: ExperimentKey) -> Any:
+            mem = self._field("memory", key)
+            if isinstance(mem, Memory):
+                return memory_strings(mem)
+            return np.asarray(mem, dtype=float).view(complex)[..., 0]
+
+        return self._each(experiment, get)
+
+    def get_probabilities(self, experiment: ExperimentKey = None) -> Any:
+        """Probabilities of one experiment (or a list), e.g. from an IonQ aggregate."""
+        return self._each(experiment, lambda k: self._field("probabilities", k))
+
+    def get_statevector(self, experiment: ExperimentKey = None,
+                        decimals: int | None = None) -> Any:
+        """The final statevector as a complex numpy array, rounded to ``decimals`` if given."""
+        vec = np.asarray(self._field("statevector", experiment), dtype=complex)
+        return vec if decimals is None else np.round(vec, decimals)
+
+    def get_unitary(self, experiment: ExperimentKey = None, decimals: int | None = None) -> Any:
+        """The final unitary as a complex numpy matrix, rounded to ``decimals`` if given."""
+        mat = np.asarray(self._field("unitary", experiment), dtype=complex)
+        return mat if decimals is None else np.round(mat, decimals)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Qiskit's ``Result.to_dict()`` form (the ``qiskit.result.json.v1`` format), always
+        valid JSON."""
+        from ._registry import default_registry
+
+        return default_registry().get(QISKIT_RESULT).serialize(self)  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Result:
+        """Read Qiskit's ``Result.to_dict()`` form (the ``qiskit.result.json.v1`` format)."""
+        from ._registry import default_registry
+
+        out = default_registry().get(QISKIT_RESULT).parse(data)
+        if not isinstance(out, Result):
+            raise TypeError(f"{QISKIT_RESULT} parsed into a {type(out).__name__}")
+        return out
