@@ -815,7 +815,7 @@ class Job:
         missing = [c for c in ids if c not in by_id]
         if missing:
             raise PayloadError(AGGREGATE, "$", f"no distribution for child jobs {missing}")
-        extra = sorted(set(by_id) - set(ids))
+        extra = sorted(str(k) for k in set(by_id) - set(ids))
         if extra:
             raise PayloadError(AGGREGATE, "$", f"distributions for jobs that are not children "
                                f"of {self.job_id}: {extra}")
