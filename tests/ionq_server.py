@@ -1,6 +1,8 @@
 """A real HTTP server on 127.0.0.1 speaking the parts of IonQ's v0.4 API that qfmt's client uses.
 Tests script its behaviour: job status progressions, failures, artifacts that can be fetched
-once, 429 / 503 answers, slow and truncated responses."""
+once, 429 / 503 answers (any Retry-After), slow, dripped and truncated responses, redirects,
+cancellation (PUT), and 401 bodies that echo the key. A second instance on another port plays a
+server that tries to collect the key (its ``requests`` record every Authorization header)."""
 
 from __future__ import annotations
 
@@ -32,9 +34,13 @@ class FakeJob:
     failure: dict[str, Any] | None = None
     name: str | None = None
     polls: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # more fields of the description
+    cancelled: bool = False
 
     def describe(self) -> dict[str, Any]:
         status = self.statuses[min(self.polls, len(self.statuses) - 1)]
+        if self.cancelled:
+            status = "canceled"
         self.polls += 1
         out: dict[str, Any] = {"id": self.id, "status": status, "shots": self.shots,
                                "type": "ionq.multi-circuit.v1" if self.child_job_ids else
@@ -48,6 +54,7 @@ class FakeJob:
             out["failure"] = self.failure
         if self.name:
             out["name"] = self.name
+        out.update(self.extra)
         return out
 
 
@@ -65,6 +72,7 @@ class FakeIonQ:
         self.drip: dict[str, float] = {}  # path -> seconds between 1 KiB chunks of the body
         self.truncate: dict[str, int] = {}  # path -> times to send a truncated body
         self.schemas: dict[str, Any] = {}
+        self.redirects: dict[str, str] = {}  # path -> Location of a 302
         self.requests: list[tuple[str, str, str | None]] = []
         self.lock = threading.Lock()
 
@@ -91,6 +99,7 @@ class FakeIonQ:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
 
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
@@ -106,6 +115,27 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
         self.wfile.flush()
 
+    def do_PUT(self) -> None:
+        fake = self.server.fake
+        path = self.path
+        with fake.lock:
+            fake.requests.append(("PUT", path, self.headers.get("Authorization")))
+            scripted = fake.scripted.get(path)
+            answer = scripted.answers.pop(0) if scripted and scripted.answers else None
+        if answer is not None:
+            self._send(answer[0], answer[2], answer[1])
+            return
+        parts = path.split("/")
+        if len(parts) == 6 and parts[1:3] == ["v0.4", "jobs"] and parts[4:] == ["status",
+                                                                                "cancel"]:
+            job = fake.jobs.get(parts[3])
+            if job is not None:
+                job.cancelled = True
+                self._send(200, json.dumps({"id": job.id, "status": "canceled"}).encode())
+                return
+        self._send(404, json.dumps({"error": "NotFound", "message": path,
+                                    "statusCode": 404}).encode())
+
     def do_GET(self) -> None:
         fake = self.server.fake
         path = self.path
@@ -116,6 +146,9 @@ class _Handler(BaseHTTPRequestHandler):
         if answer is not None:
             status, headers, body = answer
             self._send(status, body, headers)
+            return
+        if path in fake.redirects:
+            self._send(302, b"", {"Location": fake.redirects[path]})
             return
         if path in fake.slow:
             time.sleep(fake.slow[path])
@@ -178,7 +211,8 @@ def serve(fake: FakeIonQ) -> Iterator[str]:
     """Run the fake on 127.0.0.1 (a free port) for the duration; yields the base URL."""
     server = _Server(("127.0.0.1", 0), _Handler)
     server.fake = fake
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

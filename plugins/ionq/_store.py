@@ -1,19 +1,24 @@
 """The local artifact store: every downloaded result artifact, kept durably before it is parsed.
 
-One SQLite database (WAL mode, ``synchronous=FULL``) in the user's cache directory, or where
-``QFMT_CACHE_DIR`` (or the ``path`` argument) says. Artifacts are keyed by job id and artifact key
-(the artifact id, or the format for URL entries) and stored with their SHA-256. A download that
-has not finished leaves nothing behind; a refreshed download is written as a new generation and
-the older one is removed only once the new one is complete. SQLite's locking makes concurrent
-processes safe.
+One SQLite database (WAL mode, ``synchronous=FULL``) in the user's cache directory
+(``platformdirs``), or where ``QFMT_CACHE_DIR`` (or the ``path`` argument) says. Artifacts are keyed
+by job id and artifact key (the artifact id, or ``url:<url>`` for URL entries) and stored with their
+SHA-256. A download that has not finished leaves nothing behind; a refreshed download is written as
+a new generation and the older one is removed only once the new one is complete. SQLite's locking
+makes concurrent writers safe, and :meth:`ArtifactStore.lease` makes concurrent *downloads* of one
+artifact wait for the first (an OS file lock, released by the OS even if the holder is killed).
+
+On POSIX the store's directory is created ``0700`` and its files (database, WAL, shared memory,
+lease files) are ``0600``: results and job ids are the user's own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
-import sys
+import stat
 import threading
 import time
 import warnings
@@ -22,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+
+from qfmt import JobTimeoutError, MissingDependencyError
 
 __all__ = ["ArtifactStore", "StoredArtifact", "default_cache_dir"]
 
@@ -41,17 +48,62 @@ CREATE TABLE IF NOT EXISTS artifacts (
 """
 
 
+_POSIX = os.name == "posix"
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def _platformdirs() -> Any:
+    try:
+        import platformdirs
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "the artifact store needs platformdirs: install qfmt[client] "
+            "(pip install 'qfmt[client]')") from exc
+    return platformdirs
+
+
+def _filelock() -> Any:
+    try:
+        import filelock
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "the artifact store needs filelock: install qfmt[client] "
+            "(pip install 'qfmt[client]')") from exc
+    return filelock
+
+
 def default_cache_dir() -> Path:
-    """``$QFMT_CACHE_DIR``, else the platform's user cache directory + ``qfmt``."""
+    """``$QFMT_CACHE_DIR``, else the platform's user cache directory for ``qfmt``
+    (``platformdirs.user_cache_path("qfmt", appauthor=False)``: ``~/.cache/qfmt`` on Linux,
+    ``~/Library/Caches/qfmt`` on macOS, ``%LOCALAPPDATA%\\qfmt\\Cache`` on Windows)."""
     env = os.environ.get("QFMT_CACHE_DIR")
     if env:
         return Path(env).expanduser()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-        return base / "qfmt" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "qfmt"
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "qfmt"
+    return Path(_platformdirs().user_cache_path("qfmt", appauthor=False))
+
+
+def _private_dir(path: Path, *, tighten: bool) -> None:
+    """Create ``path`` (0700 on POSIX). An existing directory is tightened to 0700 only when
+    ``tighten`` (it is qfmt's own) and this user owns it."""
+    created = not path.exists()
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    if not _POSIX:
+        return
+    st = path.stat()
+    if (created or tighten) and st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) != DIR_MODE:
+        os.chmod(path, DIR_MODE)
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` if missing, as 0600 on POSIX (and tighten a file of ours that is not)."""
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, FILE_MODE)
+        os.close(fd)
+    if _POSIX:
+        st = path.stat()
+        if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) != FILE_MODE:
+            os.chmod(path, FILE_MODE)
 
 
 @attrs.frozen
@@ -85,12 +137,19 @@ class ArtifactStore:
     FILENAME = "artifacts.sqlite3"
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        default = path is None and not os.environ.get("QFMT_CACHE_DIR")
         root = Path(path) if path is not None else default_cache_dir()
         self.path = root / self.FILENAME if root.suffix != ".sqlite3" else root
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # the store's own directory: 0700 when created here (or when it is qfmt's default one)
+        _private_dir(self.path.parent, tighten=default)
+        _private_file(self.path)  # SQLite gives the -wal and -shm files the database's mode
         self._local = threading.local()
         with self._connect() as db:
             db.execute(_SCHEMA)
+        for suffix in ("-wal", "-shm"):
+            extra = self.path.with_name(self.path.name + suffix)
+            if extra.exists():
+                _private_file(extra)
 
     def __repr__(self) -> str:
         return f"ArtifactStore({str(self.path)!r})"
@@ -152,6 +211,34 @@ class ArtifactStore:
             args = (job_id,)
         for row in self._connect().execute(query + " ORDER BY fetched_at DESC", args):
             yield _artifact(row)
+
+    @contextlib.contextmanager
+    def lease(self, job_id: str, key: str, timeout: float | None = None) -> Iterator[None]:
+        """Hold the download lease of one artifact for the duration of the ``with`` block.
+
+        Processes (and threads) that want the same artifact wait here until the holder is done,
+        then find its stored copy with :meth:`get` instead of asking the server again: a result
+        the server serves once is downloaded once. The lease is an OS file lock in the store's
+        ``leases/`` folder, so a holder that is killed releases it at once. After ``timeout``
+        seconds (None: no limit) of waiting, :class:`qfmt.JobTimeoutError` is raised.
+        """
+        folder = self.path.parent / "leases"
+        _private_dir(folder, tighten=True)
+        name = hashlib.sha256(f"{self.path.name}\0{job_id}\0{key}".encode()).hexdigest()[:40]
+        lock_path = folder / f"{name}.lock"
+        _private_file(lock_path)
+        filelock = _filelock()
+        lock = filelock.FileLock(str(lock_path), timeout=-1 if timeout is None else
+                                 max(0.0, timeout), mode=FILE_MODE, thread_local=False)
+        try:
+            lock.acquire(poll_interval=0.02)
+        except filelock.Timeout:
+            raise JobTimeoutError(f"artifact {key} of job {job_id}: another download of it was "
+                                  f"still running after {timeout} s") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def clear(self, job_id: str | None = None) -> int:
         """Delete every artifact (or one job's); returns how many rows went."""
