@@ -29,10 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .. import _api
-from .._bits import jpath
-from .._errors import PayloadError, QfmtError
-from .._registry import Format
+from .. import Format, PayloadError, QfmtError, _api, dump, dumps, load
+from ..kit import jpath
 
 if TYPE_CHECKING:
     from .._registry import Registry
@@ -54,7 +52,7 @@ CHECKS: Mapping[str, str] = {
 
 # The verbs take ``registry=`` once the registry is an object (qfmt.Registry); before that, a
 # non-default registry is honoured by passing the resolved Format itself to the verbs.
-_VERBS_TAKE_REGISTRY = "registry" in inspect.signature(_api.load).parameters
+_VERBS_TAKE_REGISTRY = "registry" in inspect.signature(load).parameters
 
 # Values a bad variant puts in place of a value (1e400 would be one, but it is not JSON).
 _REPLACEMENTS: tuple[Any, ...] = (None, -1, "x", [], {})
@@ -103,13 +101,13 @@ class _Verbs:
             self.kw = {"registry": registry}
 
     def load(self, payload: Any, options: Mapping[str, Any]) -> Any:
-        return _api.load(payload, self.target, **self.kw, **options)
+        return load(payload, self.target, **self.kw, **options)
 
     def dump(self, obj: Any, options: Mapping[str, Any]) -> Any:
-        return _api.dump(obj, self.target, **self.kw, **options)
+        return dump(obj, self.target, **self.kw, **options)
 
     def dumps(self, obj: Any, options: Mapping[str, Any]) -> Any:
-        return _api.dumps(obj, self.target, **self.kw, **options)
+        return dumps(obj, self.target, **self.kw, **options)
 
 
 class _Report:

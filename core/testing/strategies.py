@@ -18,7 +18,7 @@ import string
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._errors import LossyConversionError, MissingDependencyError
+from .. import LossyConversionError, MissingDependencyError
 
 try:
     from hypothesis import assume
@@ -30,18 +30,18 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
 
 import numpy as np
 
-from .. import _api
-from .._model import (
+from .. import (
     Counts,
     ExperimentResult,
+    Format,
     Memory,
     ProbDistribution,
     QuasiDistribution,
     RegisterLayout,
     RegisterMarginals,
     Result,
+    dump,
 )
-from .._registry import Format
 
 if TYPE_CHECKING:
     from .._registry import Registry
@@ -295,7 +295,7 @@ def payloads(format_id: str | Format, *, registry: Registry | None = None,
     def build(draw: Any) -> Any:
         obj = draw(objects if objects is not None else strategy_for(fmt.produces, fmt.element))
         try:
-            return _api.dump(obj, target, **kw)
+            return dump(obj, target, **kw)
         except LossyConversionError:
             assume(False)
 

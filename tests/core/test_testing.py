@@ -412,10 +412,21 @@ def test_non_json_format_gets_byte_mutations() -> None:
     def dump_csv(counts: qfmt.Counts) -> str:
         return "outcome,count\n" + "".join(f"{k},{v}\n" for k, v in counts.bitstrings().items())
 
+    def parse_csv_checked(raw: bytes) -> qfmt.Counts:
+        try:
+            return parse_csv(raw)
+        except ValueError as exc:
+            raise qfmt.PayloadError(csv, "$", f"not outcome,count lines: {exc}") from None
+
     fmt = qfmt.Format(csv, "ACME CSV", parse_csv, dump_csv,
                       {"$schema": SCHEMA["$schema"], "$id": csv, "type": "string"}, qfmt.Counts,
                       media_type="text/csv")
-    with pytest.raises(AssertionError, match=r"\(e\) bad input, example 0 .*truncated"):
+    good = qfmt.Format(csv, "ACME CSV", parse_csv_checked, dump_csv, fmt.schema, qfmt.Counts,
+                       media_type="text/csv")
+    qfmt.testing.check_format(good, [b"outcome,count\n01,3\n10,4\n", "outcome,count\n1,2\n"])
+    # the last byte flipped makes int() fail: the ValueError escapes the parser
+    with pytest.raises(AssertionError, match=r"\(e\) bad input, example 0 .*: byte 23 flipped: "
+                       r"the parser let ValueError"):
         qfmt.testing.check_format(fmt, [b"outcome,count\n01,3\n10,4\n"])
 
 
