@@ -97,6 +97,10 @@ def without_leakage(obj: Any) -> Any:
         return obj
     leaked = obj.leaked()
     n = int(leaked.sum())
+    if n and n == len(obj):
+        raise LossyConversionError(
+            f"every one of the {n} shots had leakage: leaving them out would leave no shots",
+            "include_leakage=True")
     note = (Note("leakage-excluded", f"{n} of {len(obj)} shots had leakage and were left out"),)
     return attrs.evolve(obj, bits=obj.bits[~leaked], leakage=None, leakage_width=0,
                         leakage_present=None, provenance=(*obj.provenance, *note[:1 if n else 0]))

@@ -226,6 +226,11 @@ def parse_result(payload: Any) -> qfmt.Result:
     header = obj.get("header")
     if header is not None:
         header = kit.expect_dict(header, RESULT, "$.header")
+    for key in ("backend_name", "backend_version", "date", "job_id", "status"):
+        value = obj.get(key)
+        if value is not None and not isinstance(value, str):
+            raise qfmt.PayloadError(RESULT, kit.jpath(key),
+                                    f"expected a string or null, got {kit.type_name(value)}")
     exps = [_parse_experiment(e, kit.jpath("results", i)) for i, e in enumerate(results)]
     extra = {k: v for k, v in obj.items() if k not in TOP_KEYS}
     return qfmt.Result(
