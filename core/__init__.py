@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._api import convert, detect, dump, dumps, formats, load, prefer, problems, schema, validate
+from ._api import convert, detect, dump, dumps, formats, load, prefer, problems, register, schema, validate
 from ._bits import MAX_WIDTH
 from ._errors import (
     CalibrationError,
     FormatConflictError,
+    FormatContractError,
+    IndexRangeError,
     JobApiError,
     JobError,
     JobFailureError,
@@ -33,6 +35,7 @@ from ._errors import (
     QfmtError,
     ResultError,
     UnknownFormatError,
+    ValidationError,
 )
 from ._marginal import marginal_counts, marginal_distribution, marginal_memory
 from ._mitigation import (
@@ -55,7 +58,7 @@ from ._model import (
     Result,
     largest_remainder,
 )
-from ._registry import Format, FormatInfo, hookimpl, hookspec
+from ._registry import Format, FormatInfo, Registry, default_registry, hookimpl, hookspec
 from ._serde import structure, unstructure
 
 if TYPE_CHECKING:  # the job client loads lazily (see __getattr__); type checkers see it here
@@ -116,7 +119,9 @@ __all__ = [
     "ExperimentResult",
     "Format",
     "FormatConflictError",
+    "FormatContractError",
     "FormatInfo",
+    "IndexRangeError",
     "LossyConversionError",
     "Memory",
     "MissingDependencyError",
@@ -128,13 +133,16 @@ __all__ = [
     "QfmtError",
     "QuasiDistribution",
     "Register",
+    "Registry",
     "RegisterLayout",
     "RegisterMarginals",
     "Result",
     "ResultError",
     "UnknownFormatError",
+    "ValidationError",
     "__version__",
     "convert",
+    "default_registry",
     "detect",
     "dump",
     "dumps",
@@ -149,6 +157,7 @@ __all__ = [
     "marginal_memory",
     "prefer",
     "problems",
+    "register",
     "sampled_expectation_value",
     "schema",
     "structure",

@@ -26,7 +26,7 @@ import attrs
 import numpy as np
 
 from . import _bits
-from ._errors import QfmtError, ResultError
+from ._errors import IndexRangeError, QfmtError, ResultError
 from ._model import (
     Counts,
     ExperimentResult,
@@ -40,10 +40,6 @@ from ._model import (
 )
 
 __all__ = ["map_bits", "marginal_counts", "marginal_distribution", "marginal_memory"]
-
-
-class IndexRangeError(ResultError, IndexError):
-    """Marginalisation indices outside the bits of the data (a ResultError and an IndexError)."""
 
 
 def _check_indices(indices: Sequence[int] | None, width: int) -> list[int]:
