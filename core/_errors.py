@@ -183,7 +183,7 @@ class FormatContractError(PluginError, TypeError):
         who = f" (plugin {plugin!r})" if plugin else ""
         super().__init__(f"format {format!r}{who} breaks the Format contract: {rule}")
 
-    def __reduce__(self) -> tuple[type, tuple[str, str, str | None]]:  # type: ignore[override]
+    def __reduce__(self) -> tuple[type, tuple[str, str, str | None]]:
         return (type(self), (self.format, self.rule, self.plugin))
 
 

@@ -126,7 +126,7 @@ def _json_text(data: Any) -> str:
 def _rendered(out: Any, fmt: qfmt.Format) -> str | bytes:
     """What to write for ``dump``'s ``out``: JSON text (no final newline) for a JSON format, a
     non-JSON format's bytes or str unchanged."""
-    return _json_text(out) if fmt.is_json else out  # type: ignore[no-any-return]
+    return _json_text(out) if fmt.is_json else out
 
 
 def _write(out: str | bytes, fmt: qfmt.Format, path: str | None) -> None:
@@ -271,7 +271,7 @@ def detect_cmd(ctx: click.Context, file: str) -> None:
 
 @main.command("validate")
 @click.argument("file")
-@click.option("--format", "-f", "fmt", help="Format id (detected when omitted).")
+@click.option("--format", "--from", "-f", "fmt", help="Format id (detected when omitted).")
 @click.pass_context
 def validate_cmd(ctx: click.Context, file: str, fmt: str | None) -> None:
     """Check FILE against a format's schema and parser: exit 0 if valid, otherwise print every
@@ -412,7 +412,7 @@ def _summaries(obj: Any) -> list[tuple[str, Any]]:
 
 @main.command("show")
 @click.argument("file")
-@click.option("--format", "-f", "fmt", help="Format id (detected when omitted).")
+@click.option("--format", "--from", "-f", "fmt", help="Format id (detected when omitted).")
 @click.option("--top", default=10, show_default=True, help="How many outcomes to list.")
 @click.option("--num-qubits", type=int, help="Declared width of v1 payloads.")
 @click.pass_context
@@ -481,7 +481,7 @@ def _describe(item: Any) -> str:
 
 @main.command("plot")
 @click.argument("files", nargs=-1, required=True)
-@click.option("--format", "-f", "fmt", help="Format id (detected when omitted).")
+@click.option("--format", "--from", "-f", "fmt", help="Format id (detected when omitted).")
 @click.option("-o", "--output", default="histogram.png", show_default=True,
               help="Image file (.png or .svg).")
 @click.option("--top", default=16, show_default=True,
