@@ -348,7 +348,12 @@ class Registry:
         self._validators: dict[int, tuple[Format, Any]] = {}
 
     def __repr__(self) -> str:
-        return f"<qfmt.Registry: {len(self._claims)} format ids>"
+        state = [f"{len(self._claims)} format ids"]
+        if not self._builtins_loaded and self._builtin_modules:
+            state.append("built-ins not loaded yet")
+        if not self._entry_points_loaded and self._read_entry_points:
+            state.append("entry points not read yet")
+        return f"<qfmt.Registry: {', '.join(state)}>"
 
     # -- loading ------------------------------------------------------------------------------
 
