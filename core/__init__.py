@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._api import convert, detect, dump, dumps, formats, load, prefer, problems, schema, validate
+from ._api import convert, detect, dump, dumps, formats, load, prefer, problems, register, schema, validate
 from ._bits import MAX_WIDTH
 from ._display import QiskitCounts
 from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
 from ._errors import (
     CalibrationError,
     FormatConflictError,
+    FormatContractError,
     IndexRangeError,
     JobApiError,
     JobError,
@@ -36,6 +37,7 @@ from ._errors import (
     QfmtError,
     ResultError,
     UnknownFormatError,
+    ValidationError,
 )
 from ._layout import Note, Register, RegisterLayout
 from ._marginal import marginal_counts, marginal_distribution, marginal_memory
@@ -46,7 +48,7 @@ from ._mitigation import (
     LocalReadoutMitigator,
     sampled_expectation_value,
 )
-from ._registry import Format, FormatInfo, default_registry, hookimpl, hookspec
+from ._registry import Format, FormatInfo, Registry, default_registry, hookimpl, hookspec
 from ._results import ExperimentResult, RegisterMarginals, Result
 from ._rules import PROB_ATOL, largest_remainder
 from ._serde import structure, unstructure
@@ -110,6 +112,7 @@ __all__ = [
     "ExperimentResult",
     "Format",
     "FormatConflictError",
+    "FormatContractError",
     "FormatInfo",
     "IndexRangeError",
     "LossyConversionError",
@@ -124,11 +127,13 @@ __all__ = [
     "QiskitCounts",
     "QuasiDistribution",
     "Register",
+    "Registry",
     "RegisterLayout",
     "RegisterMarginals",
     "Result",
     "ResultError",
     "UnknownFormatError",
+    "ValidationError",
     "__version__",
     "convert",
     "default_registry",
@@ -146,6 +151,7 @@ __all__ = [
     "marginal_memory",
     "prefer",
     "problems",
+    "register",
     "sampled_expectation_value",
     "schema",
     "structure",

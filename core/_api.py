@@ -1,16 +1,26 @@
-"""The public functions: load, dump, dumps, convert, validate, schema, formats, detect."""
+"""The public functions: load, dump, dumps, convert, validate, problems, schema, formats, detect,
+prefer, register.
+
+Every function takes ``registry=`` (default: :func:`qfmt.default_registry`), so tests and
+applications can work with a registry of their own.
+
+JSON formats take parsed JSON, JSON text (``str``/``bytes``) or a path. Non-JSON formats (a
+``media_type`` that is not ``application/json`` or ``*+json``) take ``bytes``, ``str`` (encoded
+as UTF-8) or a path, and their parser receives the raw bytes.
+"""
 
 from __future__ import annotations
 
 import copy
 import os
+import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from ._convert import CONVERSION_OPTIONS, prepare
-from ._errors import OptionError, PayloadError, QfmtError
+from ._errors import FormatContractError, OptionError, PayloadError, QfmtError, ValidationError
 from ._read import jpath
-from ._registry import REGISTRY, Format, FormatInfo
+from ._registry import Format, FormatInfo, Registry, default_registry
 
 __all__ = [
     "convert",
@@ -21,7 +31,9 @@ __all__ = [
     "load",
     "prefer",
     "problems",
+    "read_bytes",
     "read_json",
+    "register",
     "schema",
     "validate",
 ]
@@ -30,17 +42,15 @@ __all__ = [
 _LEAKS = (KeyError, TypeError, AttributeError, IndexError, ValueError, RecursionError,
           MemoryError, OverflowError, ZeroDivisionError, UnicodeError)
 
+_TEXT = (str, bytes, bytearray, memoryview)
+
 
 def read_json(payload: Any, fmt: str | None = None) -> Any:
     """Parsed JSON from ``payload``: JSON text (``str``/``bytes``), a path (``os.PathLike``), or
     already parsed data (returned as is)."""
     if isinstance(payload, os.PathLike):
-        try:
-            with open(payload, "rb") as fh:
-                payload = fh.read()
-        except OSError as exc:
-            raise PayloadError(fmt, "$", f"cannot read {os.fspath(payload)!r}: {exc}") from exc
-    if isinstance(payload, (str, bytes, bytearray, memoryview)):
+        payload = read_bytes(payload, fmt)
+    if isinstance(payload, _TEXT):
         import orjson
 
         try:
@@ -50,8 +60,28 @@ def read_json(payload: Any, fmt: str | None = None) -> Any:
     return payload
 
 
-def _format(fmt: str | Format) -> Format:
-    return fmt if isinstance(fmt, Format) else REGISTRY.get(fmt)
+def read_bytes(payload: Any, fmt: str | None = None) -> bytes:
+    """The raw bytes of ``payload``: ``bytes`` (or another buffer) as is, ``str`` encoded as
+    UTF-8, a path (``os.PathLike``) read. Anything else is a :class:`PayloadError`."""
+    if isinstance(payload, os.PathLike):
+        try:
+            with open(payload, "rb") as fh:
+                return fh.read()
+        except OSError as exc:
+            raise PayloadError(fmt, "$", f"cannot read {os.fspath(payload)!r}: {exc}") from exc
+    if isinstance(payload, str):
+        try:
+            return payload.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise PayloadError(fmt, "$", f"text that is not valid Unicode: {exc.reason} at "
+                               f"character {exc.start}") from None
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        return bytes(payload)
+    raise PayloadError(fmt, "$", f"expected bytes, str or a path, got {type(payload).__name__}")
+
+
+def _registry(registry: Registry | None) -> Registry:
+    return default_registry() if registry is None else registry
 
 
 def _split_options(fmt: Format, options: Mapping[str, Any], *, load: bool) -> dict[str, Any]:
@@ -71,55 +101,92 @@ def _reject_unknown(options: Mapping[str, Any], *allowed: frozenset[str] | None,
         raise OptionError(f"{what} does not take option(s) {bad}; it takes {sorted(known)}")
 
 
-def load(payload: Any, fmt: str | Format, **options: Any) -> Any:
+def _checked(obj: Any, f: Format, reg: Registry) -> Any:
+    """``obj`` if it is what ``f`` promises to produce; a FormatContractError otherwise."""
+    if not isinstance(obj, f.produces):
+        raise FormatContractError(f.id, f"parse returned a {type(obj).__name__}, not the "
+                                  f"{f.produces.__name__} it declares in produces",
+                                  reg.plugin_of(f) or "unknown")
+    return obj
+
+
+def load(payload: Any, fmt: str | Format, *, registry: Registry | None = None,
+         **options: Any) -> Any:
     """Parse ``payload`` as format ``fmt`` into a canonical qfmt object.
 
-    ``payload`` may be parsed JSON, JSON text (``str``/``bytes``) or a path. Options are the
-    format's (e.g. ``num_qubits=`` for IonQ v1 formats).
+    For a JSON format ``payload`` may be parsed JSON, JSON text (``str``/``bytes``) or a path;
+    for a non-JSON format (e.g. ``text/csv``) ``bytes``, ``str`` or a path, and its parser gets
+    the bytes. Options are the format's (e.g. ``num_qubits=`` for IonQ v1 formats).
 
     >>> qfmt.load('{"0": 500, "3": 500}', "ionq.result.histogram.json.v1", num_qubits=2)
     Counts({0: 500, 3: 500}, width=2)
 
-    Raises :class:`qfmt.PayloadError` (naming the format and JSON path) on bad input.
+    Raises :class:`qfmt.PayloadError` (naming the format and JSON path) on bad input, and
+    :class:`qfmt.FormatContractError` if the parser returns something else than it declares.
     """
-    f = _format(fmt)
+    reg = _registry(registry)
+    f = reg.resolve(fmt)
     _reject_unknown(options, f.load_options, what=f"loading {f.id}")
-    if f.parse_raw is not None and isinstance(payload, (str, bytes, bytearray, memoryview)):
-        raw = payload.encode() if isinstance(payload, str) else bytes(payload)
-        fast = f.parse_raw(raw, **options)
-        if fast is not None:
-            return fast
-        payload = raw
-    data = read_json(payload, f.id)
+    if not f.is_json:
+        data: Any = read_bytes(payload, f.id)
+    else:
+        if f.parse_raw is not None and isinstance(payload, _TEXT):
+            raw = read_bytes(payload, f.id)
+            fast = f.parse_raw(raw, **options)
+            if fast is not None:
+                return _checked(fast, f, reg)
+            payload = raw
+        data = read_json(payload, f.id)
     try:
-        return f.parse(data, **options)
+        obj = f.parse(data, **options)
     except QfmtError:
         raise
     except _LEAKS as exc:
         raise PayloadError(f.id, "$", f"the parser failed on this payload ({exc!r}); this is "
                            "a bug in the format plugin, please report it") from exc
+    return _checked(obj, f, reg)
 
 
-def dump(obj: Any, fmt: str | Format, **options: Any) -> Any:
+def dump(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
+         **options: Any) -> Any:
     """Serialize a canonical object as ``fmt``, returning JSON-ready data (dicts, lists, str,
-    numbers). The object is converted first if it is of another canonical type; lossy steps
-    need an explicit option (see :mod:`qfmt._convert`)."""
-    f = _format(fmt)
+    numbers), or for a non-JSON format the ``bytes`` or ``str`` its serializer returns, as is.
+    The object is converted first if it is of another canonical type; lossy steps need an
+    explicit option (see :mod:`qfmt._convert`)."""
+    reg = _registry(registry)
+    f = reg.resolve(fmt)
     _reject_unknown(options, CONVERSION_OPTIONS, f.dump_options, what=f"dumping {f.id}")
     conv = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
     target = prepare(obj, f, **conv)
-    return f.serialize(target, **_split_options(f, options, load=False))
+    out = f.serialize(target, **_split_options(f, options, load=False))
+    if not f.is_json:
+        if isinstance(out, (bytearray, memoryview)):
+            return bytes(out)
+        if not isinstance(out, (str, bytes)):
+            raise FormatContractError(f.id, f"serialize of a {f.media_type} format returned a "
+                                      f"{type(out).__name__}, not bytes or str",
+                                      reg.plugin_of(f) or "unknown")
+    return out
 
 
-def dumps(obj: Any, fmt: str | Format, *, pretty: bool = False, **options: Any) -> str:
-    """Like :func:`dump`, but JSON text (written by orjson)."""
+def dumps(obj: Any, fmt: str | Format, *, pretty: bool = False,
+          registry: Registry | None = None, **options: Any) -> str | bytes:
+    """Like :func:`dump`, but text: JSON text (written by orjson; ``pretty`` indents it) for a
+    JSON format. A non-JSON format's output is returned as its serializer made it: ``str``
+    stays ``str`` and ``bytes`` stays ``bytes``."""
+    reg = _registry(registry)
+    f = reg.resolve(fmt)
+    out = dump(obj, f, registry=reg, **options)
+    if not f.is_json:
+        return cast("str | bytes", out)
     import orjson
 
     opt = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if pretty else 0)
-    return orjson.dumps(dump(obj, fmt, **options), option=opt).decode()
+    return orjson.dumps(out, option=opt).decode()
 
 
-def convert(payload: Any, src: str | Format, dst: str | Format, **options: Any) -> Any:
+def convert(payload: Any, src: str | Format, dst: str | Format, *,
+            registry: Registry | None = None, **options: Any) -> Any:
     """Load ``payload`` as ``src`` and dump it as ``dst``, through the canonical model.
 
     Options go where they belong: the source parser's, the conversion's (``shots``, ``sample``,
@@ -130,51 +197,51 @@ def convert(payload: Any, src: str | Format, dst: str | Format, **options: Any) 
     ...              "ionq.result.histogram.json.v2", shots=100, num_qubits=2)
     {'histogram': {'registers': {'output_all': {'00': 50, '11': 50}}}}
     """
-    s, d = _format(src), _format(dst)
+    reg = _registry(registry)
+    s, d = reg.resolve(src), reg.resolve(dst)
     _reject_unknown(options, s.load_options, CONVERSION_OPTIONS, d.dump_options,
                     what=f"converting {s.id} to {d.id}")
-    obj = load(payload, s, **_split_options(s, options, load=True))
+    obj = load(payload, s, registry=reg, **_split_options(s, options, load=True))
     conversion = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
-    return dump(obj, d, **{**conversion, **_split_options(d, options, load=False)})
+    return dump(obj, d, registry=reg, **{**conversion, **_split_options(d, options, load=False)})
 
 
-def schema(fmt: str | Format) -> dict[str, Any]:
+def schema(fmt: str | Format, *, registry: Registry | None = None) -> dict[str, Any]:
     """The format's JSON Schema (a copy: change it freely)."""
-    return copy.deepcopy(dict(_format(fmt).schema))
+    return copy.deepcopy(dict(_registry(registry).resolve(fmt).schema))
 
 
-_VALIDATORS: dict[int, Any] = {}
-
-
-def _validator(f: Format) -> Any:
-    key = id(f.schema)
-    v = _VALIDATORS.get(key)
-    if v is None:
-        import jsonschema
-
-        cls = jsonschema.validators.validator_for(f.schema, default=jsonschema.Draft7Validator)
-        v = _VALIDATORS[key] = cls(f.schema)
-    return v
-
-
-def problems(payload: Any, fmt: str | Format, *, semantic: bool = True) -> list[PayloadError]:
+def problems(payload: Any, fmt: str | Format, *, semantic: bool = True,
+             registry: Registry | None = None) -> list[PayloadError]:
     """Every problem of ``payload`` as ``fmt``: each schema violation with its JSON path, then
     (when the schema passes and ``semantic``) the parser's first problem, such as probabilities
-    that do not sum to 1 or bitstrings of different widths. Empty when the payload is valid."""
-    f = _format(fmt)
+    that do not sum to 1 or bitstrings of different widths. Empty when the payload is valid.
+
+    A non-JSON format's schema only documents its payload: the parser alone decides (with
+    ``semantic=False``, only that the payload can be read)."""
+    reg = _registry(registry)
+    f = reg.resolve(fmt)
+    if not f.is_json:
+        try:
+            raw = read_bytes(payload, f.id)
+            if semantic:
+                load(raw, f, registry=reg)
+        except PayloadError as exc:
+            return [exc]
+        return []
     try:
         data = read_json(payload, f.id)
     except PayloadError as exc:
         return [exc]
     try:
-        errs = sorted(_validator(f).iter_errors(data),
+        errs = sorted(reg.validator(f).iter_errors(data),
                       key=lambda e: list(map(str, e.absolute_path)))
     except RecursionError:
         return [PayloadError(f.id, "$", "the payload is nested too deeply to validate")]
     found = [PayloadError(f.id, _error_path(e), e.message) for e in errs]
     if not found and semantic:
         try:
-            load(data, f)
+            load(data, f, registry=reg)
         except PayloadError as exc:
             found.append(exc)
     return found
@@ -187,54 +254,92 @@ def _error_path(error: Any) -> str:
     return jpath(*parts)
 
 
-def validate(payload: Any, fmt: str | Format, *, semantic: bool = True) -> None:
-    """Check ``payload`` against the format's JSON Schema (and, with ``semantic``, its parser).
+def validate(payload: Any, fmt: str | Format, *, semantic: bool = True,
+             registry: Registry | None = None) -> None:
+    """Check ``payload`` against the format's JSON Schema (and, with ``semantic``, its parser;
+    a non-JSON format: its parser only).
 
-    Returns None when valid; raises :class:`qfmt.PayloadError` for the first problem, with
-    ``.problems`` holding all of them."""
-    found = problems(payload, fmt, semantic=semantic)
+    Returns None when valid; raises :class:`qfmt.ValidationError` (a :class:`qfmt.PayloadError`)
+    for the first problem, with ``.problems`` holding all of them."""
+    found = problems(payload, fmt, semantic=semantic, registry=registry)
     if found:
         first = found[0]
-        err = PayloadError(first.format, first.path, first.reason)
-        err.problems = found  # type: ignore[attr-defined]
-        raise err
+        raise ValidationError(first.format, first.path, first.reason, found)
 
 
-def formats() -> list[FormatInfo]:
+def formats(*, registry: Registry | None = None) -> list[FormatInfo]:
     """Every known format: id, description, plugin, distribution, version and status
     (``loaded``, ``conflict``, or ``failed`` with the reason). Reads third-party entry points."""
-    return REGISTRY.listing()
+    return _registry(registry).listing()
 
 
-def prefer(format_id: str, plugin: str) -> None:
+def prefer(format_id: str, plugin: str, *, registry: Registry | None = None) -> None:
     """Choose which plugin provides ``format_id`` when several claim it (see
     :class:`qfmt.FormatConflictError`). The environment variable ``QFMT_PREFER`` does the same:
     ``QFMT_PREFER="id=plugin,other.id=plugin2"``."""
-    REGISTRY.prefer(format_id, plugin)
+    _registry(registry).prefer(format_id, plugin)
 
 
-def detect(payload: Any) -> list[str]:
+def register(fmt: Format, *, registry: Registry | None = None, replace: bool = False) -> None:
+    """Add a :class:`qfmt.Format` in code (a notebook, a test), without writing a plugin.
+
+    The Format contract is checked (:class:`qfmt.FormatContractError` names the rule broken).
+    An id that exists already raises :class:`qfmt.FormatConflictError` unless ``replace=True``.
+
+    >>> qfmt.register(qfmt.Format("acme.counts.v1", "ACME counts", parse, serialize,
+    ...                           schema, qfmt.Counts))  # doctest: +SKIP
+    """
+    _registry(registry).register(fmt, replace=replace)
+
+
+_NOT_JSON = object()
+
+
+def detect(payload: Any, *, registry: Registry | None = None) -> list[str]:
     """Ids of the formats whose schema and parser accept ``payload``, best first.
 
-    Among accepting formats, each format's ``sniff`` score ranks them (e.g. integer values rank
-    a histogram above probabilities), then the id breaks ties.
+    JSON formats are tried on the parsed JSON (when ``payload`` is JSON text or a path, only if
+    it parses); non-JSON formats on the raw bytes (only when ``payload`` is ``bytes``, ``str``
+    or a path). Among accepting formats, each format's ``sniff`` score ranks them (e.g. integer
+    values rank a histogram above probabilities), then the id breaks ties.
     """
-    data = read_json(payload)
+    reg = _registry(registry)
+    raw: bytes | None = None
+    data: Any = payload
+    if isinstance(payload, (os.PathLike, *_TEXT)):
+        raw = read_bytes(payload)
+        import orjson
+
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            data = _NOT_JSON
     scored: list[tuple[float, str]] = []
-    for fid in REGISTRY.ids():
+    for fid in reg.ids():
         try:
-            f = REGISTRY.get(fid)
+            f = reg.get(fid)
         except QfmtError:
             continue
-        try:
-            if not _validator(f).is_valid(data):
+        if f.is_json:
+            if data is _NOT_JSON:
                 continue
-        except RecursionError:
+            try:
+                if not reg.validator(f).is_valid(data):
+                    continue
+            except RecursionError:
+                continue
+            subject: Any = data
+        elif raw is None:
             continue
+        else:
+            subject = raw
         try:
-            load(data, f)
+            load(subject, f, registry=reg)
+        except FormatContractError as exc:  # a buggy plugin must not break detection
+            warnings.warn(f"{exc}; qfmt.detect skips this format", RuntimeWarning, stacklevel=2)
+            continue
         except QfmtError:
             continue
-        score = f.sniff(data) if f.sniff is not None else 0.5
+        score = f.sniff(subject) if f.sniff is not None else 0.5
         scored.append((-score, fid))
     return [fid for _, fid in sorted(scored)]

@@ -4,14 +4,17 @@ The tree::
 
     QfmtError                         base of everything below
     ├── PayloadError(ValueError)      a payload does not match its format (names format + JSON path)
+    │   └── ValidationError           raised by qfmt.validate: the first problem, ``.problems`` all
     ├── UnknownFormatError(KeyError)  no plugin provides that format id (lists the closest ids)
     ├── FormatConflictError(LookupError)  two plugins claim one id (names both, says how to choose)
     ├── PluginError(ImportError)      a third-party plugin failed to load (strict mode only)
+    │   └── FormatContractError(TypeError)  a Format breaks the contract (names format, plugin, rule)
     ├── LossyConversionError(ValueError)  a conversion would lose or invent data (names the option)
     ├── OptionError(TypeError)        an option a format or conversion does not understand
     ├── MissingDependencyError(ImportError)  an optional extra is not installed ("install qfmt[x]")
     ├── CalibrationError(ValueError)  an assignment matrix or calibration run that cannot be used
     ├── ResultError(LookupError)      asking a Result for data it does not have (failed experiment...)
+    │   └── IndexRangeError(IndexError)  marginalisation indices outside the bits of the data
     └── JobError                      fetching a job's results (qfmt.Client / Job.result)
         ├── JobTimeoutError(TimeoutError)      the job did not finish within the timeout
         ├── JobInvalidStateError(RuntimeError) the job was cancelled
@@ -25,6 +28,7 @@ know qfmt. Messages say what is wrong and, where there is one, what to do about 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = [
     "CalibrationError",
@@ -34,6 +38,8 @@ __all__ = [
     "JobInvalidStateError",
     "JobTimeoutError",
     "FormatConflictError",
+    "FormatContractError",
+    "IndexRangeError",
     "LossyConversionError",
     "MissingDependencyError",
     "OptionError",
@@ -42,6 +48,7 @@ __all__ = [
     "QfmtError",
     "ResultError",
     "UnknownFormatError",
+    "ValidationError",
 ]
 
 
@@ -70,6 +77,26 @@ class PayloadError(QfmtError, ValueError):
         return (type(self), (self.format, self.path, self.reason))
 
 
+class ValidationError(PayloadError):
+    """Raised by :func:`qfmt.validate`: the first problem as a :class:`PayloadError`
+    (``format``, ``path``, ``reason``), and every problem found in ``problems``.
+
+    >>> err = ValidationError("acme.counts.v1", "$.a", "bad", [PayloadError("acme.counts.v1",
+    ...                       "$.a", "bad"), PayloadError("acme.counts.v1", "$.b", "worse")])
+    >>> len(err.problems)
+    2
+    """
+
+    def __init__(self, format: str | None, path: str, reason: str,
+                 problems: Sequence[PayloadError] = ()) -> None:
+        super().__init__(format, path, reason)
+        #: every problem, the first one included (``qfmt.problems`` of the same payload)
+        self.problems: list[PayloadError] = list(problems)
+
+    def __reduce__(self) -> tuple[type, tuple[str | None, str, str, list[PayloadError]]]:  # type: ignore[override]
+        return (type(self), (self.format, self.path, self.reason, self.problems))
+
+
 class UnknownFormatError(QfmtError, KeyError):
     """No loaded plugin provides the requested format id.
 
@@ -95,19 +122,24 @@ class UnknownFormatError(QfmtError, KeyError):
 
 
 class FormatConflictError(QfmtError, LookupError):
-    """Two or more plugins provide the same format id.
+    """Two or more plugins provide the same format id (or :func:`qfmt.register` was given an id
+    that exists, without ``replace=True``).
 
     ``claimants`` holds ``(plugin, distribution)`` pairs. Choose one with
     ``qfmt.prefer(format_id, plugin)`` or the ``QFMT_PREFER`` environment variable
     (``QFMT_PREFER="fmt.id=plugin-name,other.id=other-plugin"``).
     """
 
-    def __init__(self, format: str, claimants: Sequence[tuple[str, str | None]]) -> None:
+    def __init__(self, format: str, claimants: Sequence[tuple[str, str | None]], *,
+                 reason: str | None = None) -> None:
         self.format = format
         self.claimants = tuple(claimants)
+        self.reason = reason
         super().__init__(format)
 
     def __str__(self) -> str:
+        if self.reason is not None:
+            return self.reason
         who = ", ".join(f"plugin {p!r} (distribution {d or 'unknown'!s})" for p, d in self.claimants)
         first = self.claimants[0][0] if self.claimants else "PLUGIN"
         return (
@@ -116,13 +148,43 @@ class FormatConflictError(QfmtError, LookupError):
             f"or QFMT_PREFER='{self.format}={first}'."
         )
 
-    def __reduce__(self) -> tuple[type, tuple[str, tuple[tuple[str, str | None], ...]]]:
-        return (type(self), (self.format, self.claimants))
+    def __reduce__(self) -> Any:
+        return (_conflict, (self.format, self.claimants, self.reason))
+
+
+def _conflict(format: str, claimants: Sequence[tuple[str, str | None]],
+              reason: str | None) -> FormatConflictError:
+    return FormatConflictError(format, claimants, reason=reason)
 
 
 class PluginError(QfmtError, ImportError):
     """A third-party plugin could not be loaded (raised only with ``QFMT_STRICT_PLUGINS=1``;
-    otherwise it is a warning and the plugin is listed as failed)."""
+    otherwise it is a warning and the plugin is listed as failed). Its subclass
+    :class:`FormatContractError` is also raised by :func:`qfmt.register` and by a misbehaving
+    parser."""
+
+
+class FormatContractError(PluginError, TypeError):
+    """A :class:`qfmt.Format` breaks the contract every format keeps: its id is a non-empty str,
+    its schema a valid draft-07 schema whose ``$id`` is the id, ``produces`` a canonical type,
+    ``parse``/``serialize`` callable, ``media_type`` a str; and ``parse`` returns a
+    ``produces`` (``serialize`` of a non-JSON format returns ``bytes`` or ``str``).
+
+    Raised by :func:`qfmt.register` and by ``load``/``dump`` when a plugin misbehaves; a plugin
+    loaded from an entry point whose format breaks it is listed as failed instead (an error only
+    with ``QFMT_STRICT_PLUGINS=1``). ``format`` is the format id (or repr), ``plugin`` the plugin
+    (None if unknown), ``rule`` the rule broken.
+    """
+
+    def __init__(self, format: str, rule: str, plugin: str | None = None) -> None:
+        self.format = format
+        self.rule = rule
+        self.plugin = plugin
+        who = f" (plugin {plugin!r})" if plugin else ""
+        super().__init__(f"format {format!r}{who} breaks the Format contract: {rule}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str | None]]:
+        return (type(self), (self.format, self.rule, self.plugin))
 
 
 class LossyConversionError(QfmtError, ValueError):

@@ -1,4 +1,10 @@
-"""The format registry: pluggy hooks, the :class:`Format` descriptor, and plugin discovery.
+"""The format registry: pluggy hooks, the :class:`Format` descriptor and its contract, and
+plugin discovery.
+
+A :class:`Registry` holds formats, their compiled JSON Schema validators and the plugin state
+(built-ins, entry points, failures, preferences). :func:`default_registry` is the one behind
+``qfmt.load`` and the other verbs; every verb takes ``registry=`` to use another (tests build their
+own: ``Registry()`` has the built-ins, ``Registry(builtins=())`` starts empty).
 
 Built-in plugins (``qfmt.plugins.*``) register through the same ``qfmt_formats`` hook as third
 parties, but without scanning entry points, so loading a built-in format never imports a
@@ -7,13 +13,15 @@ lazily: only when an id is asked for that no built-in provides, or when formats 
 
 Each third-party plugin is loaded and its hook called on its own, inside ``try``: a plugin that
 fails is warned about (naming it and its distribution), listed as failed, and everything else keeps
-working. ``QFMT_STRICT_PLUGINS=1`` makes such a failure an error; ``QFMT_DISABLE_PLUGINS=1`` skips
-third-party plugins entirely.
+working. A format that breaks the :class:`Format` contract (:func:`check_format`) is listed as
+failed on its own; the plugin's other formats keep working. ``QFMT_STRICT_PLUGINS=1`` makes such a
+failure an error; ``QFMT_DISABLE_PLUGINS=1`` skips third-party plugins entirely.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import inspect
 import os
@@ -28,9 +36,27 @@ import pluggy
 if TYPE_CHECKING:
     from importlib import metadata
 
-from ._errors import FormatConflictError, OptionError, PluginError, UnknownFormatError
+    import click
 
-__all__ = ["Format", "FormatInfo", "hookimpl", "hookspec"]
+from ._errors import (
+    FormatConflictError,
+    FormatContractError,
+    OptionError,
+    PluginError,
+    UnknownFormatError,
+)
+
+__all__ = [
+    "CANONICAL_TYPE_NAMES",
+    "Format",
+    "FormatInfo",
+    "Registry",
+    "canonical_types",
+    "check_format",
+    "default_registry",
+    "hookimpl",
+    "hookspec",
+]
 
 #: Marker for hook implementations: decorate a ``qfmt_formats()`` function with it.
 hookimpl = pluggy.HookimplMarker("qfmt")
@@ -40,6 +66,27 @@ hookspec = pluggy.HookspecMarker("qfmt")
 ENTRY_POINT_GROUP = "qfmt.formats"
 BUILTIN_PLUGINS = ("qfmt.plugins.ionq", "qfmt.plugins.qiskit")
 BUILTIN_DISTRIBUTION = "qfmt"
+#: The plugin name of formats added in code with :func:`qfmt.register`.
+CODE_PLUGIN = "qfmt.register"
+
+#: The canonical types a format may produce, by their name in ``qfmt``: the one list of them.
+#: :func:`canonical_types` resolves it (lazily, so the model's modules may move).
+CANONICAL_TYPE_NAMES = ("Counts", "ProbDistribution", "QuasiDistribution", "Memory",
+                        "RegisterMarginals", "Result")
+
+_DRAFT7_IDS = frozenset({"http://json-schema.org/draft-07/schema#",
+                         "http://json-schema.org/draft-07/schema",
+                         "https://json-schema.org/draft-07/schema#",
+                         "https://json-schema.org/draft-07/schema"})
+
+
+@functools.cache
+def canonical_types() -> tuple[type, ...]:
+    """The canonical types (``Format.produces`` must be one), in :data:`CANONICAL_TYPE_NAMES`
+    order."""
+    import qfmt
+
+    return tuple(cast("type", getattr(qfmt, name)) for name in CANONICAL_TYPE_NAMES)
 
 
 class HookSpecs:
@@ -59,6 +106,26 @@ class HookSpecs:
                                     serialize=..., schema={...}, produces=qfmt.Counts)]
         """
 
+    @hookspec
+    def qfmt_cli_commands(self) -> Iterable[click.Command]:  # type: ignore[empty-body]
+        """Return ``click`` commands to add to the ``qfmt`` command line.
+
+        Called once, when the command line starts (never by ``import qfmt``), for built-in and
+        third-party plugins (same ``qfmt.formats`` entry-point group). A command whose name is
+        already taken is skipped with a warning, and so is a plugin whose hook fails. Example::
+
+            import click
+            import qfmt
+
+            @click.command("hello")
+            def hello():
+                click.echo("hello from acme")
+
+            @qfmt.hookimpl
+            def qfmt_cli_commands():
+                return [hello]
+        """
+
 
 def _accepted_options(func: Callable[..., Any]) -> frozenset[str] | None:
     """Keyword options a parse/serialize callable accepts (None: it takes ``**kwargs``)."""
@@ -74,22 +141,35 @@ def _accepted_options(func: Callable[..., Any]) -> frozenset[str] | None:
     )
 
 
+def is_json_media_type(media_type: str) -> bool:
+    """True for ``application/json`` and any ``+json`` suffix (parameters ignored)."""
+    base = media_type.split(";", 1)[0].strip().lower()
+    return base == "application/json" or base.endswith("+json")
+
+
 @attrs.frozen
 class Format:
     """A format a plugin provides: its id, parser, serializer and JSON Schema.
 
-    - ``parse(payload, **options)`` takes parsed JSON and returns a canonical object
-      (an instance of ``produces``); it raises :class:`qfmt.PayloadError` on bad input.
+    - ``parse(payload, **options)`` returns a canonical object (an instance of ``produces``);
+      it raises :class:`qfmt.PayloadError` on bad input. A JSON format's ``parse`` takes parsed
+      JSON; a non-JSON format's (see ``media_type``) takes the raw ``bytes``.
     - ``serialize(obj, **options)`` takes an instance of ``produces`` (qfmt converts other
-      canonical objects first) and returns JSON-ready data.
-    - ``schema`` is a draft-07 JSON Schema whose ``$id`` is the format id.
+      canonical objects first) and returns JSON-ready data, or for a non-JSON format ``bytes``
+      or ``str`` (returned as is by ``dump`` and ``dumps``).
+    - ``schema`` is a draft-07 JSON Schema whose ``$id`` is the format id. For a non-JSON format
+      it documents the payload (e.g. ``{"type": "string", "contentMediaType": "text/csv"}``)
+      and is not checked: ``validate`` runs the parser only.
     - ``element`` names the canonical type inside a container (``RegisterMarginals`` or
       ``Result``), e.g. ``Counts`` for a register-nested histogram.
     - ``sniff(payload) -> float`` (optional) ranks this format in :func:`qfmt.detect` among
-      formats that accept the payload; higher is better, default 0.5.
-    - ``parse_raw(raw: bytes, **options)`` (optional) is a fast path for JSON text: it returns
-      the canonical object, or None to decline (then ``parse`` runs on the parsed JSON). It must
-      accept exactly what ``parse`` accepts, or decline.
+      formats that accept the payload (the parsed JSON, or the bytes of a non-JSON format);
+      higher is better, default 0.5.
+    - ``media_type`` (default ``application/json``): JSON means ``application/json`` or a
+      ``+json`` suffix; anything else (``text/csv``...) is a non-JSON format.
+    - ``parse_raw(raw: bytes, **options)`` (optional, JSON formats) is a fast path for JSON
+      text: it returns the canonical object, or None to decline (then ``parse`` runs on the
+      parsed JSON). It must accept exactly what ``parse`` accepts, or decline.
 
     - ``joint_register``: for a register-nested format, the name it gives the register that
       holds every measured bit (qfmt adds it when writing data with one joint outcome).
@@ -100,6 +180,7 @@ class Format:
     - ``bit_order``: one line saying how the format's text maps to canonical bit *i*.
 
     The options a format accepts are the keyword parameters of ``parse`` and ``serialize``.
+    Registering a format checks the contract (:func:`check_format`).
     """
 
     id: str
@@ -127,14 +208,84 @@ class Format:
         """Options ``serialize`` accepts (None: any)."""
         return _accepted_options(self.serialize)
 
+    @property
+    def is_json(self) -> bool:
+        """Whether payloads are JSON (``media_type`` ``application/json`` or ``*+json``)."""
+        return is_json_media_type(self.media_type)
+
+
+def check_format(fmt: object, *, plugin: str | None = None, check_schema: bool = True) -> None:
+    """Check the :class:`Format` contract; raise :class:`qfmt.FormatContractError` naming the
+    first rule broken.
+
+    The rules: ``id`` a non-empty str; ``description`` a str; ``parse`` and ``serialize``
+    callable (``sniff``, ``parse_raw`` None or callable); ``produces`` one of
+    :func:`canonical_types` (``element`` None or one of them); ``media_type`` a str such as
+    ``"text/csv"``; ``schema`` a mapping whose ``$id`` is the id, whose ``$schema`` (if any) is
+    draft-07, and (``check_schema``) that ``Draft7Validator.check_schema`` accepts.
+    """
+    fid = getattr(fmt, "id", None)
+    label = fid if isinstance(fid, str) and fid else repr(fmt)
+
+    def broken(rule: str) -> FormatContractError:
+        return FormatContractError(label, rule, plugin)
+
+    if not isinstance(fmt, Format):
+        raise broken(f"expected a qfmt.Format, got a {type(fmt).__name__}")
+    if not isinstance(fmt.id, str) or not fmt.id.strip():
+        raise broken(f"id must be a non-empty str, not {fmt.id!r}")
+    if fmt.id != fmt.id.strip():
+        raise broken("id must not start or end with whitespace")
+    if not isinstance(fmt.description, str):
+        raise broken("description must be a str")
+    for name in ("parse", "serialize"):
+        if not callable(getattr(fmt, name)):
+            raise broken(f"{name} must be callable")
+    for name in ("sniff", "parse_raw"):
+        value = getattr(fmt, name)
+        if value is not None and not callable(value):
+            raise broken(f"{name} must be None or callable")
+    types = canonical_types()
+    allowed = ", ".join(f"qfmt.{n}" for n in CANONICAL_TYPE_NAMES)
+    if not any(fmt.produces is t for t in types):
+        raise broken(f"produces must be a canonical type ({allowed}), not {fmt.produces!r}")
+    if fmt.element is not None and not any(fmt.element is t for t in types):
+        raise broken(f"element must be None or a canonical type, not {fmt.element!r}")
+    if not isinstance(fmt.media_type, str) or "/" not in fmt.media_type:
+        raise broken(f"media_type must be a str such as 'text/csv', not {fmt.media_type!r}")
+    schema = fmt.schema
+    if not isinstance(schema, Mapping):
+        raise broken(f"schema must be a JSON Schema object, not a {type(schema).__name__}")
+    if schema.get("$id") != fmt.id:
+        raise broken(f"schema $id is {schema.get('$id')!r}, not the format id")
+    declared = schema.get("$schema")
+    if declared is not None and declared not in _DRAFT7_IDS:
+        raise broken(f"schema declares $schema {declared!r}; formats use draft-07")
+    if check_schema:
+        _check_draft7(fmt, plugin)
+
+
+def _check_draft7(fmt: Format, plugin: str | None) -> None:
+    import jsonschema
+
+    try:
+        jsonschema.Draft7Validator.check_schema(fmt.schema)
+    except jsonschema.SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "the root"
+        raise FormatContractError(fmt.id, f"schema is not a valid draft-07 schema at {where}: "
+                                  f"{exc.message}", plugin) from None
+    except RecursionError:
+        raise FormatContractError(fmt.id, "schema is nested too deeply", plugin) from None
+
 
 @attrs.frozen
 class FormatInfo:
     """One row of :func:`qfmt.formats`: a format id and where it comes from.
 
-    ``status`` is ``"loaded"``, ``"failed"`` (``error`` says why; ``id`` is then the plugin's
-    entry-point name since its formats are unknown), or ``"conflict"`` (another plugin claims the
-    same id; see :class:`qfmt.FormatConflictError`).
+    ``status`` is ``"loaded"``, ``"failed"`` (``error`` says why; ``id`` is the format id when
+    one format broke the :class:`Format` contract, otherwise the plugin's entry-point name since
+    its formats are unknown), or ``"conflict"`` (another plugin claims the same id; see
+    :class:`qfmt.FormatConflictError`).
     """
 
     id: str
@@ -162,6 +313,14 @@ class _Failure:
     distribution: str | None
     version: str | None
     error: str
+    format: str | None = None  # a single format that broke the contract; None: the whole plugin
+
+
+@attrs.define
+class _Plugin:
+    distribution: str | None
+    version: str | None
+    builtin: bool
 
 
 def _truthy(name: str) -> bool:
@@ -169,18 +328,44 @@ def _truthy(name: str) -> bool:
 
 
 class Registry:
-    """Holds every known format. One instance, :data:`REGISTRY`, serves the public API; tests
-    make their own for isolation."""
+    """Every known format, their compiled JSON Schema validators, and the plugin state.
 
-    def __init__(self, builtins: Iterable[str] = BUILTIN_PLUGINS) -> None:
+    ``Registry()`` holds the built-in formats (imported on first use) and reads third-party
+    entry points lazily; ``Registry(builtins=())`` starts empty; ``entry_points=False`` never
+    reads entry points (a fully isolated registry for tests). :func:`default_registry` is the
+    one the verbs use; pass ``registry=`` to any verb to use another.
+
+    Formats come from plugins (:meth:`add_plugin`, entry points, the built-ins) or from code
+    (:meth:`register`). Plugin objects and formats are different things, hence two methods:
+    ``register`` takes a :class:`Format` (as :func:`qfmt.register` does), ``add_plugin`` a
+    module or object with ``qfmt_formats`` hook implementations.
+    """
+
+    def __init__(self, builtins: Iterable[str] = BUILTIN_PLUGINS, *,
+                 entry_points: bool = True) -> None:
         self._builtin_modules = tuple(builtins)
+        self._read_entry_points = entry_points
         self._lock = threading.RLock()
         self._pm: pluggy.PluginManager | None = None
         self._claims: dict[str, list[_Claim]] = {}
         self._failures: list[_Failure] = []
+        self._plugins: dict[str, _Plugin] = {}
         self._builtins_loaded = False
         self._entry_points_loaded = False
         self._preferred: dict[str, str] = {}
+        # per Format object (kept alive here, so its id() is not reused): cheap contract
+        # checked, schema checked, compiled validator
+        self._checked: dict[int, Format] = {}
+        self._schema_checked: set[int] = set()
+        self._validators: dict[int, tuple[Format, Any]] = {}
+
+    def __repr__(self) -> str:
+        state = [f"{len(self._claims)} format ids"]
+        if not self._builtins_loaded and self._builtin_modules:
+            state.append("built-ins not loaded yet")
+        if not self._entry_points_loaded and self._read_entry_points:
+            state.append("entry points not read yet")
+        return f"<qfmt.Registry: {', '.join(state)}>"
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -214,7 +399,7 @@ class Registry:
             if self._entry_points_loaded:
                 return
             self._entry_points_loaded = True
-            if _truthy("QFMT_DISABLE_PLUGINS"):
+            if not self._read_entry_points or _truthy("QFMT_DISABLE_PLUGINS"):
                 return
             for ep in _entry_points():
                 dist = getattr(ep, "dist", None)
@@ -227,13 +412,45 @@ class Registry:
                     continue
                 self._register(obj, ep.name, dname, dver, builtin=False)
 
-    def register(self, plugin: object, name: str | None = None, *,
-                 distribution: str | None = None, version: str | None = None) -> None:
-        """Register a plugin object (a module or object with ``qfmt_formats`` hookimpls) by
-        hand, e.g. in a notebook or a test. It counts as a third-party plugin."""
+    def add_plugin(self, plugin: object, name: str | None = None, *,
+                   distribution: str | None = None, version: str | None = None) -> None:
+        """Add a plugin object (a module or object with ``qfmt_formats`` / ``qfmt_cli_commands``
+        hook implementations) by hand, e.g. in a notebook or a test. It counts as a third-party
+        plugin: a format of it that breaks the contract is listed as failed."""
         self._ensure_builtins()
         label = name or str(getattr(plugin, "__name__", repr(plugin)))
-        self._register(plugin, label, distribution, version, builtin=False)
+        with self._lock:
+            self._register(plugin, label, distribution, version, builtin=False)
+
+    def register(self, fmt: Format, *, replace: bool = False) -> None:
+        """Add one :class:`Format` in code (notebooks, tests), as plugin ``"qfmt.register"``.
+
+        The contract is checked first (:class:`qfmt.FormatContractError` says which rule is
+        broken). An id that any plugin already provides (entry points are read first) raises
+        :class:`qfmt.FormatConflictError` unless ``replace=True``, which makes this format the
+        only provider of the id. To add a plugin object, use :meth:`add_plugin`.
+        """
+        if not isinstance(fmt, Format):
+            raise FormatContractError(
+                repr(fmt), "Registry.register takes a qfmt.Format; add a plugin object (a module "
+                "with qfmt_formats()) with Registry.add_plugin(plugin, name)", CODE_PLUGIN)
+        check_format(fmt, plugin=CODE_PLUGIN)
+        self._ensure_entry_points()
+        with self._lock:
+            existing = self._claims.get(fmt.id, [])
+            if existing and not replace:
+                who = ", ".join(f"plugin {c.plugin!r} (distribution {c.distribution or 'unknown'})"
+                                for c in existing)
+                raise FormatConflictError(
+                    fmt.id, [(c.plugin, c.distribution) for c in existing],
+                    reason=f"format {fmt.id!r} is already provided by {who}; pass replace=True "
+                    "to replace it")
+            self._claims[fmt.id] = [*([] if replace else existing),
+                                    _Claim(fmt, CODE_PLUGIN, None, None, False)]
+            if replace:
+                self._preferred.pop(fmt.id, None)
+            self._checked[id(fmt)] = fmt
+            self._schema_checked.add(id(fmt))
 
     def _register(self, obj: object, name: str, dist: str | None, version: str | None,
                   *, builtin: bool) -> None:
@@ -245,22 +462,33 @@ class Registry:
         except Exception as exc:
             self._fail(name, dist, version, f"registration failed: {exc!r}", exc)
             return
+        self._plugins[name] = _Plugin(dist, version, builtin)
         impls = [i for i in pm.hook.qfmt_formats.get_hookimpls() if i.plugin is obj]
-        formats: list[Format] = []
+        items: list[object] = []
         try:
             for impl in impls:
-                got = cast("Iterable[Any] | None", impl.function())
-                for f in got or ():
-                    if not isinstance(f, Format):
-                        raise TypeError(f"qfmt_formats() returned {f!r}, not a qfmt.Format")
-                    formats.append(f)
+                items.extend(cast("Iterable[object] | None", impl.function()) or ())
         except Exception as exc:
             if builtin:
                 raise
             pm.unregister(obj)
             self._fail(name, dist, version, f"qfmt_formats() raised {exc!r}", exc)
             return
-        for f in formats:
+        for item in items:
+            try:
+                # built-in schemas are checked on first use (and by the test suite), so that
+                # loading a built-in format does not import jsonschema
+                check_format(item, plugin=name, check_schema=not builtin)
+            except FormatContractError as exc:
+                if builtin:
+                    raise
+                self._fail(name, dist, version, f"format {exc.format!r} breaks the Format "
+                           f"contract: {exc.rule}", exc, format_id=exc.format)
+                continue
+            f = cast("Format", item)
+            self._checked[id(f)] = f
+            if not builtin:
+                self._schema_checked.add(id(f))
             self._claims.setdefault(f.id, []).append(
                 _Claim(f, name, dist, version, builtin))
             if len(self._claims[f.id]) > 1 and any(c.builtin for c in self._claims[f.id]):
@@ -270,13 +498,45 @@ class Registry:
                     RuntimeWarning, stacklevel=4)
 
     def _fail(self, name: str, dist: str | None, version: str | None, why: str,
-              exc: BaseException) -> None:
-        self._failures.append(_Failure(name, dist, version, why))
+              exc: BaseException, *, format_id: str | None = None) -> None:
+        self._failures.append(_Failure(name, dist, version, why, format_id))
         msg = f"qfmt plugin {name!r} (distribution {dist or 'unknown'}) failed: {why}"
         if _truthy("QFMT_STRICT_PLUGINS"):
+            if isinstance(exc, FormatContractError):
+                raise exc
             raise PluginError(msg) from exc
         warnings.warn(msg + " (other formats keep working; QFMT_STRICT_PLUGINS=1 makes this an "
                       "error)", RuntimeWarning, stacklevel=5)
+
+    # -- the command line ---------------------------------------------------------------------
+
+    def cli_commands(self) -> list[tuple[str, click.Command]]:
+        """``(plugin, command)`` for every command plugins add to the ``qfmt`` command line
+        (hook ``qfmt_cli_commands``), built-ins first. Reads entry points. A plugin whose hook
+        raises or returns something that is not a ``click.Command`` is warned about and
+        skipped (``QFMT_STRICT_PLUGINS=1``: :class:`qfmt.PluginError`)."""
+        import click
+
+        self._ensure_entry_points()
+        pm = self.plugin_manager
+        found: list[tuple[bool, int, str, click.Command]] = []
+        for order, impl in enumerate(pm.hook.qfmt_cli_commands.get_hookimpls()):
+            name = pm.get_name(impl.plugin) or repr(impl.plugin)
+            info = self._plugins.get(name, _Plugin(None, None, False))
+            try:
+                got = list(cast("Iterable[object] | None", impl.function()) or ())
+                for cmd in got:
+                    if not isinstance(cmd, click.Command):
+                        raise TypeError(f"it returned {cmd!r}, not a click.Command")
+            except Exception as exc:
+                msg = (f"qfmt plugin {name!r} (distribution {info.distribution or 'unknown'}): "
+                       f"qfmt_cli_commands() failed: {exc!r}; its commands are skipped")
+                if _truthy("QFMT_STRICT_PLUGINS"):
+                    raise PluginError(msg) from exc
+                warnings.warn(msg, RuntimeWarning, stacklevel=2)
+                continue
+            found.extend((not info.builtin, order, name, cast("click.Command", c)) for c in got)
+        return [(name, cmd) for _, _, name, cmd in sorted(found, key=lambda t: t[:2])]
 
     # -- lookup -------------------------------------------------------------------------------
 
@@ -323,6 +583,41 @@ class Registry:
             return builtins[0].format
         raise FormatConflictError(format_id, [(c.plugin, c.distribution) for c in claims])
 
+    def resolve(self, fmt: str | Format) -> Format:
+        """The :class:`Format` for an id (:meth:`get`), or ``fmt`` itself when it is a Format
+        object, checked against the contract the first time it is seen."""
+        if isinstance(fmt, Format):
+            if id(fmt) not in self._checked:
+                check_format(fmt, plugin=self.plugin_of(fmt), check_schema=False)
+                self._checked[id(fmt)] = fmt
+            return fmt
+        return self.get(fmt)
+
+    def plugin_of(self, fmt: Format) -> str | None:
+        """The name of the plugin that registered this Format object (None if none did)."""
+        for claims in list(self._claims.values()):
+            for c in claims:
+                if c.format is fmt:
+                    return c.plugin
+        return None
+
+    def validator(self, fmt: Format) -> Any:
+        """The compiled draft-07 validator of ``fmt``'s schema, compiled once per Format (the
+        schema is checked against the draft-07 metaschema first)."""
+        entry = self._validators.get(id(fmt))
+        if entry is not None and entry[0] is fmt:
+            return entry[1]
+        import jsonschema
+
+        if id(fmt) not in self._schema_checked:
+            _check_draft7(fmt, self.plugin_of(fmt))
+        v = jsonschema.Draft7Validator(fmt.schema)
+        with self._lock:
+            self._validators[id(fmt)] = (fmt, v)
+            self._checked.setdefault(id(fmt), fmt)
+            self._schema_checked.add(id(fmt))
+        return v
+
     def ids(self, *, discover: bool = True) -> list[str]:
         """All known format ids (conflicting ones too)."""
         if discover:
@@ -332,7 +627,8 @@ class Registry:
         return sorted(self._claims)
 
     def listing(self) -> list[FormatInfo]:
-        """Every format with its plugin, distribution, version and status; failed plugins too."""
+        """Every format with its plugin, distribution, version and status; failed plugins and
+        formats too."""
         self._ensure_entry_points()
         rows: list[FormatInfo] = []
         for fid in sorted(self._claims):
@@ -351,8 +647,8 @@ class Registry:
                 rows.append(FormatInfo(fid, c.format.description, c.plugin, c.distribution,
                                        c.version, status, err, c.builtin))
         for f in self._failures:
-            rows.append(FormatInfo(f.plugin, "", f.plugin, f.distribution, f.version, "failed",
-                                   f.error))
+            rows.append(FormatInfo(f.format or f.plugin, "", f.plugin, f.distribution,
+                                   f.version, "failed", f.error))
         return rows
 
 
@@ -370,10 +666,11 @@ def _entry_points() -> list[metadata.EntryPoint]:
     return out
 
 
-#: The registry behind ``qfmt.load`` and friends.
+#: The registry behind ``qfmt.load`` and friends (use :func:`default_registry`).
 REGISTRY = Registry()
 
 
 def default_registry() -> Registry:
-    """The registry behind ``qfmt.load`` and friends."""
+    """The registry the verbs (``qfmt.load``, ``dump``, ``formats``...) use when not given
+    ``registry=``: the built-in formats plus installed third-party plugins."""
     return REGISTRY

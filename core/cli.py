@@ -12,14 +12,21 @@ Exit codes:
 = =====================================================================================
 
 Errors are one line on stderr; ``--debug`` shows the traceback.
+
+Input files are read as bytes and handed to qfmt as they are (JSON formats use their fast byte
+readers; non-JSON formats such as CSV get the bytes). JSON output is written as JSON text; a
+non-JSON format's output is written unchanged (bytes in binary, str as text). Plugins may add
+commands through the ``qfmt_cli_commands`` hook; they are looked up when the command line starts.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import json
+import mimetypes
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -91,11 +98,22 @@ def _read(path: str) -> bytes:
     return Path(path).read_bytes()
 
 
-def _detect_one(data: Any, path: str) -> str:
-    found = qfmt.detect(data)
+def _not_json_note(raw: bytes) -> str:
+    """`` (it is not valid JSON: ...)`` when ``raw`` does not parse, for error messages."""
+    import orjson
+
+    try:
+        orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return f" (it is not valid JSON: {exc}, and no non-JSON format reads it)"
+    return ""
+
+
+def _detect_one(raw: bytes, path: str) -> str:
+    found = qfmt.detect(raw)
     if not found:
-        raise _Fail(f"{path}: no known format accepts this payload; name one with --format "
-                    "(see `qfmt formats`)", EXIT_INVALID)
+        raise _Fail(f"{path}: no known format accepts this payload{_not_json_note(raw)}; name "
+                    "one with --format (see `qfmt formats`)", EXIT_INVALID)
     return found[0]
 
 
@@ -103,6 +121,35 @@ def _json_text(data: Any) -> str:
     import orjson
 
     return orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+def _rendered(out: Any, fmt: qfmt.Format) -> str | bytes:
+    """What to write for ``dump``'s ``out``: JSON text (no final newline) for a JSON format, a
+    non-JSON format's bytes or str unchanged."""
+    return _json_text(out) if fmt.is_json else out
+
+
+def _write(out: str | bytes, fmt: qfmt.Format, path: str | None) -> None:
+    """Write rendered output to ``path`` (None or '-': stdout). JSON gets a final newline; a
+    non-JSON format's output is written byte for byte (str as UTF-8 text, no newline added)."""
+    text_nl = "\n" if fmt.is_json else ""
+    if path is None or path == "-":
+        if isinstance(out, bytes):
+            click.echo(out, nl=False)
+        else:
+            click.echo(out + text_nl, nl=False)
+    elif isinstance(out, bytes):
+        Path(path).write_bytes(out)
+    else:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(out + text_nl)
+
+
+def _extension(fmt: qfmt.Format) -> str:
+    """The file extension for a format's output in a batch folder."""
+    if fmt.is_json:
+        return ".json"
+    return mimetypes.guess_extension(fmt.media_type.split(";", 1)[0].strip()) or ".out"
 
 
 def _width_options(num_qubits: int | None) -> dict[str, Any]:
@@ -122,7 +169,48 @@ def _parse_kv(values: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The ``qfmt`` group: built-in commands, plus those plugins add (hook
+    ``qfmt_cli_commands``), looked up once when a command is not built in or commands are
+    listed, so running a built-in command reads no plugin."""
+
+    _plugins_added = False
+
+    def _add_plugin_commands(self) -> None:
+        if self._plugins_added:
+            return
+        self._plugins_added = True
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                pairs = qfmt.default_registry().cli_commands()
+            except qfmt.PluginError as exc:  # QFMT_STRICT_PLUGINS=1
+                raise _Fail(str(exc), EXIT_USAGE) from exc
+        for w in caught:
+            click.echo(f"qfmt: warning: {w.message}", err=True)
+        for plugin, cmd in pairs:
+            name = cmd.name or ""
+            if not name or name in self.commands:
+                click.echo(f"qfmt: warning: plugin {plugin!r} adds command {name!r}, which "
+                           "exists already; skipped", err=True)
+                continue
+            self.add_command(cmd, name)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """A built-in command, else one a plugin adds."""
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is None:
+            self._add_plugin_commands()
+            cmd = super().get_command(ctx, cmd_name)
+        return cmd
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, the plugins' included."""
+        self._add_plugin_commands()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(qfmt.__version__, prog_name="qfmt")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.pass_context
@@ -169,30 +257,28 @@ def schema_cmd(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def detect_cmd(ctx: click.Context, file: str) -> None:
     """Print the formats FILE could be, best first (exit 1 if none)."""
-    def run() -> list[str]:
-        return qfmt.detect(qfmt._api.read_json(_read(file)))
+    def run() -> tuple[list[str], bytes]:
+        raw = _read(file)
+        return qfmt.detect(raw), raw
 
-    found = _guard(_debug(ctx), run)
+    found, raw = _guard(_debug(ctx), run)
     if not found:
-        raise _Fail(f"{file}: no known format accepts this payload", EXIT_INVALID)
+        raise _Fail(f"{file}: no known format accepts this payload{_not_json_note(raw)}",
+                    EXIT_INVALID)
     for fid in found:
         click.echo(fid)
 
 
 @main.command("validate")
 @click.argument("file")
-@click.option("--format", "-f", "fmt", help="Format id (detected when omitted).")
+@click.option("--format", "--from", "-f", "fmt", help="Format id (detected when omitted).")
 @click.pass_context
 def validate_cmd(ctx: click.Context, file: str, fmt: str | None) -> None:
     """Check FILE against a format's schema and parser: exit 0 if valid, otherwise print every
     problem with its JSON path and exit 1."""
     def run() -> list[qfmt.PayloadError]:
-        data = _read(file)
-        try:
-            parsed = qfmt._api.read_json(data, fmt)
-        except qfmt.PayloadError as exc:
-            return [exc]
-        return qfmt.problems(parsed, fmt or _detect_one(parsed, file))
+        raw = _read(file)
+        return qfmt.problems(raw, fmt or _detect_one(raw, file))
 
     found = _guard(_debug(ctx), run)
     for p in found:
@@ -206,9 +292,10 @@ def _convert_file(args: tuple[str, str | None, str, str, dict[str, Any]]) -> tup
     """Worker for batch conversion: returns (input, error message or None)."""
     src_path, src, dst, out_path, options = args
     try:
-        data = qfmt._api.read_json(Path(src_path).read_bytes(), src)
-        fmt = src or _detect_one(data, src_path)
-        Path(out_path).write_text(_json_text(qfmt.convert(data, fmt, dst, **options)) + "\n")
+        raw = Path(src_path).read_bytes()
+        fmt = src or _detect_one(raw, src_path)
+        target = qfmt.default_registry().get(dst)
+        _write(_rendered(qfmt.convert(raw, fmt, dst, **options), target), target, out_path)
         return src_path, None
     except (qfmt.QfmtError, OSError, click.ClickException) as exc:
         msg = exc.format_message() if isinstance(exc, click.ClickException) else _message(exc)
@@ -250,18 +337,15 @@ def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst
                       ("include_leakage", include_leakage)):
         if flag:
             options[key] = True
-    _guard(debug, lambda: qfmt._registry.REGISTRY.get(dst))
+    target = _guard(debug, lambda: qfmt.default_registry().get(dst))
     if len(files) == 1 and (output is None or output == "-" or not Path(output).is_dir()):
-        def one() -> str:
-            data = qfmt._api.read_json(_read(files[0]), src)
-            fmt = src or _detect_one(data, files[0])
-            return _json_text(qfmt.convert(data, fmt, dst, **options))
+        def one() -> str | bytes:
+            raw = _read(files[0])
+            fmt = src or _detect_one(raw, files[0])
+            return _rendered(qfmt.convert(raw, fmt, dst, **options), target)
 
-        text = _guard(debug, one)
-        if output is None or output == "-":
-            click.echo(text)
-        else:
-            _guard(debug, lambda: Path(output).write_text(text + "\n"))
+        out = _guard(debug, one)
+        _guard(debug, lambda: _write(out, target, output))
         return
     if output is None:
         raise _Fail("several inputs need -o FOLDER", EXIT_USAGE)
@@ -272,7 +356,7 @@ def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst
     stems: dict[str, str] = {}
     tasks = []
     for f in files:
-        name = Path(f).stem + ".json"
+        name = Path(f).stem + _extension(target)
         if name in stems:
             raise _Fail(f"{f} and {stems[name]} would both be written to {outdir / name}",
                         EXIT_USAGE)
@@ -328,7 +412,7 @@ def _summaries(obj: Any) -> list[tuple[str, Any]]:
 
 @main.command("show")
 @click.argument("file")
-@click.option("--format", "-f", "fmt", help="Format id (detected when omitted).")
+@click.option("--format", "--from", "-f", "fmt", help="Format id (detected when omitted).")
 @click.option("--top", default=10, show_default=True, help="How many outcomes to list.")
 @click.option("--num-qubits", type=int, help="Declared width of v1 payloads.")
 @click.pass_context
@@ -339,12 +423,12 @@ def show_cmd(ctx: click.Context, file: str, fmt: str | None, top: int,
     from rich.table import Table
 
     def run() -> tuple[str, Any]:
-        data = qfmt._api.read_json(_read(file), fmt)
-        f = fmt or _detect_one(data, file)
+        raw = _read(file)
+        f = fmt or _detect_one(raw, file)
         opts = _width_options(num_qubits)
-        accepted = qfmt._registry.REGISTRY.get(f).load_options
+        accepted = qfmt.default_registry().get(f).load_options
         opts = {k: v for k, v in opts.items() if accepted is None or k in accepted}
-        return f, qfmt.load(data, f, **opts)
+        return f, qfmt.load(raw, f, **opts)
 
     f, obj = _guard(_debug(ctx), run)
     console = Console(highlight=False)
@@ -397,7 +481,7 @@ def _describe(item: Any) -> str:
 
 @main.command("plot")
 @click.argument("files", nargs=-1, required=True)
-@click.option("--format", "-f", "fmt", help="Format id (detected when omitted).")
+@click.option("--format", "--from", "-f", "fmt", help="Format id (detected when omitted).")
 @click.option("-o", "--output", default="histogram.png", show_default=True,
               help="Image file (.png or .svg).")
 @click.option("--top", default=16, show_default=True,
@@ -419,12 +503,12 @@ def plot_cmd(ctx: click.Context, files: tuple[str, ...], fmt: str | None, output
     def run() -> None:
         series = []
         for file in files:
-            data = qfmt._api.read_json(_read(file), fmt)
-            f = fmt or _detect_one(data, file)
-            accepted = qfmt._registry.REGISTRY.get(f).load_options
+            raw = _read(file)
+            f = fmt or _detect_one(raw, file)
+            accepted = qfmt.default_registry().get(f).load_options
             opts = {k: v for k, v in _width_options(num_qubits).items()
                     if accepted is None or k in accepted}
-            for label, item in _summaries(qfmt.load(data, f, **opts)):
+            for label, item in _summaries(qfmt.load(raw, f, **opts)):
                 if item is None:
                     continue
                 name = Path(file).name + (f" {label}" if label else "")

@@ -25,18 +25,18 @@ def test_readme_python_block_runs(index: int, tmp_path: Path, monkeypatch: pytes
     if "@qfmt.hookimpl" in block:
         # the plugin example: import it as a module and register it in a fresh registry
         import qfmt
-        from qfmt._registry import Registry
 
-        reg = Registry()
-        monkeypatch.setattr(qfmt._api, "REGISTRY", reg)
+        reg = qfmt.Registry(entry_points=False)
         (tmp_path / "acme_readme.py").write_text(block)
         monkeypatch.syspath_prepend(str(tmp_path))
         import acme_readme  # type: ignore[import-not-found]
 
-        reg.register(acme_readme, "acme")
-        assert dict(qfmt.load({"3": 2}, "acme.counts.v1", num_qubits=2)) == {3: 2}
-        assert qfmt.convert({"3": 2}, "acme.counts.v1", "ionq.result.histogram.json.v2") == \
+        reg.add_plugin(acme_readme, "acme")
+        assert dict(qfmt.load({"3": 2}, "acme.counts.v1", num_qubits=2, registry=reg)) == {3: 2}
+        assert qfmt.convert({"3": 2}, "acme.counts.v1", "ionq.result.histogram.json.v2",
+                            registry=reg) == \
             {"histogram": {"registers": {"output_all": {"11": 2}}}}
+        assert "acme.counts.v1" not in qfmt.default_registry().ids(discover=False)
         return
     exec(compile(block, f"README.md block {index}", "exec"), {})
 
