@@ -64,7 +64,8 @@ hookimpl = pluggy.HookimplMarker("qfmt")
 hookspec = pluggy.HookspecMarker("qfmt")
 
 ENTRY_POINT_GROUP = "qfmt.formats"
-BUILTIN_PLUGINS = ("qfmt.plugins.ionq", "qfmt.plugins.qiskit")
+#: Where the built-in plugins live: every package in it is one vendor's plugin (core names none).
+BUILTIN_PACKAGE = "qfmt.plugins"
 BUILTIN_DISTRIBUTION = "qfmt"
 #: The plugin name of formats added in code with :func:`qfmt.register`.
 CODE_PLUGIN = "qfmt.register"
@@ -341,9 +342,9 @@ class Registry:
     module or object with ``qfmt_formats`` hook implementations.
     """
 
-    def __init__(self, builtins: Iterable[str] = BUILTIN_PLUGINS, *,
+    def __init__(self, builtins: Iterable[str] | None = None, *,
                  entry_points: bool = True) -> None:
-        self._builtin_modules = tuple(builtins)
+        self._builtin_modules = tuple(builtin_plugins() if builtins is None else builtins)
         self._read_entry_points = entry_points
         self._lock = threading.RLock()
         self._pm: pluggy.PluginManager | None = None
@@ -650,6 +651,15 @@ class Registry:
             rows.append(FormatInfo(f.format or f.plugin, "", f.plugin, f.distribution,
                                    f.version, "failed", f.error))
         return rows
+
+
+def builtin_plugins() -> tuple[str, ...]:
+    """The module names of the built-in plugins: the packages inside :data:`BUILTIN_PACKAGE`."""
+    import pkgutil
+
+    package = importlib.import_module(BUILTIN_PACKAGE)
+    return tuple(sorted(f"{BUILTIN_PACKAGE}.{m.name}" for m in pkgutil.iter_modules(package.__path__)
+                        if m.ispkg))
 
 
 def _entry_points() -> list[metadata.EntryPoint]:

@@ -1,0 +1,160 @@
+"""The walls of the architecture, read from the source: core is vendor-neutral, and plugins use
+only the public API (``qfmt`` and ``qfmt.kit``).
+
+Both tests read the code's imports and string constants with :mod:`ast`; nothing is imported.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import qfmt
+
+ROOT = Path(__file__).resolve().parents[2]
+CORE = ROOT / "core"
+PLUGINS = ROOT / "plugins"
+
+#: Vendor words core must not use in code (docstrings may mention them: they are documentation).
+VENDOR_WORDS = ("ionq", "output_all", "braket", "cirq", "pytket", "azure", "microsoft", "stim")
+#: The one format id core may name: Qiskit's Result.to_dict() form, which Result.to_dict and
+#: Result.from_dict are defined to produce (dispatched through the registry).
+ALLOWED_IDS = {"qiskit.result.json.v1": {"_results.py"}}
+#: The lazy aliases the issue keeps importable from qfmt (qfmt.Client, qfmt.to_qiskit...): the
+#: only place core names a plugin module, and it imports none at import time.
+LAZY_ALIASES = {"__init__.py"}
+
+
+def _modules(folder: Path) -> Iterator[tuple[Path, ast.Module]]:
+    for path in sorted(folder.rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            yield path, ast.parse(path.read_text(), str(path))
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    ids = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                ids.add(id(body[0].value))
+    return ids
+
+
+def _strings(tree: ast.Module) -> Iterator[ast.Constant]:
+    docs = _docstrings(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            yield node
+
+
+def _imports(tree: ast.Module) -> Iterator[tuple[ast.AST, str, list[str]]]:
+    """(node, absolute-or-relative module name, imported names) for every import."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node, alias.name, []
+        elif isinstance(node, ast.ImportFrom):
+            yield node, "." * node.level + (node.module or ""), [a.name for a in node.names]
+
+
+def _builtin_ids() -> set[str]:
+    return {i.id for i in qfmt.formats() if i.builtin}
+
+
+def test_core_is_vendor_neutral() -> None:
+    """Nothing under core/ imports a plugin, and no code string of core names a vendor, a
+    vendor register or a built-in format id (but the one Qiskit-defined ``to_dict`` id)."""
+    ids = _builtin_ids()
+    assert ids, "the built-in formats should be listed"
+    problems = []
+    for path, tree in _modules(CORE):
+        rel = path.relative_to(CORE).as_posix()
+        for node, module, _ in _imports(tree):
+            if "plugins" in module.split(".") and rel not in LAZY_ALIASES:
+                problems.append(f"{rel}:{node.lineno}: imports {module}")
+            if "plugins" in module.split(".") and rel in LAZY_ALIASES and \
+                    not _under_type_checking(tree, node):
+                problems.append(f"{rel}:{node.lineno}: imports {module} at import time")
+        for const in _strings(tree):
+            text = const.value
+            if text in ids and rel not in ALLOWED_IDS.get(text, set()):
+                problems.append(f"{rel}:{const.lineno}: names format id {text!r}")
+            low = text.lower()
+            for word in VENDOR_WORDS:
+                if word in low and not (rel in LAZY_ALIASES and text.startswith("plugins.")):
+                    problems.append(f"{rel}:{const.lineno}: names {word!r} in {text[:60]!r}")
+    assert problems == []
+
+
+def _under_type_checking(tree: ast.Module, target: ast.AST) -> bool:
+    """True when ``target`` runs only for type checkers or when a function is called."""
+    for node in ast.walk(tree):
+        deferred = (isinstance(node, ast.If) and isinstance(node.test, ast.Name) and
+                    node.test.id == "TYPE_CHECKING") or \
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        if deferred and any(target is n for n in ast.walk(node)):
+            return True
+    return False
+
+
+def test_lazy_aliases_do_not_import_plugins_with_qfmt() -> None:
+    """The lazy aliases really are lazy: ``import qfmt`` loads no plugin module."""
+    import subprocess
+
+    code = "import sys, qfmt; print(sorted(m for m in sys.modules if m.startswith('qfmt.plugins.')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def _public_names(module: str) -> set[str]:
+    mod = __import__(module, fromlist=["_"])
+    return set(getattr(mod, "__all__", ())) | {n for n in dir(mod) if not n.startswith("_")}
+
+
+def test_plugins_use_only_the_public_kit() -> None:
+    """A plugin (built-in or not) imports ``qfmt`` and ``qfmt.kit`` and public names from them,
+    its own package, the standard library and third-party packages; never a private qfmt module
+    or name, nor another vendor's package."""
+    allowed = {"qfmt": _public_names("qfmt"), "qfmt.kit": _public_names("qfmt.kit")}
+    problems = []
+    for path, tree in _modules(PLUGINS):
+        rel = path.relative_to(PLUGINS).as_posix()
+        own = "qfmt.plugins." + rel.split("/")[0] if "/" in rel else None
+        for node, module, names in _imports(tree):
+            where = f"{rel}:{getattr(node, 'lineno', 0)}"
+            if module.startswith("."):
+                if module.startswith("..") or own is None:
+                    problems.append(f"{where}: relative import {module} leaves its package")
+                continue
+            if module != "qfmt" and not module.startswith("qfmt."):
+                continue
+            if own is not None and (module == own or module.startswith(own + ".")):
+                continue
+            if module not in allowed:
+                problems.append(f"{where}: imports {module}")
+                continue
+            bad = [n for n in names if n not in allowed[module]]
+            if bad:
+                problems.append(f"{where}: imports private {module} names {bad}")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                    node.value.id in ("qfmt", "kit") and node.attr.startswith("_"):
+                problems.append(f"{rel}:{node.lineno}: uses {node.value.id}.{node.attr}")
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                    node.value.id == "qfmt" and not node.attr.startswith("_") and \
+                    node.attr not in allowed["qfmt"] and node.attr != "plugins":
+                problems.append(f"{rel}:{node.lineno}: uses qfmt.{node.attr}, not public")
+    assert problems == []
+
+
+@pytest.mark.parametrize("module", ["qfmt", "qfmt.kit"])
+def test_public_modules_export_only_existing_names(module: str) -> None:
+    mod = __import__(module, fromlist=["_"])
+    missing = [n for n in mod.__all__ if not hasattr(mod, n)]
+    assert missing == []
