@@ -67,9 +67,9 @@ def test_readme_quick_start_shows_right_values() -> None:
 
 def _run_against_local_server(block: str, tmp_path: Path,
                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fetching example, against tests/ionq_server.py on 127.0.0.1 with the README's ids."""
+    """The fetching example, against tests/plugins/ionq/server.py on 127.0.0.1 with the README's ids."""
     import qfmt
-    from tests.ionq_server import FakeIonQ, FakeJob, serve
+    from tests.plugins.ionq.server import FakeIonQ, FakeJob, serve
 
     fake = FakeIonQ()
     single, parent = "06a2099c-f845-7208-8000-8111ee2dccbc", "06a2099c-f846-7d32-8000-5726853513db"

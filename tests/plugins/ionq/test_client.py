@@ -1,4 +1,4 @@
-"""Fetching results from a real HTTP server on 127.0.0.1 (tests/ionq_server.py): polling, the
+"""Fetching results from a real HTTP server on 127.0.0.1 (tests/plugins/ionq/server.py): polling, the
 catalog, failures, partial results, retries, consume-once artifacts, the durable store and its
 lease, the key policy, the IBMQJob-style job API, and the IonQ CLI commands."""
 
@@ -26,7 +26,7 @@ from qfmt.plugins.ionq.client import (
     MissingApiKeyError,
     _retry_after,
 )
-from tests.ionq_server import FakeIonQ, FakeJob, serve
+from tests.plugins.ionq.server import FakeIonQ, FakeJob, serve
 
 HIST = {"0": 480, "1": 20, "3": 500}
 SHOTS2 = {"shots": [{"registers": {"output_all": [1, 1]}},

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import qfmt
 from tests import strategies as S
-from tests.test_qiskit import REF, RESULT
+from tests.plugins.qiskit.test_formats import REF, RESULT
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import qfmt
 from qfmt.cli import main
 
-EXAMPLES = Path(__file__).parent.parent / "examples" / "ionq"
+EXAMPLES = Path(__file__).parents[2] / "examples" / "ionq"
 QISKIT_EXAMPLES = EXAMPLES.parent / "qiskit"
 FILES = {
     "ionq.result.shots.json.v2": "shots-v2.json",
@@ -203,7 +203,7 @@ def test_every_subcommand_as_a_real_subprocess(tmp_path: Path) -> None:
     """Each subcommand once through `python -m qfmt`, as a person runs it, plus bad input."""
     import os
 
-    from tests.ionq_server import FakeIonQ, FakeJob, serve
+    from tests.plugins.ionq.server import FakeIonQ, FakeJob, serve
 
     env = {**os.environ, "QFMT_CACHE_DIR": str(tmp_path / "cache"), "IONQ_API_KEY": "k",
            "COLUMNS": "200"}

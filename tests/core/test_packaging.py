@@ -10,7 +10,7 @@ from pathlib import Path
 
 import qfmt
 
-REPO = Path(__file__).parent.parent
+REPO = Path(__file__).parents[2]
 
 
 def test_installed_layout_from_outside_the_repo(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 import qfmt
 from tests import strategies as S
-from tests.test_convert import SAME
-from tests.test_ionq_formats import ALL, IONQ_EXAMPLES
+from tests.core.test_convert import SAME
+from tests.plugins.ionq.test_formats import ALL, IONQ_EXAMPLES
 
 GENERATORS = {
     "ionq.result.histogram.json.v1": S.histogram_v1().map(lambda c: c[0]),

@@ -377,7 +377,7 @@ class TestIonQToQiskit:
     def test_every_ionq_format_converts_to_qiskit_and_back(self) -> None:
         from pathlib import Path
 
-        ex = Path(__file__).parent.parent / "examples" / "ionq"
+        ex = Path(__file__).parents[3] / "examples" / "ionq"
         expected = {"000": 457, "001": 9, "010": 23, "011": 14, "100": 15, "101": 18, "110": 12,
                     "111": 452}
         cases = {

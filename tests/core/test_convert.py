@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import qfmt
 from tests import strategies as S
-from tests.test_ionq_formats import AGG, ALL, HIST_V1, HIST_V2, PROB_V1, PROB_V2, SHOTS_V1, SHOTS_V2
+from tests.plugins.ionq.test_formats import AGG, ALL, HIST_V1, HIST_V2, PROB_V1, PROB_V2, SHOTS_V1, SHOTS_V2
 
 # One experiment (2 qubits, qubit 0 set in outcome 1) seen through every format.
 SHOTS = ["0", "1", "3", "3", "0", "0", "1", "3"]
