@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
-from ._errors import CalibrationError, QfmtError
+from ._errors import CalibrationError, OptionError, ResultError
 from ._layout import Note
 from ._marginal import _as_dist, marginal_distribution
 from ._results import RegisterMarginals, Result
@@ -66,7 +66,7 @@ _CHARS = {"I": (1.0, 1.0), "Z": (1.0, -1.0), "0": (1.0, 0.0), "1": (0.0, 1.0)}
 def _as_distribution(data: Any) -> Distribution[Any]:
     if isinstance(data, Result):
         if len(data.results) != 1:
-            raise QfmtError(f"the result has {len(data.results)} experiments: pass one "
+            raise ResultError(f"the result has {len(data.results)} experiments: pass one "
                             "(result.get_counts(i) or result.experiment(i))")
         exp = data.experiment(0)
         for key in ("counts", "probabilities", "memory"):
@@ -74,11 +74,11 @@ def _as_distribution(data: Any) -> Distribution[Any]:
                 data = exp.data[key]
                 break
         else:
-            raise QfmtError("the experiment has no counts, probabilities or memory")
+            raise ResultError("the experiment has no counts, probabilities or memory")
     if isinstance(data, RegisterMarginals):
         data = data.joint()
     if isinstance(data, QuasiDistribution):
-        raise QfmtError("mitigate measured data (counts, probabilities or memory), not "
+        raise OptionError("mitigate measured data (counts, probabilities or memory), not "
                         "quasi-probabilities")
     return _as_dist(data, ProbDistribution, "mitigate")
 
@@ -92,7 +92,7 @@ def _probabilities(data: Any, clbits: Sequence[int] | None, shots: int | None
     if isinstance(dist, Counts):
         total = dist.shots()
         if total == 0:
-            raise QfmtError("the counts hold no shots")
+            raise ResultError("the counts hold no shots")
         probs = {k: v / total for k, v in dist.data.items()}
         return probs, dist.width, total if shots is None else shots
     return dict(dist.data), dist.width, shots if shots is not None else getattr(dist, "shots",
@@ -136,11 +136,11 @@ def _diag_terms(diagonal: Any, width: int) -> list[tuple[float, list[Array]]]:
         terms = []
         for text, coeff in diagonal.items():
             if not isinstance(text, str) or len(text) != width:
-                raise QfmtError(f"diagonal {text!r} must be a string of {width} characters "
+                raise OptionError(f"diagonal {text!r} must be a string of {width} characters "
                                 "over I, Z, 0, 1 (rightmost is bit 0)")
             bad = set(text.upper()) - set(_CHARS)
             if bad:
-                raise QfmtError(f"diagonal {text!r} has characters {sorted(bad)}; use I, Z, 0, 1")
+                raise OptionError(f"diagonal {text!r} has characters {sorted(bad)}; use I, Z, 0, 1")
             factors = [np.array(_CHARS[c]) for c in reversed(text.upper())]
             terms.append((float(coeff), factors))
         return terms
@@ -164,7 +164,7 @@ def sampled_expectation_value(dist: Any, oper: str | Mapping[str, float]) -> flo
     else:
         probs, width, _ = _probabilities(dist, None, None)
     if not isinstance(oper, (str, Mapping)):
-        raise QfmtError(f"oper must be a string or a dict of strings, got {type(oper).__name__}")
+        raise OptionError(f"oper must be a string or a dict of strings, got {type(oper).__name__}")
     return sum(c * _product_value(probs, f) for c, f in _diag_terms(oper, width))
 
 
@@ -239,20 +239,20 @@ class BaseReadoutMitigator(abc.ABC):
         """Mitigator positions of the data's bits (bit k is measured by qubits[k])."""
         if qubits is None:
             if width != len(self._qubits):
-                raise QfmtError(f"the data has {width} bits but the mitigator has "
+                raise CalibrationError(f"the data has {width} bits but the mitigator has "
                                 f"{len(self._qubits)} qubits: say which with qubits= "
                                 "(and clbits= to pick bits of the data)")
             return list(range(width))
         qubits = list(qubits)
         if len(qubits) != width:
-            raise QfmtError(f"qubits= names {len(qubits)} qubits for {width} bits of data")
+            raise CalibrationError(f"qubits= names {len(qubits)} qubits for {width} bits of data")
         index = {q: i for i, q in enumerate(self._qubits)}
         missing = [q for q in qubits if q not in index]
         if missing:
-            raise QfmtError(f"qubits {missing} are not calibrated (mitigator qubits: "
+            raise CalibrationError(f"qubits {missing} are not calibrated (mitigator qubits: "
                             f"{list(self._qubits)})")
         if len(set(qubits)) != len(qubits):
-            raise QfmtError(f"qubits= repeats a qubit: {qubits}")
+            raise CalibrationError(f"qubits= repeats a qubit: {qubits}")
         return [index[q] for q in qubits]
 
     @abc.abstractmethod
@@ -433,14 +433,14 @@ def _dense_diagonal(diagonal: Any, width: int) -> Array:
     _check_dense(width, LOCAL_MAX_QUBITS, "a dense diagonal")
     diag = np.asarray(diagonal, dtype=np.float64)
     if diag.shape != (2**width,):
-        raise QfmtError(f"a dense diagonal needs {2**width} values for {width} bits, got "
+        raise OptionError(f"a dense diagonal needs {2**width} values for {width} bits, got "
                         f"shape {diag.shape}")
     return diag
 
 
 def _check_dense(width: int, limit: int, what: str = "a dense matrix") -> None:
     if width > limit:
-        raise QfmtError(f"{what} over {width} bits is past the documented limit of {limit} "
+        raise CalibrationError(f"{what} over {width} bits is past the documented limit of {limit} "
                         f"(2**{width} values); nothing was allocated")
 
 

@@ -914,7 +914,7 @@ def compare_schema(fmt: str, served: Mapping[str, Any] | None = None, *,
     An empty list means they agree."""
     if served is None:
         if client is None:
-            raise QfmtError("pass the served schema, or a client to fetch it")
+            raise OptionError("pass the served schema, or a client to fetch it")
         served = client.schema(fmt)
     out: list[SchemaDifference] = []
     _diff(_strip(qfmt.schema(fmt), ignore), _strip(dict(served), ignore), "$", out)

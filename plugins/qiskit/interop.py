@@ -16,8 +16,8 @@ import orjson
 from qfmt import (
     Counts,
     MissingDependencyError,
+    OptionError,
     ProbDistribution,
-    QfmtError,
     QuasiDistribution,
     RegisterLayout,
     Result,
@@ -54,7 +54,7 @@ def to_qiskit(obj: Any) -> Any:
     if isinstance(obj, QuasiDistribution):
         return qr.QuasiDistribution(dict(obj.data), shots=obj.shots,
                                     stddev_upper_bound=obj.stddev_upper_bound)
-    raise QfmtError(f"no Qiskit counterpart for a {type(obj).__name__}")
+    raise OptionError(f"no Qiskit counterpart for a {type(obj).__name__}")
 
 
 def from_qiskit(obj: Any, *, width: int | None = None) -> Any:
@@ -77,7 +77,7 @@ def from_qiskit(obj: Any, *, width: int | None = None) -> Any:
                                  stddev_upper_bound=obj.stddev_upper_bound)
     if isinstance(obj, qr.ProbDistribution):
         return ProbDistribution(dict(obj), width, shots=obj.shots)
-    raise QfmtError(f"no qfmt counterpart for a {type(obj).__name__}")
+    raise OptionError(f"no qfmt counterpart for a {type(obj).__name__}")
 
 
 def _json_default(value: Any) -> Any:
