@@ -120,7 +120,8 @@ class Distribution(Mapping[int, V], Generic[V]):
     def _rebuilt(self: D, outcome_array: npt.NDArray[Any], value_array: npt.NDArray[Any],
                  **changes: Any) -> D:
         """A copy with new (trusted) arrays and some fields changed, without re-checking."""
-        fields = {a.name: getattr(self, a.name) for a in attrs.fields(type(self))  # type: ignore[misc]
+        cls: Any = type(self)
+        fields = {a.name: getattr(self, a.name) for a in attrs.fields(cls)
                   if a.init and a.name not in ("outcome_array", "value_array")}
         fields.update(changes)
         width = fields.pop("width")
@@ -175,9 +176,9 @@ class Distribution(Mapping[int, V], Generic[V]):
             raise PayloadError(kind, "$", f"layout covers {layout.width} bits but width is {w}")
         outs = outcome_array_of(top_probe, w)
         outs, vals = sort_outcomes(outs, np.asarray(vals), kind)
-        self.__attrs_init__(outcome_array=_readonly(outs), value_array=_readonly(vals), width=w,
-                            width_inferred=inferred, layout=layout,
-                            provenance=tuple(provenance), **extra)
+        init: Any = self.__attrs_init__  # type: ignore[attr-defined]
+        init(outcome_array=_readonly(outs), value_array=_readonly(vals), width=w,
+             width_inferred=inferred, layout=layout, provenance=tuple(provenance), **extra)
 
     # -- the mapping view ---------------------------------------------------------------------
 
@@ -333,11 +334,13 @@ class Distribution(Mapping[int, V], Generic[V]):
         with a mapping's, checked)."""
         if "data" in changes:
             data = changes.pop("data")
-            probe = type(self)(data, width=changes.get("width", self.width)) if not isinstance(
+            cls: Any = type(self)
+            probe = cls(data, width=changes.get("width", self.width)) if not isinstance(
                 data, Distribution) else data
             changes["outcome_array"] = probe.outcome_array
             changes["value_array"] = probe.value_array
-        return attrs.evolve(self, **changes)
+        out: D = attrs.evolve(cast(Any, self), **changes)
+        return out
 
 
 def _checked_outcomes(values: Any, kind: str) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Union, cast
+from typing import Any, Union
 
 import attrs
 import numpy as np
@@ -99,7 +99,7 @@ class RegisterMarginals:
             note = Note("joint-from-register",
                         f"joint taken from {self.joint_register!r}; registers {others} not "
                         "carried")
-            return cast(Dist, attrs.evolve(joint, provenance=(*joint.provenance, note)))
+            return attrs.evolve(joint, provenance=(*joint.provenance, note))
         if not names:
             raise LossyConversionError("no registers: there is no joint distribution")
         raise LossyConversionError(

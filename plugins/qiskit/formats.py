@@ -171,10 +171,10 @@ def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
         elif key in ("statevector", "unitary"):
             out[key] = _complex_array(value, RESULT, p)
         elif key == "probabilities":
-            outcomes, values, kw, _ = kit.outcome_items(value, RESULT,
-                                                        kit.probability_reader(PROB_ATOL), p)
+            outcomes, fvalues, kw, _ = kit.outcome_items(value, RESULT,
+                                                         kit.probability_reader(PROB_ATOL), p)
             _check_fits(outcomes, slots, RESULT, p, list(value))
-            out[key] = kit.probabilities(outcomes, values, width=slots, key_width=kw, fmt=RESULT,
+            out[key] = kit.probabilities(outcomes, fvalues, width=slots, key_width=kw, fmt=RESULT,
                                          path=p, option="memory_slots", layout=layout)
         else:
             out[key] = value  # any other field passes through untouched
