@@ -76,15 +76,13 @@ def sort_outcomes(outcomes: npt.NDArray[Any], values: npt.NDArray[Any], what: st
                   path: str = "$") -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
     """Outcomes ascending with their values; two equal outcomes are a PayloadError."""
     n = outcomes.size
-    if n > 1:
-        d = outcomes[1:] > outcomes[:-1]
-        if not bool(np.all(d)):
-            order = np.argsort(outcomes, kind="stable")
-            outcomes, values = outcomes[order], values[order]
-            same = np.flatnonzero(outcomes[1:] == outcomes[:-1])
-            if same.size:
-                k = int(outcomes[int(same[0])])
-                raise PayloadError(what, path, f"outcome {k} appears twice")
+    if n > 1 and np.count_nonzero(outcomes[1:] > outcomes[:-1]) != n - 1:
+        order = np.argsort(outcomes, kind="stable")
+        outcomes, values = outcomes[order], values[order]
+        same = np.flatnonzero(outcomes[1:] == outcomes[:-1])
+        if same.size:
+            k = int(outcomes[int(same[0])])
+            raise PayloadError(what, path, f"outcome {k} appears twice")
     return outcomes, values
 
 

@@ -76,9 +76,12 @@ def resolve_width(
 def check_sum(values: npt.NDArray[np.float64] | Mapping[Any, float], fmt: str | None, path: str,
               atol: float = PROB_ATOL) -> float:
     """Raise PayloadError unless the probabilities sum to 1 within ``atol``; return the sum."""
-    arr = np.fromiter(values.values(), dtype=np.float64, count=len(values)) \
-        if isinstance(values, Mapping) else np.asarray(values, dtype=np.float64)
-    total = math.fsum(arr.tolist()) if arr.size <= 4096 else float(np.sum(arr, dtype=np.float64))
+    if type(values) is list and len(values) <= 4096:
+        total = math.fsum(values)
+    else:
+        arr = np.fromiter(values.values(), dtype=np.float64, count=len(values)) \
+            if isinstance(values, Mapping) else np.asarray(values, dtype=np.float64)
+        total = math.fsum(arr.tolist()) if arr.size <= 4096 else float(np.sum(arr, dtype=np.float64))
     if abs(total - 1.0) > atol:
         raise PayloadError(fmt, path, f"probabilities sum to {total!r}, not 1 (tolerance "
                            f"{atol}; pass normalize=True to rescale, or atol= to widen)")
@@ -95,10 +98,10 @@ def sum_to_one(values: Any, fmt: str | None, path: str, atol: float = PROB_ATOL,
         arr = np.fromiter(values.values(), dtype=np.float64, count=len(values))
         out, notes = sum_to_one(arr, fmt, path, atol, normalize)
         return (dict(zip(values, out.tolist())) if notes else values), notes
-    arr = np.asarray(values, dtype=np.float64)
     if not normalize:
-        check_sum(arr, fmt, path, atol)
+        check_sum(values, fmt, path, atol)
         return values, ()
+    arr = np.asarray(values, dtype=np.float64)
     total = float(np.sum(arr))
     if total <= 0:
         raise PayloadError(fmt, path, "probabilities sum to 0: cannot normalise")

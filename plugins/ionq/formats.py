@@ -349,17 +349,27 @@ def parse_aggregate(payload: Any, *, num_qubits: int | Mapping[str, int] | None 
         unknown = sorted(set(num_qubits) - set(obj))
         if unknown:
             raise qfmt.OptionError(f"num_qubits names child jobs not in the payload: {unknown}")
-    exps = []
-    for child, dist in obj.items():
-        path = kit.jpath(child)
-        if not child:
-            raise qfmt.PayloadError(AGGREGATE, path, "child job id must not be empty")
-        outcomes, values = kit.decimal_items(dist, AGGREGATE, kit.probability_reader(atol), path)
-        nq = num_qubits.get(child) if isinstance(num_qubits, Mapping) else num_qubits
-        p = kit.probabilities(outcomes, values, width=nq, fmt=AGGREGATE, path=path,
-                              option="num_qubits", atol=atol, normalize=normalize, key_text=str)
-        exps.append(qfmt.ExperimentResult({"probabilities": p}, job_id=child))
-    return qfmt.Result(exps)
+    children = list(obj)
+    if "" in obj:
+        raise qfmt.PayloadError(AGGREGATE, kit.jpath(""), "child job id must not be empty")
+    widths = [num_qubits.get(c) if isinstance(num_qubits, Mapping) else num_qubits
+              for c in children]
+    paths = [kit.jpath(c) for c in children]
+    reader = kit.probability_reader(atol)
+    fast = kit.decimal_items_many(list(obj.values()), reader)
+    if fast is not None:  # every child decoded in one pass
+        probs = kit.probabilities_many(*fast, widths=widths, fmt=AGGREGATE, paths=paths,
+                                       option="num_qubits", atol=atol, normalize=normalize,
+                                       key_text=str)
+    else:
+        probs = []
+        for dist, path, nq in zip(obj.values(), paths, widths):
+            outcomes, values = kit.decimal_items(dist, AGGREGATE, reader, path)
+            probs.append(kit.probabilities(outcomes, values, width=nq, fmt=AGGREGATE, path=path,
+                                           option="num_qubits", atol=atol, normalize=normalize,
+                                           key_text=str))
+    return qfmt.Result([qfmt.ExperimentResult({"probabilities": p}, job_id=c)
+                        for c, p in zip(children, probs)])
 
 
 def dump_aggregate(result: qfmt.Result) -> dict[str, Any]:
