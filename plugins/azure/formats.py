@@ -217,7 +217,8 @@ def parse_v1(payload: Any, *, atol: float = kit.PROB_ATOL, normalize: bool = Fal
         if not outcomes:
             raise qfmt.PayloadError(V1, "$.Histogram", "every outcome has a lost qubit: nothing "
                                     "is left with drop_lost=True")
-        kit.check_sum(np.array(values + [lost_p]), V1, "$.Histogram", atol)
+        if not normalize:
+            kit.check_sum(np.array([*values, lost_p]), V1, "$.Histogram", atol)
         arr = np.array(values) / sum(values)
         values = arr.tolist()
         notes.append(qfmt.Note("lost-excluded", f"{lost_n} outcomes with a lost qubit "
@@ -422,8 +423,8 @@ def _dump_item(exp: qfmt.ExperimentResult, index: int) -> dict[str, Any]:
     if marker not in _LOSS_MARKERS:
         marker = LOSS
     widths = _widths_of(memory.layout, memory.width)
-    bits = memory.to_bool().view(np.uint8)
     lost = _lost_matrix(memory, index)
+    bits = (memory.to_bool() & ~lost).view(np.uint8)  # a lost qubit has no value
     # one row per distinct (bits, loss) pattern, in order of first appearance
     both = np.concatenate([bits, lost.view(np.uint8)], axis=1)
     uniq, first, inverse, counts = np.unique(both, axis=0, return_index=True,
