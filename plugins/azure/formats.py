@@ -1,0 +1,474 @@
+"""Azure Quantum's job output formats ``microsoft.quantum-results.v1`` and ``.v2`` (as the
+``azure-quantum`` SDK's ``Job.get_results``, ``get_results_histogram`` and ``get_results_shots``
+read them).
+
+Bit order: canonical bit *i* is ``Outcome[i]``, the *i*-th result recorded by the program. A tuple
+of result arrays (``{"Item1": [...], "Item2": [...]}`` in JSON, ``([..], [..])`` in a display
+string) is a set of registers ``Item1``, ``Item2``, ... laid end to end in recording order,
+``Item1`` at bit 0 (a positional :class:`qfmt.RegisterLayout`).
+
+- ``v1``: ``{"Histogram": ["[0, 1]", 0.5, "[1, 1]", 0.5]}``, flat pairs of display string and
+  probability -> :class:`qfmt.ProbDistribution`.
+- ``v2``: ``{"DataFormat": "microsoft.quantum-results.v2", "Results": [{"Histogram": [{"Outcome":
+  [0, 1], "Display": "[0, 1]", "Count": 500}, ...], "Shots": [[0, 1], ...]}, ...]}`` ->
+  :class:`qfmt.Result`, one experiment per ``Results`` item (a batch) with its shots as
+  :class:`qfmt.Memory`. The histogram must agree with the shots; writing rebuilds it from them.
+
+Lost qubits (Azure's ``"-"`` or ``2`` in an outcome) are never read as 0 or 1: in v2 they are the
+memory's leakage marks (bit *i* leaked; the bit itself reads 0), so counts leave those shots out
+unless ``include_leakage=True`` and writing v2 puts the marker back (``"-"``, or the payload's own
+marker, kept in ``ExperimentResult.extra["loss_marker"]``). A v1 probability with a loss marker has
+nowhere to go in a distribution: loading refuses it unless ``drop_lost=True``, which leaves those
+outcomes out and rescales the rest (as the SDK's Qiskit provider does), noted in the provenance.
+
+Shots that ended in an error (``{"Error": {...}}``) are kept apart too: out of the memory, in
+``ExperimentResult.extra["shot_errors"]`` (``[{"shot": index, "Error": {...}}, ...]``) with their
+histogram entries in ``extra["error_histogram"]``, and written back in place. Other keys of the
+payload (top level, or of a ``Results`` item) are kept in ``Result.extra`` /
+``ExperimentResult.extra`` and written back. Outcomes other than 0/1 results (integers, floats,
+booleans, nested tuples) are not measured bits: loading refuses them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+import qfmt
+from qfmt import kit
+
+V1 = "microsoft.quantum-results.v1"
+V2 = "microsoft.quantum-results.v2"
+
+#: What Azure writes for a lost qubit; ``2`` and ``"2"`` are read as loss too.
+LOSS = "-"
+_LOSS_MARKERS = ("-", 2, "2")
+_OWN_EXTRA = ("shot_errors", "error_histogram", "loss_marker")
+
+
+# -- outcomes ---------------------------------------------------------------------------------
+
+
+def _bit(value: Any) -> int | None:
+    """0 or 1 for a result, None for a loss marker; anything else raises ValueError."""
+    if type(value) is int and value in (0, 1):
+        return int(value)
+    if (type(value) is int and value == 2) or (type(value) is str and value in ("-", "2")):
+        return None
+    raise ValueError(value)
+
+
+def _registers_of(outcome: Any, fmt: str, path: str) -> list[list[Any]]:
+    """A v2 outcome (a result array, or a tuple of them) -> its registers."""
+    if type(outcome) is list:
+        return [outcome]
+    if type(outcome) is dict and outcome and all(type(k) is str for k in outcome):
+        names = [f"Item{i + 1}" for i in range(len(outcome))]
+        if set(outcome) != set(names):
+            raise qfmt.PayloadError(fmt, path, "a tuple must have the keys Item1..ItemN, got "
+                                    f"{sorted(outcome)}")
+        regs = [outcome[n] for n in names]
+        for n, r in zip(names, regs):
+            if type(r) is not list:
+                raise qfmt.PayloadError(fmt, kit.subpath(path, n),
+                                        f"expected an array of results, got {kit.type_name(r)}: "
+                                        "qfmt reads tuples of result arrays only")
+        return regs
+    raise qfmt.PayloadError(fmt, path, f"expected an array of results or a tuple of them, got "
+                            f"{kit.type_name(outcome)}")
+
+
+def _read_outcome(outcome: Any, fmt: str, path: str
+                  ) -> tuple[list[int], list[bool], list[int], list[Any]]:
+    """-> (bits, lost, register widths, loss markers seen)."""
+    regs = _registers_of(outcome, fmt, path)
+    bits: list[int] = []
+    lost: list[bool] = []
+    markers: list[Any] = []
+    for k, reg in enumerate(regs):
+        rpath = path if len(regs) == 1 and type(outcome) is list else kit.subpath(path, f"Item{k + 1}")
+        if not reg:
+            raise qfmt.PayloadError(fmt, rpath, "a result array must hold at least one result")
+        for j, v in enumerate(reg):
+            try:
+                b = _bit(v)
+            except ValueError:
+                raise qfmt.PayloadError(fmt, kit.subpath(rpath, j),
+                                        f"expected a result 0 or 1 (or a loss marker '-'), got "
+                                        f"{v!r}") from None
+            bits.append(0 if b is None else b)
+            lost.append(b is None)
+            if b is None:
+                markers.append(v)
+    return bits, lost, [len(r) for r in regs], markers
+
+
+def _is_error(value: Any) -> bool:
+    return type(value) is dict and set(value) == {"Error"}
+
+
+def _display_register(bits: Sequence[int], lost: Sequence[bool], marker: Any) -> str:
+    return "[" + ", ".join(str(marker) if m else str(b) for b, m in zip(bits, lost)) + "]"
+
+
+def _display(bits: Sequence[int], lost: Sequence[bool], widths: Sequence[int],
+             marker: Any) -> str:
+    if len(widths) == 1:
+        return _display_register(bits, lost, marker)
+    parts, off = [], 0
+    for w in widths:
+        parts.append(_display_register(bits[off:off + w], lost[off:off + w], marker))
+        off += w
+    return "(" + ", ".join(parts) + ")"
+
+
+def _layout(widths: Sequence[int]) -> qfmt.RegisterLayout | None:
+    if len(widths) == 1:
+        return None
+    return qfmt.RegisterLayout([(f"Item{i + 1}", w) for i, w in enumerate(widths)],
+                               positional=True)
+
+
+def _widths_of(layout: qfmt.RegisterLayout | None, width: int) -> list[int]:
+    if layout is None or len(layout.registers) <= 1:
+        return [width]
+    return [r.width for r in layout.registers]
+
+
+# -- v1 ---------------------------------------------------------------------------------------
+
+_V1_REG = r"\[\s*(?:[-012]\s*(?:,\s*[-012]\s*)*)?\]"
+_V1_LIST = re.compile(rf"\s*{_V1_REG}\s*")
+_V1_TUPLE = re.compile(rf"\s*\(\s*{_V1_REG}(?:\s*,\s*{_V1_REG})*\s*,?\s*\)\s*")
+_V1_ITEM = re.compile(r"\[([^\[\]]*)\]")
+
+
+def _v1_key(key: Any, path: str) -> tuple[list[int], list[bool], list[int]]:
+    if type(key) is not str:
+        raise qfmt.PayloadError(V1, path, f"expected an outcome string such as '[0, 1]', got "
+                                f"{kit.type_name(key)}")
+    if not (_V1_LIST.fullmatch(key) or _V1_TUPLE.fullmatch(key)):
+        raise qfmt.PayloadError(V1, path, f"{key[:40]!r} is not an outcome such as '[0, 1]' or "
+                                "'([0], [1, 0])'")
+    bits: list[int] = []
+    lost: list[bool] = []
+    widths = []
+    for inner in _V1_ITEM.findall(key):
+        items = [s.strip() for s in inner.split(",")] if inner.strip() else []
+        if not items:
+            raise qfmt.PayloadError(V1, path, f"{key[:40]!r} has an empty result array")
+        widths.append(len(items))
+        for s in items:
+            lost.append(s in ("-", "2"))
+            bits.append(1 if s == "1" else 0)
+    return bits, lost, widths
+
+
+def _as_int(bits: Sequence[int]) -> int:
+    return sum(1 << i for i, b in enumerate(bits) if b)
+
+
+def parse_v1(payload: Any, *, atol: float = kit.PROB_ATOL, normalize: bool = False,
+             drop_lost: bool = False) -> qfmt.ProbDistribution:
+    """``{"Histogram": [display, probability, ...]}`` -> ProbDistribution (bit *i* =
+    ``Outcome[i]``). Outcomes with a loss marker are refused unless ``drop_lost=True``."""
+    obj = kit.expect_dict(payload, V1, "$")
+    kit.expect_keys(obj, V1, "$", {"Histogram"})
+    flat = kit.expect_list(obj["Histogram"], V1, "$.Histogram")
+    if not flat:
+        raise qfmt.PayloadError(V1, "$.Histogram", "expected at least one outcome, got none")
+    if len(flat) % 2:
+        raise qfmt.PayloadError(V1, "$.Histogram", f"expected outcome, probability pairs, got "
+                                f"{len(flat)} items")
+    read = kit.probability_reader(atol)
+    outcomes: list[int] = []
+    values: list[float] = []
+    lost_p = 0.0
+    lost_n = 0
+    widths0: list[int] | None = None
+    for k in range(0, len(flat), 2):
+        kpath = kit.jpath("Histogram", k)
+        bits, lost, widths = _v1_key(flat[k], kpath)
+        if widths0 is None:
+            widths0 = widths
+        elif widths != widths0:
+            raise qfmt.PayloadError(V1, kpath, f"outcome {flat[k]!r} has result arrays of "
+                                    f"{widths} but the first outcome has {widths0}")
+        p = read(flat[k + 1], V1, kit.jpath("Histogram", k + 1))
+        if any(lost):
+            if not drop_lost:
+                raise qfmt.LossyConversionError(
+                    f"{V1}: outcome {flat[k]!r} has a lost qubit, which a probability "
+                    "distribution cannot mark; leaving it out would rescale the rest",
+                    "drop_lost=True")
+            lost_p += float(p)
+            lost_n += 1
+            continue
+        outcomes.append(_as_int(bits))
+        values.append(float(p))
+    assert widths0 is not None
+    width = sum(widths0)
+    notes = []
+    if lost_n:
+        if not outcomes:
+            raise qfmt.PayloadError(V1, "$.Histogram", "every outcome has a lost qubit: nothing "
+                                    "is left with drop_lost=True")
+        if not normalize:
+            kit.check_sum(np.array([*values, lost_p]), V1, "$.Histogram", atol)
+        arr = np.array(values) / sum(values)
+        values = arr.tolist()
+        notes.append(qfmt.Note("lost-excluded", f"{lost_n} outcomes with a lost qubit "
+                               f"(probability {lost_p:.6g}) left out; the rest rescaled"))
+    return kit.probabilities(outcomes, values, width=width, fmt=V1, path="$.Histogram",
+                             layout=_layout(widths0), provenance=notes, atol=atol,
+                             normalize=normalize)
+
+
+def dump_v1(dist: qfmt.ProbDistribution) -> dict[str, Any]:
+    """ProbDistribution -> ``{"Histogram": [display, probability, ...]}``."""
+    widths = _widths_of(dist.layout, dist.width)
+    flat: list[Any] = []
+    rows = _bit_rows_of(dist.outcome_array, dist.width)
+    nolost = [False] * dist.width
+    for row, p in zip(rows, dist.value_array.tolist()):
+        flat.append(_display(row, nolost, widths, LOSS))
+        flat.append(p)
+    return {"Histogram": flat}
+
+
+def _bit_rows_of(outcomes: npt.NDArray[Any], width: int) -> list[list[int]]:
+    if outcomes.dtype == np.uint64:
+        shifts = np.arange(width, dtype=np.uint64)
+        return ((outcomes[:, None] >> shifts) & np.uint64(1)).astype(np.uint8).tolist()  # type: ignore[no-any-return]
+    return [[(int(o) >> i) & 1 for i in range(width)] for o in outcomes.tolist()]
+
+
+# -- v2 ---------------------------------------------------------------------------------------
+
+
+def _require(obj: dict[str, Any], path: str, keys: Sequence[str]) -> None:
+    for key in keys:
+        if key not in obj:
+            raise qfmt.PayloadError(V2, path, f"missing key {key!r}")
+
+
+def _fast_shots(shots: list[Any]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]] | None:
+    """The common case (every shot a flat array of equal length): bits and loss in numpy."""
+    if set(map(type, shots)) != {list} or len(set(map(len, shots))) != 1 or not shots[0]:
+        return None
+    if set(map(type, (v for s in shots for v in s))) != {int}:
+        return None
+    arr = np.array(shots, dtype=np.int64)
+    if arr.min() < 0 or arr.max() > 2:
+        return None
+    lost = arr == 2
+    return np.where(lost, 0, arr).astype(np.uint8), lost
+
+
+def _parse_item(item: Any, i: int) -> qfmt.ExperimentResult:
+    path = kit.jpath("Results", i)
+    obj = kit.expect_dict(item, V2, path)
+    _require(obj, path, ("Histogram", "Shots"))
+    hist = kit.expect_list(obj["Histogram"], V2, path + ".Histogram")
+    shots = kit.expect_list(obj["Shots"], V2, path + ".Shots")
+    if not shots:
+        raise qfmt.PayloadError(V2, path + ".Shots", "expected at least one shot, got none")
+    extra: dict[str, Any] = {k: v for k, v in obj.items() if k not in ("Histogram", "Shots")}
+    for k in _OWN_EXTRA:
+        if k in extra:
+            raise qfmt.PayloadError(V2, kit.subpath(path, k), f"{k!r} is a name qfmt keeps its "
+                                    "own data under")
+    errors = [(s, shot) for s, shot in enumerate(shots) if _is_error(shot)]
+    good = [shot for shot in shots if not _is_error(shot)] if errors else shots
+    if not good:
+        raise qfmt.PayloadError(V2, path + ".Shots", "every shot ended in an error: there are "
+                                "no measured results")
+    markers: set[Any] = set()
+    fast = _fast_shots(good)
+    if fast is not None:
+        bits, lost = fast
+        widths = [bits.shape[1]]
+        if lost.any():
+            markers.add(2)
+    else:
+        index = [s for s, shot in enumerate(shots) if not _is_error(shot)]
+        rows, losts = [], []
+        widths = []
+        for j, shot in zip(index, good):
+            spath = kit.jpath("Results", i, "Shots", j)
+            b, m, w, seen = _read_outcome(shot, V2, spath)
+            if not widths:
+                widths = w
+            elif w != widths:
+                raise qfmt.PayloadError(V2, spath, f"shot {j} has result arrays of {w} but the "
+                                        f"first shot has {widths}")
+            rows.append(b)
+            losts.append(m)
+            markers.update(seen)
+        bits = np.array(rows, dtype=np.uint8)
+        lost = np.array(losts, dtype=bool)
+    width = bits.shape[1]
+    kit.check_width(width, V2, path + ".Shots[0]", "the number of results")
+    mem = kit.memory_from_bits(bits, layout=_layout(widths))
+    if lost.any():
+        mem = kit.evolve(mem, leakage=np.packbits(lost, axis=1, bitorder="little"),
+                         leakage_width=width)
+        if len(markers) == 1 and next(iter(markers)) != LOSS:
+            extra["loss_marker"] = next(iter(markers))
+    error_hist = _check_histogram(hist, bits, lost, widths, len(errors), i)
+    if errors:
+        extra["shot_errors"] = [{"shot": s, "Error": e["Error"]} for s, e in errors]
+        extra["error_histogram"] = error_hist
+    return qfmt.ExperimentResult({"memory": mem}, shots=len(shots), extra=extra)
+
+
+def _check_histogram(hist: list[Any], bits: npt.NDArray[np.uint8], lost: npt.NDArray[np.bool_],
+                     widths: list[int], n_errors: int, i: int) -> list[Any]:
+    """The histogram must count the shots; returns its error entries (kept as they are)."""
+    seen: dict[tuple[tuple[int, ...], tuple[bool, ...]], int] = {}
+    path = kit.jpath("Results", i)
+    error_entries = []
+    error_total = 0
+    for k, entry in enumerate(hist):
+        hpath = kit.jpath("Results", i, "Histogram", k)
+        e = kit.expect_dict(entry, V2, hpath)
+        kit.expect_keys(e, V2, hpath, {"Outcome", "Count"}, {"Display"})
+        count = kit.count_value(e["Count"], V2, hpath + ".Count")
+        if "Display" in e and type(e["Display"]) is not str:
+            raise qfmt.PayloadError(V2, hpath + ".Display", f"expected a string, got "
+                                    f"{kit.type_name(e['Display'])}")
+        if _is_error(e["Outcome"]):
+            error_entries.append(entry)
+            error_total += count
+            continue
+        b, m, w, _ = _read_outcome(e["Outcome"], V2, hpath + ".Outcome")
+        if w != widths:
+            raise qfmt.PayloadError(V2, hpath + ".Outcome", f"outcome has result arrays of {w} "
+                                    f"but the shots have {widths}")
+        key = (tuple(b), tuple(m))
+        if key in seen:
+            raise qfmt.PayloadError(V2, hpath + ".Outcome", f"outcome repeats entry {seen[key]}")
+        seen[key] = k
+        if count != _count_rows(bits, lost, b, m):
+            raise qfmt.PayloadError(V2, hpath + ".Count", f"Count {count} but "
+                                    f"{_count_rows(bits, lost, b, m)} shots have this outcome")
+    if error_total != n_errors:
+        raise qfmt.PayloadError(V2, path + ".Histogram", f"the histogram counts {error_total} "
+                                f"error shots but the shots hold {n_errors}")
+    distinct = len(np.unique(np.concatenate([bits, lost.astype(np.uint8) * 2], axis=1), axis=0))
+    if distinct != len(seen):
+        raise qfmt.PayloadError(V2, path + ".Histogram", f"the histogram has {len(seen)} "
+                                f"outcomes but the shots have {distinct}")
+    return error_entries
+
+
+def _count_rows(bits: npt.NDArray[np.uint8], lost: npt.NDArray[np.bool_], b: list[int],
+                m: list[bool]) -> int:
+    return int(((bits == np.array(b, dtype=np.uint8)).all(axis=1) &
+                (lost == np.array(m, dtype=bool)).all(axis=1)).sum())
+
+
+def parse_v2(payload: Any) -> qfmt.Result:
+    """``{"DataFormat": "microsoft.quantum-results.v2", "Results": [...]}`` -> Result, one
+    experiment per ``Results`` item, each with its shots as Memory."""
+    obj = kit.expect_dict(payload, V2, "$")
+    _require(obj, "$", ("DataFormat", "Results"))
+    if obj["DataFormat"] != V2:
+        raise qfmt.PayloadError(V2, "$.DataFormat", f"expected {V2!r}, got {obj['DataFormat']!r}")
+    items = kit.expect_list(obj["Results"], V2, "$.Results")
+    if not items:
+        raise qfmt.PayloadError(V2, "$.Results", "expected at least one result, got none")
+    extra = {k: v for k, v in obj.items() if k not in ("DataFormat", "Results")}
+    return qfmt.Result([_parse_item(item, i) for i, item in enumerate(items)], extra=extra)
+
+
+def _lost_matrix(memory: qfmt.Memory, index: int) -> npt.NDArray[np.bool_]:
+    n, w = len(memory), memory.width
+    if memory.leakage is None:
+        return np.zeros((n, w), dtype=bool)
+    leak = np.unpackbits(memory.leakage, axis=1, bitorder="little",
+                         count=memory.leakage_width).astype(bool)
+    if memory.leakage_present is not None:
+        leak[~memory.leakage_present] = False
+    if leak[:, w:].any():
+        raise qfmt.LossyConversionError(
+            f"experiment {index}: leakage marks beyond the {w} measured bits cannot be written "
+            "as loss markers")
+    out = np.zeros((n, w), dtype=bool)
+    out[:, :leak.shape[1]] = leak[:, :w]
+    return out
+
+
+def _render(bits: list[int], lost: list[bool], widths: list[int], marker: Any) -> Any:
+    vals: list[Any] = [marker if m else b for b, m in zip(bits, lost)]
+    if len(widths) == 1:
+        return vals
+    out, off = {}, 0
+    for k, w in enumerate(widths):
+        out[f"Item{k + 1}"] = vals[off:off + w]
+        off += w
+    return out
+
+
+def _dump_item(exp: qfmt.ExperimentResult, index: int) -> dict[str, Any]:
+    memory = exp.data["memory"]
+    extra = dict(exp.extra)
+    marker = extra.pop("loss_marker", LOSS)
+    shot_errors = extra.pop("shot_errors", [])
+    error_hist = extra.pop("error_histogram", [])
+    if marker not in _LOSS_MARKERS:
+        marker = LOSS
+    widths = _widths_of(memory.layout, memory.width)
+    lost = _lost_matrix(memory, index)
+    bits = (memory.to_bool() & ~lost).view(np.uint8)  # a lost qubit has no value
+    # one row per distinct (bits, loss) pattern, in order of first appearance
+    both = np.concatenate([bits, lost.view(np.uint8)], axis=1)
+    uniq, first, inverse, counts = np.unique(both, axis=0, return_index=True,
+                                             return_inverse=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    w = memory.width
+    histogram: list[Any] = []
+    rendered = []
+    for u in order.tolist():
+        b = uniq[u, :w].tolist()
+        m = uniq[u, w:].astype(bool).tolist()
+        out = _render(b, m, widths, marker)
+        rendered.append(out)
+        histogram.append({"Outcome": out, "Display": _display(b, m, widths, marker),
+                          "Count": int(counts[u])})
+    histogram.extend(error_hist)
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    per_shot = rank[np.asarray(inverse).reshape(-1)]
+    shots: list[Any] = [rendered[k] if len(widths) > 1 else list(rendered[k])
+                        for k in per_shot.tolist()]
+    for e in sorted(shot_errors, key=lambda e: e["shot"]):
+        shots.insert(int(e["shot"]), {"Error": e["Error"]})
+    return {"Histogram": histogram, "Shots": shots, **extra}
+
+
+def dump_v2(result: qfmt.Result) -> dict[str, Any]:
+    """Result (one experiment per ``Results`` item, each with memory) -> v2 payload."""
+    items = [_dump_item(exp, i) for i, exp in enumerate(result.results)]
+    return {"DataFormat": V2, "Results": items, **dict(result.extra)}
+
+
+_ORDER = "bit i is Outcome[i], the i-th result recorded; tuple items follow in order (Item1 first)"
+
+
+@qfmt.hookimpl
+def qfmt_formats() -> list[qfmt.Format]:
+    """Azure Quantum's two result formats."""
+    return [
+        qfmt.Format(V1, "Azure Quantum histogram: flat [display, probability, ...] pairs",
+                    parse_v1, dump_v1, kit.load_schema(V1), qfmt.ProbDistribution,
+                    sniff=lambda p: 0.9, registers=False, bit_order=_ORDER),
+        qfmt.Format(V2, "Azure Quantum results: per-item Histogram and Shots (batches)",
+                    parse_v2, dump_v2, kit.load_schema(V2), qfmt.Result, qfmt.Memory,
+                    sniff=lambda p: 0.9, registers=False, carries_leakage=True,
+                    bit_order=_ORDER),
+    ]
