@@ -19,6 +19,7 @@ from ._api import convert, detect, dump, dumps, formats, load, prefer, problems,
 from ._bits import MAX_WIDTH
 from ._display import QiskitCounts
 from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
+from ._expectations import ExpectationValues, Expectations
 from ._errors import (
     CalibrationError,
     FormatConflictError,
@@ -109,6 +110,8 @@ __all__ = [
     "PROB_ATOL",
     "Counts",
     "Distribution",
+    "ExpectationValues",
+    "Expectations",
     "ExperimentResult",
     "Format",
     "FormatConflictError",
