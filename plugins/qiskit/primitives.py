@@ -125,7 +125,7 @@ def decode_ndarray(value: Any, fmt: str, path: str = "$") -> npt.NDArray[Any]:
 def encode_ndarray(arr: npt.NDArray[Any]) -> dict[str, Any]:
     """An ``ndarray`` envelope as ``RuntimeEncoder`` writes it (npy, zlib, base64)."""
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+    np.save(buf, arr, allow_pickle=False)
     return _wrap("ndarray", base64.standard_b64encode(zlib.compress(buf.getvalue())).decode())
 
 
