@@ -19,7 +19,6 @@ from ._api import convert, detect, dump, dumps, formats, load, prefer, problems,
 from ._bits import MAX_WIDTH
 from ._display import QiskitCounts
 from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
-from ._expectations import ExpectationValues, Expectations
 from ._errors import (
     CalibrationError,
     FormatConflictError,
@@ -40,6 +39,7 @@ from ._errors import (
     UnknownFormatError,
     ValidationError,
 )
+from ._expectations import Expectations, ExpectationValues
 from ._layout import Note, Register, RegisterLayout
 from ._marginal import marginal_counts, marginal_distribution, marginal_memory
 from ._memory import Memory

@@ -32,8 +32,8 @@ import numpy as np
 
 from .. import (
     Counts,
-    ExpectationValues,
     Expectations,
+    ExpectationValues,
     ExperimentResult,
     Format,
     Memory,

@@ -30,9 +30,11 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import importlib
 import io
 import json
 import math
+import sys
 import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -94,6 +96,12 @@ def _metadata(value: Any, fmt: str, path: str) -> dict[str, Any]:
     return dict(kit.expect_dict(value, fmt, path))
 
 
+def _b64decode(text: str) -> bytes:
+    if sys.version_info >= (3, 11):  # strict and without b64decode's regex pass
+        return binascii.a2b_base64(text, strict_mode=True)
+    return base64.b64decode(text, validate=True)
+
+
 def decode_ndarray(value: Any, fmt: str, path: str = "$") -> npt.NDArray[Any]:
     """The array of an ``ndarray`` envelope's value: base64 of zlib of ``np.save`` (never
     unpickled: an object array is a PayloadError). An ndarray passes through (Qiskit objects)."""
@@ -103,7 +111,7 @@ def decode_ndarray(value: Any, fmt: str, path: str = "$") -> npt.NDArray[Any]:
         raise qfmt.PayloadError(fmt, path, "expected a base64 string of a zlib-compressed .npy "
                                 f"array, got {kit.type_name(value)}")
     try:
-        raw = zlib.decompress(base64.b64decode(value, validate=True))
+        raw = zlib.decompress(_b64decode(value))
     except (binascii.Error, ValueError):
         raise qfmt.PayloadError(fmt, path, "not valid base64") from None
     except zlib.error:
@@ -267,7 +275,8 @@ def _be_to_u64(rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
     padded = np.zeros((n, 8), dtype=np.uint8)
     if nb:
         padded[:, 8 - nb:] = rows
-    return padded.view(">u8").reshape(n).astype(np.uint64)
+    out: npt.NDArray[np.uint64] = padded.view(">u8").reshape(n).astype(np.uint64)
+    return out
 
 
 def _joint_bits(parts: list[tuple[npt.NDArray[np.uint8], int]], width: int
@@ -310,8 +319,11 @@ def parse_sampler(payload: Any) -> qfmt.Result:
             parts = [(a[index], n) for a, n in arrays.values()]
             bits = _joint_bits(parts, layout.width) if parts else \
                 np.zeros((0, 1), dtype=np.uint8)
-            mem = kit.memory(bits, width=layout.width, fmt=SAMPLER, path=fpath, option="num_bits",
-                             layout=layout)
+            if bits.shape[1] == kit.nbytes_for(layout.width):  # bits above num_bits checked
+                mem = qfmt.Memory(bits, layout.width, False, layout)
+            else:
+                mem = kit.memory(bits, width=layout.width, fmt=SAMPLER, path=fpath,
+                                 option="num_bits", layout=layout)
             exps.append(qfmt.ExperimentResult(
                 {"memory": mem}, shots=n_shots if parts else 0,
                 header={**header, "index": [int(j) for j in index]}))
@@ -339,13 +351,16 @@ def _field_rows(mem: qfmt.Memory, off: int, width: int) -> npt.NDArray[np.uint8]
     """(shots, ceil(width / 8)) big-endian bytes of bits off..off+width-1 of every shot."""
     nb = -(-width // 8)
     n = len(mem)
+    rows: npt.NDArray[np.uint8]
     if off == 0 and width == mem.width:
-        return mem.bits[:, :nb][:, ::-1]
-    if mem.width <= 64:
+        rows = mem.bits[:, :nb][:, ::-1]
+    elif mem.width <= 64:
         vals = (mem.as_uint64() >> np.uint64(off)) & np.uint64((1 << width) - 1)
-        return vals.astype(">u8").view(np.uint8).reshape(n, 8)[:, 8 - nb:]
-    cols = mem.to_bool()[:, off:off + width]
-    return np.packbits(cols, axis=1, bitorder="little")[:, ::-1]
+        rows = vals.astype(">u8").view(np.uint8).reshape(n, 8)[:, 8 - nb:]
+    else:
+        cols = mem.to_bool()[:, off:off + width]
+        rows = np.packbits(cols, axis=1, bitorder="little")[:, ::-1]
+    return rows
 
 
 def _pub_groups(result: qfmt.Result) -> list[tuple[tuple[int, ...], list[qfmt.ExperimentResult]]]:
@@ -362,9 +377,12 @@ def _pub_groups(result: qfmt.Result) -> list[tuple[tuple[int, ...], list[qfmt.Ex
     out: list[tuple[tuple[int, ...], list[qfmt.ExperimentResult]]] = []
     for key, exps in groups:
         shape = exps[0].header.get("shape")
+        shp: tuple[int, ...] | None = None
+        order: list[tuple[int, ...]] = []
         try:
-            shp = tuple(int(s) for s in shape) if key is not None else None
-            order = [tuple(int(j) for j in e.header.get("index", ())) for e in exps]
+            if key is not None and shape is not None:
+                shp = tuple(int(s) for s in shape)
+                order = [tuple(int(j) for j in e.header.get("index", ())) for e in exps]
         except (TypeError, ValueError):
             shp = None
         if shp is not None and order == list(np.ndindex(*shp)) and _same_registers(exps):
@@ -524,14 +542,21 @@ def _bitarray_of(mem: qfmt.Memory, qc: Any, shape: tuple[int, ...] = ()) -> Any:
     return qc.BitArray(np.ascontiguousarray(rows).reshape(*shape, *rows.shape), mem.width)
 
 
+def _runtime() -> Any:
+    """qiskit-ibm-runtime if installed (for its own objects in metadata), else None."""
+    try:
+        return importlib.import_module("qiskit_ibm_runtime")
+    except ImportError:
+        return None
+
+
 def _metadata_objects(value: Any) -> Any:
     """Metadata JSON -> Python objects: RuntimeDecoder's when qiskit-ibm-runtime is installed
     (ExecutionSpans, datetimes...), else :func:`decode_metadata`."""
-    try:
-        from qiskit_ibm_runtime import RuntimeDecoder
-    except ImportError:
+    runtime = _runtime()
+    if runtime is None:
         return decode_metadata(value)
-    return json.loads(json.dumps(value), cls=RuntimeDecoder)
+    return json.loads(json.dumps(value), cls=runtime.RuntimeDecoder)
 
 
 def _metadata_json(value: Any, fmt: str) -> Any:
@@ -539,11 +564,10 @@ def _metadata_json(value: Any, fmt: str) -> Any:
     try:
         return _encode_value(value, fmt, "$.metadata")
     except qfmt.PayloadError:
-        try:
-            from qiskit_ibm_runtime import RuntimeEncoder
-        except ImportError:
+        runtime = _runtime()
+        if runtime is None:
             raise
-        return json.loads(json.dumps(value, cls=RuntimeEncoder))
+        return json.loads(json.dumps(value, cls=runtime.RuntimeEncoder))
 
 
 def to_qiskit_primitive(obj: Any) -> Any:
@@ -559,12 +583,9 @@ def to_qiskit_primitive(obj: Any) -> Any:
         pubs = []
         for block in obj.pubs:
             cls = qc.PubResult
-            if block.extra.get("pub_result_type") == "EstimatorPubResult":
-                try:
-                    from qiskit_ibm_runtime.results.estimator_pub import EstimatorPubResult
-                    cls = EstimatorPubResult
-                except ImportError:
-                    pass
+            if block.extra.get("pub_result_type") == "EstimatorPubResult" and _runtime():
+                cls = importlib.import_module(
+                    "qiskit_ibm_runtime.results.estimator_pub").EstimatorPubResult
             data = qc.DataBin(shape=block.shape, **{k: np.array(v) for k, v in block.data.items()})
             pubs.append(cls(data, _metadata_objects(block.metadata)))
         return qc.PrimitiveResult(pubs, _metadata_objects(obj.metadata))
