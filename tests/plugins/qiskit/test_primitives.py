@@ -427,3 +427,18 @@ def test_a_million_shot_twenty_bit_file_loads_within_16_mb() -> None:
         tracemalloc.stop()
     assert retained <= 16 * 2**20, f"{retained / 2**20:.1f} MB retained"
     assert np.array_equal(r.memory(0).as_uint64(), values.astype(np.uint64))
+
+
+def test_the_command_line_shows_expectations_and_refuses_to_plot_them(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from qfmt.cli import main
+
+    est = str(EXAMPLES / "qiskit" / "estimator.json")
+    shown = CliRunner().invoke(main, ["show", est])
+    assert shown.exit_code == 0 and "block 0  shape [4]" in shown.output
+    assert "evs: 0.86, 0.876, 0.9, 0.002" in shown.output
+    plotted = CliRunner().invoke(main, ["plot", est, "-o", str(tmp_path / "x.png")])
+    assert plotted.exit_code == 1 and "no outcomes" in plotted.output
+    sampler = CliRunner().invoke(main, ["show", str(EXAMPLES / "qiskit" / "sampler.json")])
+    assert sampler.exit_code == 0 and "1000 shots, 3 bits, registers meas[3]" in sampler.output
