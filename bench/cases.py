@@ -148,6 +148,29 @@ def qiskit_result(entries: int) -> bytes:
                                 "creg_sizes": [["c", 20]]}}]})
 
 
+def sampler_v2(n: int, width: int = 20) -> bytes:
+    """A SamplerV2 PrimitiveResult as RuntimeEncoder writes it: one ``meas`` BitArray of ``n``
+    shots x ``width`` bits (npy, zlib, base64; big-endian bytes per shot)."""
+    import base64
+    import io
+    import zlib
+
+    values = _rng().integers(0, 2**width, size=n).astype(">u8")
+    nb = -(-width // 8)
+    arr = np.ascontiguousarray(values.view(np.uint8).reshape(n, 8)[:, 8 - nb:])
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    blob = base64.b64encode(zlib.compress(buf.getvalue())).decode()
+    bits = {"__type__": "BitArray", "__value__": {
+        "array": {"__type__": "ndarray", "__value__": blob}, "num_bits": width}}
+    return orjson.dumps({"__type__": "PrimitiveResult", "__value__": {
+        "pub_results": [{"__type__": "SamplerPubResult", "__value__": {
+            "data": {"__type__": "DataBin", "__value__": {
+                "field_names": ["meas"], "shape": [], "fields": {"meas": bits}}},
+            "metadata": {"shots": n, "circuit_metadata": {}}}}],
+        "metadata": {"version": 2}}})
+
+
 # -- cases ----------------------------------------------------------------------------------
 
 
@@ -167,6 +190,17 @@ def _load_case(name: str, fmt: str, make: Callable[[Size], bytes],
         return Row(name, q, "orjson.loads (same bytes)", b, "<= 1.3x", ratio, ratio <= 1.3,
                    f"{describe(size)}, {len(payload) / 1e6:.1f} MB")
     return Case(name, run)
+
+
+def _sampler_case(size: Size, repeat: int) -> Row:
+    """Load a SamplerV2 file into packed Memory. The baseline only parses the JSON; qfmt also
+    decodes base64, inflates zlib and reorders the bytes, so the ratio is reported, not
+    targeted."""
+    payload = sampler_v2(size.shots_v1)
+    q = median_time(lambda: qfmt.load(payload, "qiskit.primitives.sampler.json.v1"), repeat)
+    b = median_time(lambda: orjson.loads(payload), repeat)
+    return Row("load qiskit primitives sampler", q, "orjson.loads (same bytes)", b, "report",
+               q / b, None, f"{size.shots_v1:,} shots x 20 bits, {len(payload) / 1e6:.1f} MB")
 
 
 def _qiskit_result_case(size: Size, repeat: int) -> Row:
@@ -291,6 +325,7 @@ CASES: list[Case] = [
                lambda s: _v2("probabilities", probabilities_v1(s.outcomes_bits)), _outcomes),
     _load_case("load probabilities aggregate", "ionq.result.probabilities-aggregate.json.v1",
                lambda s: aggregate(s.children), lambda s: f"{s.children} children x 64 outcomes"),
+    Case("load qiskit primitives sampler", _sampler_case),
     Case("qiskit.result load+dump", _qiskit_result_case),
     Case("marginal_distribution", _marginal_case),
     Case("histogram -> qiskit counts (remap)", _remap_case),

@@ -39,6 +39,7 @@ from ._errors import (
     UnknownFormatError,
     ValidationError,
 )
+from ._expectations import Expectations, ExpectationValues
 from ._layout import Note, Register, RegisterLayout
 from ._marginal import marginal_counts, marginal_distribution, marginal_memory
 from ._memory import Memory
@@ -109,6 +110,8 @@ __all__ = [
     "PROB_ATOL",
     "Counts",
     "Distribution",
+    "ExpectationValues",
+    "Expectations",
     "ExperimentResult",
     "Format",
     "FormatConflictError",

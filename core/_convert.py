@@ -32,6 +32,7 @@ import numpy as np
 
 from ._dist import Counts, ProbDistribution, QuasiDistribution
 from ._errors import LossyConversionError, OptionError
+from ._expectations import Expectations
 from ._layout import Note
 from ._memory import Memory
 from ._results import ExperimentResult, RegisterMarginals, Result
@@ -112,6 +113,11 @@ def coerce(obj: Any, target: type, element: type | None = None, *,
     container target), following the table in this module's docstring. ``joint_register`` is the
     name a register-nested target gives the register that holds every bit."""
     _check_options(opts)
+    if isinstance(obj, Expectations) or target is Expectations:  # expectation values only
+        if isinstance(obj, target):                                # pass through as they are
+            return obj
+        raise LossyConversionError(f"qfmt cannot turn a {type(obj).__name__} into a "
+                                   f"{target.__name__}")
     if target is Result:
         return _to_result(obj, element, opts)
     if target is RegisterMarginals:

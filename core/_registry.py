@@ -73,7 +73,8 @@ CODE_PLUGIN = "qfmt.register"
 #: The canonical types a format may produce, by their name in ``qfmt``: the one list of them.
 #: :func:`canonical_types` resolves it (lazily, so the model's modules may move).
 CANONICAL_TYPE_NAMES = ("Counts", "ProbDistribution", "QuasiDistribution", "Memory",
-                        "RegisterMarginals", "Result")
+                        "RegisterMarginals", "Result",
+                        "Expectations")
 
 _DRAFT7_IDS = frozenset({"http://json-schema.org/draft-07/schema#",
                          "http://json-schema.org/draft-07/schema",

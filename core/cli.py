@@ -407,6 +407,9 @@ def _summaries(obj: Any) -> list[tuple[str, Any]]:
         return out
     if isinstance(obj, qfmt.RegisterMarginals):
         return [(f"register {n}", d) for n, d in obj.registers.items()]
+    if isinstance(obj, qfmt.Expectations):
+        raise qfmt.LossyConversionError("expectation values have no outcomes to show as a "
+                                        "histogram")
     return [("", obj)]
 
 
@@ -433,6 +436,14 @@ def show_cmd(ctx: click.Context, file: str, fmt: str | None, top: int,
     f, obj = _guard(_debug(ctx), run)
     console = Console(highlight=False)
     console.print(f"[bold]{file}[/bold]  format [cyan]{f}[/cyan]  ({type(obj).__name__})")
+    if isinstance(obj, qfmt.Expectations):  # named arrays per block, no outcomes to rank
+        for i, block in enumerate(obj):
+            console.print(f"\n[bold]block {i}[/bold]  shape {list(block.shape)}")
+            for name, arr in block.data.items():
+                flat = arr.ravel()
+                more = f" ... ({flat.size} values)" if flat.size > top else ""
+                console.print(f"  {name}: " + ", ".join(f"{v:.6g}" for v in flat[:top]) + more)
+        return
     for label, item in _summaries(obj):
         if label:
             console.print(f"\n[bold]{label}[/bold]")

@@ -32,6 +32,8 @@ import numpy as np
 
 from .. import (
     Counts,
+    Expectations,
+    ExpectationValues,
     ExperimentResult,
     Format,
     Memory,
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_TEST_WIDTH",
     "counts",
+    "expectations",
     "layouts",
     "memory",
     "payloads",
@@ -245,6 +248,36 @@ def results(draw: Any, element: type | None = None, *, max_experiments: int = 3,
                   job_id=draw(st.none() | st.uuids().map(str)), success=True)
 
 
+_FIELD_NAMES = st.sampled_from(["evs_noise_factors", "evs_extrapolated", "stds_extrapolated",
+                                 "ensemble_stds_noise_factors"])
+_JSON_LEAVES = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=8) | \
+    st.floats(allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def expectations(draw: Any, *, max_pubs: int = 3, max_dims: int = 2, max_side: int = 3
+                 ) -> Expectations:
+    """:class:`qfmt.Expectations` of 1 to ``max_pubs`` blocks, each of a shape of up to
+    ``max_dims`` axes with ``evs`` and ``stds`` (sometimes ``ensemble_standard_error`` and an
+    extra field with a trailing axis of its own), float64 values, and JSON metadata."""
+    metadata = st.dictionaries(st.text(string.ascii_letters, min_size=1, max_size=6),
+                               _JSON_LEAVES | st.lists(_JSON_LEAVES, max_size=3), max_size=3)
+    blocks = []
+    for _ in range(draw(st.integers(1, max_pubs))):
+        shape = tuple(draw(st.lists(st.integers(0, max_side), max_size=max_dims)))
+        size = int(np.prod(shape, dtype=np.int64))
+        values = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=size, max_size=size)
+        data = {"evs": np.array(draw(values), dtype=float).reshape(shape),
+                "stds": np.abs(np.array(draw(values), dtype=float)).reshape(shape)}
+        if draw(st.booleans()):
+            data["ensemble_standard_error"] = data["stds"].copy()
+        if draw(st.booleans()):
+            extra = draw(st.integers(1, 3))
+            data[draw(_FIELD_NAMES)] = np.arange(size * extra, dtype=float).reshape(*shape, extra)
+        blocks.append(ExpectationValues(data, shape, draw(metadata)))
+    return Expectations(blocks, draw(metadata))
+
+
 def strategy_for(produces: type, element: type | None = None, *,
                  joint_name: str | None = None) -> st.SearchStrategy[Any]:
     """The strategy for canonical objects of type ``produces`` (with ``element`` inside a
@@ -261,6 +294,8 @@ def strategy_for(produces: type, element: type | None = None, *,
         return register_marginals(element, joint_name=joint_name)
     if produces is Result:
         return results(element, job_ids=True if element is not None else None)
+    if produces is Expectations:
+        return expectations()
     raise ValueError(f"no strategy for canonical type {produces!r}")
 
 

@@ -277,7 +277,7 @@ def test_register_checks_the_format_contract(registry: Registry, make: Any, rule
 def test_canonical_types_are_listed_once() -> None:
     assert qfmt._registry.canonical_types() == (
         qfmt.Counts, qfmt.ProbDistribution, qfmt.QuasiDistribution, qfmt.Memory,
-        qfmt.RegisterMarginals, qfmt.Result)
+        qfmt.RegisterMarginals, qfmt.Result, qfmt.Expectations)
     for t in qfmt._registry.canonical_types():
         qfmt._registry.check_format(_counts_format(produces=t))  # each one is accepted
 

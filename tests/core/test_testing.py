@@ -37,9 +37,11 @@ EXAMPLE_FORMATS = {
     "ionq/shots-v2.json": "ionq.result.shots.json.v2",
     "qiskit/counts.json": "qiskit.counts.json.v1",
     "qiskit/memory.json": "qiskit.memory.json.v1",
+    "qiskit/estimator.json": "qiskit.primitives.estimator.json.v1",
     "qiskit/probabilities.json": "qiskit.probabilities.json.v1",
     "qiskit/quasi.json": "qiskit.quasi.json.v1",
     "qiskit/result.json": "qiskit.result.json.v1",
+    "qiskit/sampler.json": "qiskit.primitives.sampler.json.v1",
 }
 # IonQ's v1 formats carry no width: the examples are one 3-qubit run
 TAKES_NUM_QUBITS = {"ionq.result.histogram.json.v1", "ionq.result.probabilities.json.v1",
