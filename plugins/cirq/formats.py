@@ -29,7 +29,8 @@ separate measurement gates laid end to end, so a format without registers needs
 
 - A key measured more than once in the circuit (``instances`` > 1, a repeated measurement key) is
   kept: its register holds ``instances * qubits`` bits, instance *j*'s qubit *i* at bit
-  ``j * qubits + i``; Cirq's ``histogram`` reads only the last instance.
+  ``j * qubits + i`` (Cirq's own ``measurements`` and ``histogram`` refuse repeated keys; its
+  ``records`` hold them as qfmt does).
 - Digits other than 0 and 1 (qudit measurements) are refused: qfmt holds bits only.
 - ``params`` (the ParamResolver, kept verbatim) and any other top-level key of a ResultDict are
   kept on the experiment's ``extra`` and written back; the record encodings Cirq's reader

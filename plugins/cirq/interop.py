@@ -42,13 +42,17 @@ def from_cirq(obj: Any) -> qfmt.Result:
     """A ``cirq.Result`` (any subclass: its ``params`` and ``records`` are what is read) or a
     sequence of them (``run_sweep``) as a :class:`qfmt.Result`, through Cirq's own JSON."""
     cirq = _cirq()
+    payload: Any
     if isinstance(obj, cirq.Result):
-        return qfmt.load(cirq.to_json(_as_result_dict(cirq, obj)), FMT)
-    if isinstance(obj, Sequence) and obj and all(isinstance(r, cirq.Result) for r in obj):
-        items = [orjson.loads(cirq.to_json(_as_result_dict(cirq, r))) for r in obj]
-        return qfmt.load(items, FMT)
-    raise qfmt.QfmtError(f"expected a cirq.Result or a sequence of them, got "
+        payload = cirq.to_json(_as_result_dict(cirq, obj))
+    elif isinstance(obj, Sequence) and obj and all(isinstance(r, cirq.Result) for r in obj):
+        payload = [orjson.loads(cirq.to_json(_as_result_dict(cirq, r))) for r in obj]
+    else:
+        raise qfmt.QfmtError(f"expected a cirq.Result or a sequence of them, got "
                          f"{type(obj).__name__}")
+    result = qfmt.load(payload, FMT)
+    assert isinstance(result, qfmt.Result)
+    return result
 
 
 def _as_result_dict(cirq: Any, result: Any) -> Any:
