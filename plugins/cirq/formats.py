@@ -57,8 +57,9 @@ FMT = "cirq.result.json.v1"
 #: ``cirq_type`` values Cirq reads as a ResultDict (``Result`` before 0.14, ``TrialResult``
 #: before 0.11).
 RESULT_TYPES = ("ResultDict", "Result", "TrialResult")
-#: The dtypes of binary records (Cirq casts the unpacked bits to it).
-DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+#: The dtypes of records (Cirq casts unpacked bits to it; a run of 0 repetitions is float64).
+DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+          "float16", "float32", "float64")
 #: The dtype ``cirq.Simulator`` records: not written to ``extra["cirq_records"]``.
 DEFAULT_DTYPE = "int8"
 #: The experiment ``extra`` key holding per-key record encodings other than the default.
@@ -132,7 +133,7 @@ def _npy(raw: bytes, shape: list[int], dtype: str, path: str) -> npt.NDArray[Any
     except Exception as exc:  # numpy raises ValueError and others for a bad header
         raise qfmt.PayloadError(FMT, path, f"binary is false but the digits are not np.save "
                                 f"data ({str(exc)[:80]})") from None
-    if npy_dtype.kind not in "biu" or npy_dtype.name != dtype:
+    if npy_dtype.kind not in "biuf" or npy_dtype.name != dtype:
         raise qfmt.PayloadError(FMT, path, f"the saved digits are {npy_dtype.name}, but the "
                                 f"record says dtype {dtype!r}")
     if list(npy_shape) != shape:

@@ -251,7 +251,7 @@ BAD = [
     (_with(("params", "cirq_type"), "Sweep"), "$.params.cirq_type", "'ParamResolver'"),
     (_with(("params", "param_dict"), [["t"]]), "$.params.param_dict[0]", "[name, value] pair"),
     (_with(("records", "m", "binary"), 1), "$.records.m.binary", "true or false"),
-    (_with(("records", "m", "dtype"), "float64"), "$.records.m.dtype", "expected one of"),
+    (_with(("records", "m", "dtype"), "complex128"), "$.records.m.dtype", "expected one of"),
     (_with(("records", "m", "shape"), [2, 2]), "$.records.m.shape", "[repetitions, instances"),
     (_with(("records", "m", "shape"), [2, 1, 0]), "$.records.m.shape", "at least one qubit"),
     (_with(("records", "m", "shape"), [2, 1.0, 2]), "$.records.m.shape[1]", "non-negative"),

@@ -186,3 +186,12 @@ def test_interop_without_cirq_says_which_extra(monkeypatch: pytest.MonkeyPatch) 
     # reading and writing the format needs no Cirq
     assert qfmt.load(qfmt.dump(mem, FMT), FMT).memory() == qfmt.kit.evolve(
         mem, layout=qfmt.RegisterLayout.single(1, "m"))
+
+
+def test_zero_repetitions() -> None:
+    """Cirq runs 0 repetitions, and writes them with dtype float64 (and one qubit per key)."""
+    q = cirq.LineQubit.range(2)
+    res = cirq.Simulator().run(cirq.Circuit(cirq.measure(*q, key="m")), repetitions=0)
+    result = qfmt.load(cirq.to_json(res), FMT)
+    assert len(result.memory()) == 0 and dict(result.counts()) == {}
+    assert cirq.read_json(json_text=qfmt.dumps(result, FMT)) == res
