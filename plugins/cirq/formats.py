@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,7 +70,6 @@ DEFAULT_KEY = "m"
 EMPTY_PARAMS: dict[str, Any] = {"cirq_type": "ParamResolver", "param_dict": []}
 _RESERVED = frozenset({"cirq_type", "params", "records", "measurements"})
 _RECORD_KEYS = frozenset({"packed_digits", "binary", "dtype", "shape"})
-_HEX = re.compile(r"(?:[0-9a-fA-F]{2})*")
 
 BIT_ORDER = ("per measurement key, bit i is the key's i-th qubit (Cirq's histogram reads them "
              "big-endian: its int is qfmt's with the key's bits reversed)")
@@ -116,9 +114,13 @@ def _shape(value: Any, ndim: int, path: str) -> list[int]:
 def _hex(value: Any, path: str) -> bytes:
     if not isinstance(value, str):
         raise qfmt.PayloadError(FMT, path, f"expected a hex string, got {kit.type_name(value)}")
-    if not _HEX.fullmatch(value):
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raw = b""
+    if len(raw) * 2 != len(value):  # not hex, or whitespace that fromhex skips
         raise qfmt.PayloadError(FMT, path, "not a hex string of whole bytes")
-    return bytes.fromhex(value)
+    return raw
 
 
 def _npy(raw: bytes, shape: list[int], dtype: str, path: str) -> npt.NDArray[Any]:
@@ -230,8 +232,9 @@ def _parse_one(payload: Any, path: str) -> qfmt.ExperimentResult:
             info["instances"] = instances
         if info:
             encoding[key] = info
-    mem = kit.memory_from_bits(np.concatenate(columns, axis=1),
-                               layout=qfmt.RegisterLayout(layout, positional=len(layout) == 1))
+    packed = np.packbits(np.concatenate(columns, axis=1), axis=1, bitorder="little")
+    mem = kit.memory(packed, width=total, fmt=FMT, path=rpath,
+                     layout=qfmt.RegisterLayout(layout, positional=len(layout) == 1))
     extra: dict[str, Any] = {k: v for k, v in obj.items() if k not in _RESERVED}
     if params["param_dict"]:
         extra["params"] = params

@@ -13,6 +13,8 @@ import cirq
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import qfmt
 from qfmt.plugins.cirq import from_cirq, to_cirq
@@ -195,3 +197,34 @@ def test_zero_repetitions() -> None:
     result = qfmt.load(cirq.to_json(res), FMT)
     assert len(result.memory()) == 0 and dict(result.counts()) == {}
     assert cirq.read_json(json_text=qfmt.dumps(result, FMT)) == res
+
+
+@st.composite
+def cirq_results(draw: Any) -> cirq.ResultDict:
+    """ResultDicts as Cirq builds them: 1-3 keys of 1-70 qubits (past 64 bits), 1-3 instances,
+    0/1 digits of any dtype Cirq records."""
+    reps = draw(st.integers(1, 12))
+    keys = draw(st.lists(st.text("abcxyz_:", min_size=1, max_size=4), min_size=1, max_size=3,
+                         unique=True))
+    records = {}
+    for key in keys:
+        shape = (reps, draw(st.integers(1, 3)), draw(st.integers(1, 70)))
+        dtype = draw(st.sampled_from([np.int8, np.uint8, np.bool_, np.int64]))
+        seed = draw(st.integers(0, 2**32 - 1))
+        records[key] = np.random.default_rng(seed).integers(0, 2, size=shape).astype(dtype)
+    params = cirq.ParamResolver({"t": draw(st.floats(-1, 1, allow_nan=False))})
+    return cirq.ResultDict(params=params, records=records)
+
+
+@settings(max_examples=25)
+@given(res=cirq_results())
+def test_generated_cirq_results_load_and_read_back(res: cirq.ResultDict) -> None:
+    result = qfmt.load(cirq.to_json(res), FMT)
+    mem = result.memory()
+    for key, digits in res.records.items():
+        assert mem.register(key).to_bool().tolist() == \
+            digits.reshape(len(mem), -1).astype(bool).tolist()
+    back = cirq.read_json(json_text=qfmt.dumps(result, FMT))
+    assert back == res
+    assert {k: v.dtype for k, v in back.records.items()} == \
+        {k: v.dtype for k, v in res.records.items()}
