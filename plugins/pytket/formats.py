@@ -73,7 +73,7 @@ Unit = list[Any]  # [register name, [index, ...]]
 
 def _is_index(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and \
-        0 <= value <= _MAX_INDEX
+        0 <= int(value) <= _MAX_INDEX
 
 
 def _units(value: Any, path: str, what: str) -> list[Unit]:
