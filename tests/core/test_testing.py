@@ -43,6 +43,8 @@ EXAMPLE_FORMATS = {
     "qiskit/result.json": "qiskit.result.json.v1",
     "qiskit/sampler.json": "qiskit.primitives.sampler.json.v1",
     "cirq/result.json": "cirq.result.json.v1",
+    "pytket/shots.json": "pytket.backend-result.json.v1",
+    "pytket/counts.json": "pytket.backend-result.json.v1",
 }
 # IonQ's v1 formats carry no width: the examples are one 3-qubit run
 TAKES_NUM_QUBITS = {"ionq.result.histogram.json.v1", "ionq.result.probabilities.json.v1",
