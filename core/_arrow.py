@@ -251,6 +251,8 @@ def from_arrow(table: Any, *, fmt: str | None = None, kind: str | None = None,
         raise PayloadError(fmt, "$.metadata.qfmt.width",
                            f"the table is {declared} bits wide but {option}={width}")
     w = declared if declared is not None else width
+    if declared is not None:
+        option = "width"  # the metadata's width, not the caller's option, is what was broken
     layout = _layout_from(meta, fmt)
     notes = _provenance_from(meta, fmt)
     inferred = bool(_field(meta, "width_inferred", (bool,), fmt, w is None))
