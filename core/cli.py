@@ -383,14 +383,16 @@ def _run_batch(files: Sequence[str], src: str | None, dst: str, output: str,
     if not use_dask:
         return qfmt.convert_many(files, dst, src=src, out_dir=output, jobs=jobs or None,
                                  **options)
+    import importlib
+
     try:
-        from distributed import Client, LocalCluster
+        dist: Any = importlib.import_module("distributed")
     except ImportError as exc:
         raise qfmt.MissingDependencyError("--executor dask needs Dask's distributed scheduler: "
                                           "install qfmt[dask]") from exc
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout=30)
+            client = dist.Client(scheduler, timeout=30)
         except (OSError, TimeoutError) as exc:
             raise _Fail(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
                         EXIT_USAGE) from exc
@@ -398,9 +400,9 @@ def _run_batch(files: Sequence[str], src: str | None, dst: str, output: str,
             return qfmt.convert_many(files, dst, src=src, out_dir=output,
                                      executor=client.get_executor(), **options)
     workers = jobs or os.cpu_count() or 1
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      host="127.0.0.1", dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with dist.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None) as cluster, \
+            dist.Client(cluster) as client:
         return qfmt.convert_many(files, dst, src=src, out_dir=output,
                                  executor=client.get_executor(), **options)
 
