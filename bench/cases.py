@@ -309,6 +309,103 @@ def _outcomes(size: Size) -> str:
     return f"{2**size.outcomes_bits:,} outcomes of 20 bits"
 
 
+# -- batch conversion and Parquet (issue 17) -------------------------------------------------
+
+
+def _batch_inputs(folder: str, size: Size) -> list[str]:
+    """size.children // 2 files of size.shots_v2 // 20 shots each (250 x 10,000 at full size)."""
+    import os
+
+    files = []
+    for i in range(max(2, size.children // 2)):
+        path = os.path.join(folder, f"run-{i:04d}.json")
+        with open(path, "wb") as fh:
+            fh.write(shots_v1(max(10, size.shots_v2 // 20)))
+        files.append(path)
+    return files
+
+
+def _batch_case(size: Size, repeat: int) -> Row:
+    import concurrent.futures
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="qfmt-bench-batch-")
+    try:
+        files = _batch_inputs(folder, size)
+        out = f"{folder}/out"
+
+        def run(**kw: Any) -> None:
+            shutil.rmtree(out, ignore_errors=True)
+            report = qfmt.convert_many(files, "qfmt.shots.parquet.v1",
+                                       src="ionq.result.shots.json.v1", out_dir=out,
+                                       progress=False, num_qubits=20, **kw)
+            assert report.ok, report.failed[:1]
+
+        times = {}
+        with concurrent.futures.ProcessPoolExecutor(1) as one, \
+                concurrent.futures.ProcessPoolExecutor(2) as two:
+            times["local 1"] = median_time(lambda: run(executor=one), repeat)
+            times["local 2"] = median_time(lambda: run(executor=two), repeat)
+        try:
+            import distributed
+        except ImportError:
+            distributed = None
+        if distributed is not None:
+            for n in (1, 2):
+                with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                              host="127.0.0.1", dashboard_address=None) as c, \
+                        distributed.Client(c) as client:
+                    ex = client.get_executor()
+                    times[f"dask {n}"] = median_time(lambda ex=ex: run(executor=ex), repeat)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    rates = ", ".join(f"{k} worker(s) {len(files) / t:.0f} files/s" for k, t in times.items())
+    speedup = times["local 1"] / times["local 2"]
+    return Row("batch convert (files/s)", times["local 2"], "the same batch on 1 worker",
+               times["local 1"], "report", speedup, None,
+               f"{len(files)} shots v1 files of {max(10, size.shots_v2 // 20):,} shots -> "
+               f"Parquet; {rates}; ratio = 2-worker speed-up (local pool)")
+
+
+def _shot_memory(n: int) -> qfmt.Memory:
+    return qfmt.Memory.from_ints(_rng().integers(0, 2**20, size=n).astype(np.uint64), width=20)
+
+
+def _parquet_case(size: Size, repeat: int) -> Row:
+    mem = _shot_memory(size.shots_v1)
+    pq_fmt, js_fmt = "qfmt.shots.parquet.v1", "ionq.result.shots.json.v1"
+    raw = qfmt.dumps(mem, pq_fmt)
+    text = qfmt.dumps(mem, js_fmt)
+    assert qfmt.load(raw, pq_fmt) == mem
+    q = median_time(lambda: qfmt.load(qfmt.dumps(mem, pq_fmt), pq_fmt), repeat)
+    b = median_time(lambda: qfmt.load(qfmt.dumps(mem, js_fmt), js_fmt, num_qubits=20), repeat)
+    qw = median_time(lambda: qfmt.dumps(mem, pq_fmt), repeat)
+    qr = median_time(lambda: qfmt.load(raw, pq_fmt), repeat)
+    qk = median_time(lambda: qfmt.load(qfmt.dumps(mem, "qiskit.memory.json.v1"),
+                                       "qiskit.memory.json.v1"), repeat)
+    limit = 4.5e6 * size.shots_v1 / 1_000_000
+    return Row("parquet shots write+read", q, "shots v1 JSON write+read", b, "< 1x, <= 4.5 MB",
+               q / b, q < b and len(raw) <= limit,
+               f"{size.shots_v1:,} shots x 20 bits: Parquet {len(raw) / 1e6:.2f} MB (write "
+               f"{qw * 1e3:.0f} ms, read {qr * 1e3:.0f} ms), shots v1 JSON {len(text) / 1e6:.1f} "
+               f"MB, qiskit memory JSON write+read {qk * 1e3:.0f} ms")
+
+
+def _parquet_scaling_case(size: Size, repeat: int) -> Row:
+    small, big = _shot_memory(size.shots_v1), _shot_memory(size.shots_v1 * 10)
+    raws = [qfmt.dumps(m, "qfmt.shots.parquet.v1") for m in (small, big)]
+
+    def work(raw: Any) -> Any:  # load the shots, convert them to counts Parquet
+        return qfmt.convert(raw, "qfmt.shots.parquet.v1", "qfmt.counts.parquet.v1")
+
+    t_small = median_time(lambda: work(raws[0]), repeat)
+    t_big = median_time(lambda: work(raws[1]), repeat)
+    return Row("parquet load+convert x10 shots", t_big, "the same with 1/10 of the shots",
+               t_small, "<= 10.5x", t_big / t_small, t_big / t_small <= 10.5,
+               f"{size.shots_v1:,} -> {size.shots_v1 * 10:,} shots, shots -> counts Parquet")
+
+
 CASES: list[Case] = [
     _load_case("load shots v1", "ionq.result.shots.json.v1",
                lambda s: shots_v1(s.shots_v1), lambda s: f"{s.shots_v1:,} shots x 20 bits",
@@ -332,4 +429,7 @@ CASES: list[Case] = [
     Case("memory of a loaded shots result", _memory_case),
     Case("import qfmt", _import_case),
     Case("local mitigation", _mitigation_case),
+    Case("batch convert", _batch_case),
+    Case("parquet shots", _parquet_case),
+    Case("parquet scaling", _parquet_scaling_case),
 ]

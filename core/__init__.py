@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._api import convert, detect, dump, dumps, formats, load, prefer, problems, register, schema, validate
+from ._arrow import from_arrow
+from ._batch import BatchRecord, BatchReport, convert_many
 from ._bits import MAX_WIDTH
 from ._display import QiskitCounts
 from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
@@ -102,6 +104,8 @@ __all__ = [
     "JobTimeoutError",
     "SchemaDifference",
     "compare_schema",
+    "BatchRecord",
+    "BatchReport",
     "BaseReadoutMitigator",
     "CalibrationError",
     "CorrelatedReadoutMitigator",
@@ -139,11 +143,13 @@ __all__ = [
     "ValidationError",
     "__version__",
     "convert",
+    "convert_many",
     "default_registry",
     "detect",
     "dump",
     "dumps",
     "formats",
+    "from_arrow",
     "from_qiskit",
     "hookimpl",
     "hookspec",

@@ -468,6 +468,14 @@ class Counts(Distribution[int]):
                               "shots")
         return int(self.outcome_array[int(winners[0])])
 
+    def to_arrow(self) -> Any:
+        """These counts as a ``pyarrow.Table``, one row per outcome (``outcome``, ``count``),
+        registers and provenance in the schema metadata; ``qfmt.from_arrow`` reads it back.
+        Needs ``qfmt[arrow]`` (see :mod:`qfmt._arrow`)."""
+        from ._arrow import counts_to_table
+
+        return counts_to_table(self)
+
     def probabilities(self) -> ProbDistribution:
         """The normalised distribution, with ``shots`` set (exact up to float division)."""
         total = self.shots()

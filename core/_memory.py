@@ -186,6 +186,14 @@ class Memory:
         return attrs.evolve(m, leakage=self.leakage, leakage_width=self.leakage_width,
                             leakage_present=self.leakage_present, provenance=self.provenance)
 
+    def to_arrow(self) -> Any:
+        """This memory as a ``pyarrow.Table``, one row per shot (``outcome``, and ``leakage`` when
+        marked), registers and provenance in the schema metadata; ``qfmt.from_arrow`` reads it
+        back. Needs ``qfmt[arrow]`` (see :mod:`qfmt._arrow`)."""
+        from ._arrow import memory_to_table
+
+        return memory_to_table(self)
+
     def counts(self, *, include_leakage: bool = False) -> Counts:
         """Histogram of the shots. Shots with a leakage bit are left out unless
         ``include_leakage=True``; how many were left out is said in the provenance."""

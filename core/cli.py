@@ -21,7 +21,6 @@ commands through the ``qfmt_cli_commands`` hook; they are looked up when the com
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import mimetypes
 import os
@@ -288,20 +287,6 @@ def validate_cmd(ctx: click.Context, file: str, fmt: str | None) -> None:
     click.echo(f"{file}: valid")
 
 
-def _convert_file(args: tuple[str, str | None, str, str, dict[str, Any]]) -> tuple[str, str | None]:
-    """Worker for batch conversion: returns (input, error message or None)."""
-    src_path, src, dst, out_path, options = args
-    try:
-        raw = Path(src_path).read_bytes()
-        fmt = src or _detect_one(raw, src_path)
-        target = qfmt.default_registry().get(dst)
-        _write(_rendered(qfmt.convert(raw, fmt, dst, **options), target), target, out_path)
-        return src_path, None
-    except (qfmt.QfmtError, OSError, click.ClickException) as exc:
-        msg = exc.format_message() if isinstance(exc, click.ClickException) else _message(exc)
-        return src_path, msg
-
-
 @main.command("convert")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--from", "src", help="Source format id (detected when omitted and unambiguous).")
@@ -318,14 +303,27 @@ def _convert_file(args: tuple[str, str | None, str, str, dict[str, Any]]) -> tup
 @click.option("--job-id", help="Child job id when the target is an aggregate.")
 @click.option("--option", "extra", multiple=True, metavar="KEY=VALUE",
               help="Any other format option (value parsed as JSON when it can be).")
-@click.option("-j", "--jobs", type=int, default=0, help="Parallel workers (default: cores).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
+              help="Parallel workers (default: cores); with --executor dask and no --scheduler, "
+              "the workers of the local Dask cluster started for the batch.")
+@click.option("--executor", "executor_name", type=click.Choice(["local", "dask"]),
+              help="Where a batch runs: a local process pool (default), or Dask's distributed "
+              "scheduler (needs qfmt[dask]).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Address of a running Dask scheduler (tcp://host:8786); implies --executor "
+              "dask. Without it, --executor dask starts a local cluster for the batch.")
 @click.pass_context
 def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst: str,
                 output: str | None, shots: int | None, num_qubits: int | None, sample: bool,
                 seed: int | None, join_registers: bool,
                 include_leakage: bool, experiment: str | None, job_id: str | None,
-                extra: tuple[str, ...], jobs: int) -> None:
-    """Convert FILE(s) from one format to another. Use '-' for stdin."""
+                extra: tuple[str, ...], jobs: int, executor_name: str | None,
+                scheduler: str | None) -> None:
+    """Convert FILE(s) from one format to another. Use '-' for stdin.
+
+    Several files (or a quoted glob such as 'runs/*.json') go into the folder named by -o, one
+    output per input, converted in parallel (a local process pool, or a Dask cluster with
+    --executor dask / --scheduler); bad files are reported and the others still written."""
     debug = _debug(ctx)
     options: dict[str, Any] = {**_width_options(num_qubits), **_parse_kv(extra)}
     for key, value in (("shots", shots), ("seed", seed), ("job_id", job_id)):
@@ -338,7 +336,15 @@ def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst
         if flag:
             options[key] = True
     target = _guard(debug, lambda: qfmt.default_registry().get(dst))
-    if len(files) == 1 and (output is None or output == "-" or not Path(output).is_dir()):
+    if scheduler is not None and executor_name == "local":
+        raise _Fail("--scheduler is an address of a Dask scheduler; it cannot be used with "
+                    "--executor local", EXIT_USAGE)
+    one_file = len(files) == 1 and not _is_pattern(files[0])
+    if one_file and (output is None or output == "-" or not Path(output).is_dir()):
+        if executor_name is not None or scheduler is not None:
+            raise _Fail("--executor and --scheduler are for a batch: give several files (or a "
+                        "glob) and -o FOLDER", EXIT_USAGE)
+
         def one() -> str | bytes:
             raw = _read(files[0])
             fmt = src or _detect_one(raw, files[0])
@@ -347,48 +353,58 @@ def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst
         out = _guard(debug, one)
         _guard(debug, lambda: _write(out, target, output))
         return
-    if output is None:
+    if output is None or output == "-":
         raise _Fail("several inputs need -o FOLDER", EXIT_USAGE)
     if "-" in files:
         raise _Fail("'-' (stdin) can only be converted on its own", EXIT_USAGE)
-    outdir = Path(output)
-    outdir.mkdir(parents=True, exist_ok=True)
-    stems: dict[str, str] = {}
-    tasks = []
-    for f in files:
-        name = Path(f).stem + _extension(target)
-        if name in stems:
-            raise _Fail(f"{f} and {stems[name]} would both be written to {outdir / name}",
-                        EXIT_USAGE)
-        stems[name] = f
-        tasks.append((f, src, dst, str(outdir / name), options))
-    failures = _run_batch(tasks, jobs or os.cpu_count() or 1)
-    for path, msg in failures:
-        click.echo(f"qfmt: {path}: {msg}", err=True)
-    if failures:
-        click.echo(f"qfmt: {len(failures)} of {len(files)} files failed", err=True)
+    use_dask = executor_name == "dask" or scheduler is not None
+    if use_dask and scheduler is not None and jobs:
+        raise _Fail("-j starts a local cluster of N workers; a running scheduler (--scheduler) "
+                    "has its own workers", EXIT_USAGE)
+    report = _guard(debug, lambda: _run_batch(files, src, dst, output, options, jobs,
+                                              use_dask, scheduler))
+    for rec in report.failed:
+        msg = _message(rec.exception) if rec.exception is not None else rec.error
+        click.echo(f"qfmt: {rec.path}: {msg}", err=True)
+    click.echo(f"qfmt: {report.summary()}", err=True)
+    if report.failed:
+        click.echo(f"qfmt: {len(report.failed)} of {len(report)} files failed", err=True)
         sys.exit(EXIT_INVALID)
 
 
-def _run_batch(tasks: list[Any], jobs: int) -> list[tuple[str, str]]:
-    from rich.progress import Progress
+def _is_pattern(path: str) -> bool:
+    return any(c in path for c in "*?[") and not Path(path).exists()
 
-    failures: list[tuple[str, str]] = []
-    with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
-        bar = progress.add_task("converting", total=len(tasks))
-        if jobs <= 1 or len(tasks) == 1:
-            results = map(_convert_file, tasks)
-            for path, err in results:
-                if err:
-                    failures.append((path, err))
-                progress.advance(bar)
-        else:
-            with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as ex:
-                for path, err in ex.map(_convert_file, tasks, chunksize=4):
-                    if err:
-                        failures.append((path, err))
-                    progress.advance(bar)
-    return failures
+
+def _run_batch(files: Sequence[str], src: str | None, dst: str, output: str,
+               options: dict[str, Any], jobs: int, use_dask: bool,
+               scheduler: str | None) -> qfmt.BatchReport:
+    """Run a batch with :func:`qfmt.convert_many` on a local pool or a Dask cluster."""
+    if not use_dask:
+        return qfmt.convert_many(files, dst, src=src, out_dir=output, jobs=jobs or None,
+                                 **options)
+    import importlib
+
+    try:
+        dist: Any = importlib.import_module("distributed")
+    except ImportError as exc:
+        raise qfmt.MissingDependencyError("--executor dask needs Dask's distributed scheduler: "
+                                          "install qfmt[dask]") from exc
+    if scheduler is not None:
+        try:
+            client = dist.Client(scheduler, timeout=30)
+        except (OSError, TimeoutError) as exc:
+            raise _Fail(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
+                        EXIT_USAGE) from exc
+        with client:
+            return qfmt.convert_many(files, dst, src=src, out_dir=output,
+                                     executor=client.get_executor(), **options)
+    workers = jobs or os.cpu_count() or 1
+    with dist.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None) as cluster, \
+            dist.Client(cluster) as client:
+        return qfmt.convert_many(files, dst, src=src, out_dir=output,
+                                 executor=client.get_executor(), **options)
 
 
 def _summaries(obj: Any) -> list[tuple[str, Any]]:

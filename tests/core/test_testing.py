@@ -45,6 +45,8 @@ EXAMPLE_FORMATS = {
     "cirq/result.json": "cirq.result.json.v1",
     "pytket/shots.json": "pytket.backend-result.json.v1",
     "pytket/counts.json": "pytket.backend-result.json.v1",
+    "arrow/shots.parquet": "qfmt.shots.parquet.v1",
+    "arrow/counts.parquet": "qfmt.counts.parquet.v1",
 }
 # IonQ's v1 formats carry no width: the examples are one 3-qubit run
 TAKES_NUM_QUBITS = {"ionq.result.histogram.json.v1", "ionq.result.probabilities.json.v1",
@@ -57,7 +59,8 @@ DROP_LEAKED = {"ionq.result.shots.json.v1", "qiskit.memory.json.v1"}
 
 def _examples(fid: str) -> list[Any]:
     files = [EXAMPLES / name for name, f in EXAMPLE_FORMATS.items() if f == fid]
-    out: list[Any] = [*files, files[0].read_text()]
+    out: list[Any] = [*files, files[0].read_bytes() if files[0].suffix != ".json" else
+                      files[0].read_text()]
     if fid in TAKES_NUM_QUBITS:
         out.append((files[0], {"num_qubits": 3}))
     return out
@@ -86,7 +89,8 @@ _MAX_EXAMPLES = settings().max_examples
 
 
 def test_every_example_file_is_mapped_and_every_builtin_format_has_one() -> None:
-    shipped = {p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.glob("*/*.json")}
+    shipped = {p.relative_to(EXAMPLES).as_posix() for pattern in ("*/*.json", "*/*.parquet")
+               for p in EXAMPLES.glob(pattern)}
     assert shipped == set(EXAMPLE_FORMATS)
     assert set(BUILTIN) == {i.id for i in qfmt.formats() if i.builtin}
     for name, fid in EXAMPLE_FORMATS.items():
