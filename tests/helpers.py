@@ -17,3 +17,18 @@ def make_dist(site: Path, dist: str, entry_points: dict[str, str], version: str 
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
     lines = ["[qfmt.formats]"] + [f"{k} = {v}" for k, v in entry_points.items()]
     (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
+
+
+def outcome_formats() -> list[str]:
+    """The built-in formats of outcome data (counts, probabilities, shots, results of them):
+    every format but those of expectation values, which no outcome data converts to or from."""
+    import qfmt
+
+    out = []
+    for info in qfmt.formats():
+        if not info.builtin or info.status != "loaded":
+            continue
+        f = qfmt.default_registry().get(info.id)
+        if qfmt.Expectations not in (f.produces, f.element):
+            out.append(info.id)
+    return sorted(set(out))

@@ -47,7 +47,13 @@ EXAMPLE_FORMATS = {
     "pytket/counts.json": "pytket.backend-result.json.v1",
     "arrow/shots.parquet": "qfmt.shots.parquet.v1",
     "arrow/counts.parquet": "qfmt.counts.parquet.v1",
+    "azure/results-v1.json": "microsoft.quantum-results.v1",
+    "azure/results-v2.json": "microsoft.quantum-results.v2",
+    "stim/shots.01": "stim.shots.01",
+    "stim/shots.b8": "stim.shots.b8",
 }
+# Stim's b8 bytes carry no width: the example is the 3-qubit run
+TAKES_NUM_BITS = {"stim.shots.b8"}
 # IonQ's v1 formats carry no width: the examples are one 3-qubit run
 TAKES_NUM_QUBITS = {"ionq.result.histogram.json.v1", "ionq.result.probabilities.json.v1",
                     "ionq.result.shots.json.v1", "ionq.result.probabilities-aggregate.json.v1"}
@@ -59,6 +65,8 @@ DROP_LEAKED = {"ionq.result.shots.json.v1", "qiskit.memory.json.v1"}
 
 def _examples(fid: str) -> list[Any]:
     files = [EXAMPLES / name for name, f in EXAMPLE_FORMATS.items() if f == fid]
+    if fid in TAKES_NUM_BITS:
+        return [(f, {"num_bits": 3}) for f in files] + [(files[0].read_bytes(), {"num_bits": 3})]
     out: list[Any] = [*files, files[0].read_bytes() if files[0].suffix != ".json" else
                       files[0].read_text()]
     if fid in TAKES_NUM_QUBITS:
@@ -89,12 +97,14 @@ _MAX_EXAMPLES = settings().max_examples
 
 
 def test_every_example_file_is_mapped_and_every_builtin_format_has_one() -> None:
-    shipped = {p.relative_to(EXAMPLES).as_posix() for pattern in ("*/*.json", "*/*.parquet")
+    shipped = {p.relative_to(EXAMPLES).as_posix()
+               for pattern in ("*/*.json", "*/*.parquet", "*/*.01", "*/*.b8")
                for p in EXAMPLES.glob(pattern)}
     assert shipped == set(EXAMPLE_FORMATS)
     assert set(BUILTIN) == {i.id for i in qfmt.formats() if i.builtin}
     for name, fid in EXAMPLE_FORMATS.items():
-        assert qfmt.detect(EXAMPLES / name)[0] == fid
+        if fid not in TAKES_NUM_BITS:  # b8 bytes are any bytes: only the option tells
+            assert qfmt.detect(EXAMPLES / name)[0] == fid
 
 
 @pytest.mark.parametrize("fid", BUILTIN)
@@ -107,6 +117,10 @@ def test_builtin_format_passes_on_the_shipped_examples(fid: str) -> None:
 @given(data=st.data())
 def test_builtin_format_passes_on_generated_payloads(fid: str, data: st.DataObject) -> None:
     objects = qst.memory().filter(lambda m: not m.leaked().all()) if fid in DROP_LEAKED else None
+    if fid in TAKES_NUM_BITS:  # the bytes carry no width: pass the generated memory's
+        mem = data.draw(qst.memory().filter(lambda m: not m.leaked().all()), label="memory")
+        _conforms(fid, [(qfmt.dump(mem, fid, join_registers=True), {"num_bits": mem.width})])
+        return
     payload = data.draw(qst.payloads(fid, objects=objects), label="payload")
     _conforms(fid, [payload])
 

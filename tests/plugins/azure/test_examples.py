@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import qfmt
+from tests.helpers import outcome_formats
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
 PROB = "ionq.result.probabilities.json.v1"
@@ -20,7 +21,10 @@ EXACT_BACK = {"ionq.result.shots.json.v1", "ionq.result.shots.json.v2", "qiskit.
               "ionq.result.probabilities.json.v1", "ionq.result.probabilities.json.v2",
               "qiskit.probabilities.json.v1", "qiskit.quasi.json.v1",
               "ionq.result.histogram.json.v1", "ionq.result.histogram.json.v2",
-              "qiskit.counts.json.v1", "ionq.result.probabilities-aggregate.json.v1"}
+              "qiskit.counts.json.v1", "ionq.result.probabilities-aggregate.json.v1",
+              "cirq.result.json.v1", "pytket.backend-result.json.v1", "qfmt.shots.parquet.v1",
+              "qfmt.counts.parquet.v1", "qiskit.primitives.sampler.json.v1",
+              "braket.task_result.gate_model_task_result.v1"}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -40,10 +44,7 @@ def roundtrip_every_format(src: str, payload: Any, width: int) -> set[str]:
     opts = _opts(src, width)
     before = qfmt.convert(payload, src, QUASI, **opts)
     exact = set()
-    for info in qfmt.formats():
-        if not info.builtin or info.status != "loaded":
-            continue
-        dst = info.id
+    for dst in outcome_formats():
         try:
             out = qfmt.convert(payload, src, dst, **opts)
         except qfmt.LossyConversionError as exc:

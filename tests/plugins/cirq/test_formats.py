@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qfmt
+from tests.helpers import outcome_formats
 import qfmt.testing
 from qfmt.testing import strategies as qst
 
@@ -320,7 +321,7 @@ LOAD_OPTIONS: dict[str, dict[str, Any]] = {
     "ionq.result.probabilities-aggregate.json.v1": {"num_qubits": 3},
     "stim.shots.b8": {"num_bits": 3},
 }
-BUILTIN = sorted(i.id for i in qfmt.formats() if i.builtin and i.id != FMT)
+BUILTIN = [fid for fid in outcome_formats() if fid != FMT]
 
 
 def test_example_is_the_ionq_shots_without_the_leaked_ones() -> None:

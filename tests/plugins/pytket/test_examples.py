@@ -16,14 +16,23 @@ FMT = "pytket.backend-result.json.v1"
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 SHOTS = EXAMPLES / "pytket" / "shots.json"
 COUNTS = EXAMPLES / "pytket" / "counts.json"
-BUILTIN = sorted(i.id for i in qfmt.formats() if i.builtin and i.id != FMT)
+
+def _kinds(fid: str) -> set[type]:
+    f = qfmt.default_registry().get(fid)
+    return {f.produces, *([f.element] if f.element is not None else [])}
+
+
+# every built-in format of outcome data (expectation values are not outcomes: nothing converts)
+BUILTIN = sorted(i.id for i in qfmt.formats() if i.builtin and i.id != FMT
+                 and qfmt.Expectations not in _kinds(i.id))
 
 # formats that hold per-shot data: the shots example goes there and back bit for bit
 PER_SHOT = {"ionq.result.shots.json.v1", "ionq.result.shots.json.v2", "qiskit.memory.json.v1",
             "qiskit.result.json.v1"}
 # probability formats: back to counts needs the shot count
-PROBABILITIES = {"ionq.result.probabilities.json.v1", "ionq.result.probabilities.json.v2",
-                 "qiskit.probabilities.json.v1", "ionq.result.probabilities-aggregate.json.v1"}
+PROBABILITIES = {fid for fid in BUILTIN if qfmt.ProbDistribution in _kinds(fid)}
+# formats of other plugins that hold per-shot data only: counts would need sampling
+SHOTS_ONLY = {fid for fid in BUILTIN if qfmt.Memory in _kinds(fid)} - {"qiskit.result.json.v1"}
 
 
 def _load(path: Path) -> Any:
@@ -78,7 +87,7 @@ def test_shots_example_to_every_format_and_back(target: str) -> None:
 
 @pytest.mark.parametrize("target", BUILTIN)
 def test_counts_example_to_every_format_and_back(target: str) -> None:
-    if target in PER_SHOT - {"qiskit.result.json.v1"}:
+    if target in (PER_SHOT | SHOTS_ONLY) - {"qiskit.result.json.v1"}:
         # counts have no shot order: per-shot formats need sampling
         with pytest.raises(qfmt.LossyConversionError, match="sample=True"):
             qfmt.convert(COUNTS, FMT, target)
