@@ -315,21 +315,26 @@ def dump_task_result(result: qfmt.Result, *, experiment: Any = None, shots: int 
     probabilities that carry none; ``measured_qubits=`` the qubit of each bit (default: the
     experiment's ``measuredQubits``, else 0..width-1); ``task_id=`` / ``device_id=`` the
     ``taskMetadata`` ids (default: the job id and backend name, else ``"unknown"``);
-    ``program=`` OpenQASM source for ``additionalMetadata.action`` (default: the kept one, else
-    a placeholder that says the program was not recorded).
+    ``program=`` OpenQASM source for ``additionalMetadata.action`` (default: the kept
+    ``additionalMetadata`` as it was; for data from another format, which has none, a
+    placeholder program that says the program was not recorded, since Braket's reader needs one).
     """
     exp = _pick(result, experiment)
     fields, width, n = _measurement_data(exp, shots)
     extra = dict(result.extra)
-    meta = dict(extra.pop("taskMetadata", None) or {})
-    meta.setdefault("braketSchemaHeader", dict(TASK_METADATA_HEADER))
+    kept = extra.pop("taskMetadata", None)
+    meta = dict(kept) if isinstance(kept, Mapping) else {
+        "braketSchemaHeader": dict(TASK_METADATA_HEADER)}
     meta["id"] = task_id or exp.job_id or result.job_id or meta.get("id") or UNKNOWN
     meta["shots"] = n
     meta["deviceId"] = device_id or result.backend_name or meta.get("deviceId") or UNKNOWN
-    additional = dict(extra.pop("additionalMetadata", None) or {})
+    kept = extra.pop("additionalMetadata", None)
+    additional = dict(kept) if isinstance(kept, Mapping) else {}
     if program is not None:
         additional["action"] = {"braketSchemaHeader": dict(OPENQASM_HEADER), "source": program}
-    elif additional.get("action") is None and n > 0 and not extra.get("resultTypes"):
+    elif not isinstance(kept, Mapping) and n > 0 and not extra.get("resultTypes"):
+        # data from another format: Braket's reader needs a program to read the result types
+        # from, and the data has none
         additional["action"] = {"braketSchemaHeader": dict(OPENQASM_HEADER),
                                 "source": PLACEHOLDER_PROGRAM}
     out: dict[str, Any] = {"braketSchemaHeader": extra.pop("braketSchemaHeader", None) or

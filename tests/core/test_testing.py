@@ -40,6 +40,8 @@ EXAMPLE_FORMATS = {
     "qiskit/probabilities.json": "qiskit.probabilities.json.v1",
     "qiskit/quasi.json": "qiskit.quasi.json.v1",
     "qiskit/result.json": "qiskit.result.json.v1",
+    "braket/task-result.json": "braket.task_result.gate_model_task_result.v1",
+    "braket/task-result-probabilities.json": "braket.task_result.gate_model_task_result.v1",
 }
 # IonQ's v1 formats carry no width: the examples are one 3-qubit run
 TAKES_NUM_QUBITS = {"ionq.result.histogram.json.v1", "ionq.result.probabilities.json.v1",
