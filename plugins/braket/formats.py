@@ -128,9 +128,9 @@ def _measurement_rows(value: Any) -> np.ndarray:
             if arr.min() >= 0 and arr.max() <= 1:
                 return arr.astype(np.uint8)
         elif kinds == {str}:
-            arr = np.array(rows)
-            ones = arr == "1"
-            if (ones | (arr == "0")).all():
+            text = np.array(rows, dtype=str)
+            ones: np.ndarray = np.equal(text, "1")
+            if (ones | np.equal(text, "0")).all():
                 return ones.astype(np.uint8)
     # slow path: find the first bad element and say where it is
     width = None
