@@ -146,7 +146,8 @@ def _measurement_rows(value: Any) -> np.ndarray:
         for i, b in enumerate(row):
             if type(b) not in (int, str) or b not in _BIT_VALUES:
                 raise _error(kit.subpath(p, i), f"a bit must be 0 or 1, got {b!r}")
-    raise AssertionError("unreachable")  # pragma: no cover
+    # every bit is valid, but ints and strings are mixed
+    return np.array([[_BIT_VALUES[b] for b in row] for row in rows], dtype=np.uint8)
 
 
 def _probabilities(value: Any, shots: int, atol: float, normalize: bool
@@ -156,6 +157,9 @@ def _probabilities(value: Any, shots: int, atol: float, normalize: bool
         raise _error("$.measurementProbabilities", "expected at least one outcome, got none")
     keys = list(obj)
     width = len(keys[0])
+    if width > kit.MAX_WIDTH:  # before any big integer is built
+        raise _error(kit.jpath("measurementProbabilities", keys[0]),
+                     f"{width} bits is wider than qfmt's limit of {kit.MAX_WIDTH}")
     for key in keys:
         if len(key) != width or not _BITSTRING.fullmatch(key):
             p = kit.jpath("measurementProbabilities", key)

@@ -84,6 +84,11 @@ def test_string_bits_of_braket_simulators_are_read_and_written_as_ints() -> None
     assert qfmt.dump(r, F)["measurements"] == [[0, 1], [1, 1]]
 
 
+def test_int_and_string_bits_may_be_mixed_as_braket_reads_them() -> None:
+    r = qfmt.load(payload(measurements=[[0, "1"], ["1", 1]]), F)
+    assert r.memory().outcomes() == [2, 3]
+
+
 def test_without_measured_qubits_the_columns_are_the_bits() -> None:
     p = payload(measurements=[[0, 1, 1]])
     r = qfmt.load(p, F)
@@ -238,10 +243,12 @@ BAD = [
     ({**payload(measurements=[[1]]), "taskMetadata": {"id": "t", "shots": 2, "deviceId": "d"}},
      "$.measurements", "taskMetadata.shots is 2"),
     ({**payload(measurements=[[1]]), "resultTypes": [3]}, "$.resultTypes[0]", "object"),
+    (payload(measurementProbabilities={"1" * 2000: 1.0}),
+     qfmt.kit.jpath("measurementProbabilities", "1" * 2000), "wider than"),
 ]
 
 
-@pytest.mark.parametrize(("bad", "path", "reason"), BAD, ids=[b[1] + " " + b[2] for b in BAD])
+@pytest.mark.parametrize(("bad", "path", "reason"), BAD, ids=[(b[1] + " " + b[2])[:60] for b in BAD])
 def test_bad_payloads_raise_payload_error_with_the_path(bad: Any, path: str, reason: str) -> None:
     with pytest.raises(qfmt.PayloadError) as ei:
         qfmt.load(bad, F)
