@@ -51,6 +51,8 @@ EXAMPLE_FORMATS = {
     "azure/results-v2.json": "microsoft.quantum-results.v2",
     "stim/shots.01": "stim.shots.01",
     "stim/shots.b8": "stim.shots.b8",
+    "braket/task-result.json": "braket.task_result.gate_model_task_result.v1",
+    "braket/task-result-probabilities.json": "braket.task_result.gate_model_task_result.v1",
 }
 # Stim's b8 bytes carry no width: the example is the 3-qubit run
 TAKES_NUM_BITS = {"stim.shots.b8"}

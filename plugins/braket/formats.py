@@ -1,0 +1,370 @@
+"""Amazon Braket's gate-model task result, read and written without the Braket SDK.
+
+``braket.task_result.gate_model_task_result.v1`` is the JSON of ``GateModelTaskResult``
+(``amazon-braket-schemas``), the ``results.json`` a quantum task writes and
+``GateModelQuantumTaskResult.from_string`` reads.
+
+Bit order: Braket is big-endian in its text. ``measurements[s][i]`` is the bit of qubit
+``measuredQubits[i]`` in shot *s*, and character *i* of a ``measurementProbabilities`` key
+(leftmost first) is the same qubit. qfmt's canonical bit *i* is that column / character, so the
+GHZ outcome "qubit 0 set, others clear" (canonical 1) is the row ``[1, 0, 0]`` and the key
+``"100"``. Widths are ``len(measuredQubits)``: the qubits that were measured, never the device's.
+
+The payload is one task, loaded as a :class:`qfmt.Result` with one experiment:
+
+- ``data["memory"]`` (a :class:`qfmt.Memory`) from ``measurements``; ``data["probabilities"]``
+  (a :class:`qfmt.ProbDistribution`, ``shots`` = ``taskMetadata.shots``) from
+  ``measurementProbabilities``; neither for a ``shots=0`` task that holds only ``resultTypes``.
+- ``Result.job_id`` and the experiment's ``job_id`` are ``taskMetadata.id``,
+  ``Result.backend_name`` is ``taskMetadata.deviceId``, the experiment's ``shots`` is
+  ``taskMetadata.shots``; ``measuredQubits`` is the experiment's ``extra["measuredQubits"]``.
+- Everything else (``braketSchemaHeader``, ``taskMetadata``, ``additionalMetadata``,
+  ``resultTypes``, ``outputs``, unknown keys) is kept in ``Result.extra`` as it was, and written
+  back. On writing, ``id``, ``deviceId`` and ``shots`` of ``taskMetadata`` come from the model's
+  fields (which win over the kept copy).
+
+Writing: memory becomes ``measurements``; counts (with no memory) become
+``measurementProbabilities`` with ``taskMetadata.shots`` = their total, from which Braket's
+reader gives back the same counts; probabilities need a shot count (``ProbDistribution.shots``,
+the experiment's ``shots``, or ``shots=``). Braket holds no leakage: leaked shots are left out
+before writing (``include_leakage=True`` keeps them as plain shots), as for every format
+without leakage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from itertools import chain
+from typing import Any
+
+import numpy as np
+
+import qfmt
+from qfmt import kit
+
+TASK_RESULT = "braket.task_result.gate_model_task_result.v1"
+PROB_ATOL = kit.PROB_ATOL
+
+#: The ``braketSchemaHeader`` of a gate-model task result, and of its task metadata.
+HEADER = {"name": "braket.task_result.gate_model_task_result", "version": "1"}
+TASK_METADATA_HEADER = {"name": "braket.task_result.task_metadata", "version": "1"}
+OPENQASM_HEADER = {"name": "braket.ir.openqasm.program", "version": "1"}
+
+#: What qfmt writes as ``additionalMetadata.action`` when the data carries no program:
+#: Braket's reader needs one to compute result types, so the placeholder says what it is.
+PLACEHOLDER_PROGRAM = ("OPENQASM 3.0;\n// The program was not recorded with these results "
+                       "(written by qfmt from another format).")
+UNKNOWN = "unknown"
+
+_DATA_KEYS = ("measurements", "measurementProbabilities")
+_MEASURED = "measuredQubits"
+_BITSTRING = re.compile(r"[01]+")
+_BIT_VALUES = {0: 0, 1: 1, "0": 0, "1": 1}
+
+BIT_ORDER = ("big-endian text: measurements[s][i] and character i of a measurementProbabilities "
+             "key (leftmost first) are qubit measuredQubits[i], canonical bit i")
+
+
+def _error(path: str, reason: str) -> qfmt.PayloadError:
+    return qfmt.PayloadError(TASK_RESULT, path, reason)
+
+
+def _optional(obj: Mapping[str, Any], key: str) -> Any:
+    """The value at ``key``, None when absent or null (pydantic's Optional)."""
+    return obj.get(key)
+
+
+def _string(value: Any, path: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _error(path, f"expected a non-empty string, got {kit.type_name(value)}")
+    return value
+
+
+def _check_header(value: Any, path: str, expected: Mapping[str, str]) -> None:
+    header = kit.expect_dict(value, TASK_RESULT, path)
+    for key, want in expected.items():
+        if key not in header:
+            raise _error(path, f"missing key {key!r}")
+        if header[key] != want:
+            raise _error(kit.subpath(path, key), f"expected {want!r}, got {header[key]!r}")
+
+
+def _task_metadata(value: Any) -> tuple[str, int, str]:
+    meta = kit.expect_dict(value, TASK_RESULT, "$.taskMetadata")
+    for key in ("id", "shots", "deviceId"):
+        if key not in meta:
+            raise _error("$.taskMetadata", f"missing key {key!r}")
+    task_id = _string(meta["id"], "$.taskMetadata.id")
+    device = _string(meta["deviceId"], "$.taskMetadata.deviceId")
+    shots = kit.count_value(meta["shots"], TASK_RESULT, "$.taskMetadata.shots")
+    return task_id, shots, device
+
+
+def _measured_qubits(value: Any) -> list[int] | None:
+    if value is None:
+        return None
+    items = kit.expect_list(value, TASK_RESULT, "$.measuredQubits")
+    if not items:
+        raise _error("$.measuredQubits", "expected at least one qubit, got an empty list")
+    for i, q in enumerate(items):
+        if type(q) is not int or q < 0:
+            raise _error(kit.jpath(_MEASURED, i),
+                         f"a qubit index must be a non-negative integer, got {q!r}")
+    return list(items)
+
+
+def _measurement_rows(value: Any) -> np.ndarray:
+    """``measurements`` -> a ``(shots, width)`` uint8 array of 0/1. Bits are 0/1, or the strings
+    "0"/"1" that Braket's simulators write (its reader accepts both); never booleans."""
+    rows = kit.expect_list(value, TASK_RESULT, "$.measurements")
+    if not rows:
+        raise _error("$.measurements", "expected at least one shot, got an empty list")
+    if set(map(type, rows)) == {list} and set(map(len, rows)) != {0} and \
+            len(set(map(len, rows))) == 1:
+        kinds = set(map(type, chain.from_iterable(rows)))
+        if kinds == {int}:
+            arr = np.array(rows, dtype=np.int64)
+            if arr.min() >= 0 and arr.max() <= 1:
+                return arr.astype(np.uint8)
+        elif kinds == {str}:
+            text = np.array(rows, dtype=str)
+            ones: np.ndarray = np.equal(text, "1")
+            if (ones | np.equal(text, "0")).all():
+                return ones.astype(np.uint8)
+    # slow path: find the first bad element and say where it is
+    width = None
+    for s, row in enumerate(rows):
+        p = kit.jpath("measurements", s)
+        kit.expect_list(row, TASK_RESULT, p)
+        if not row:
+            raise _error(p, "a shot must hold at least one bit")
+        if width is None:
+            width = len(row)
+        elif len(row) != width:
+            raise _error(p, f"shot {s} has {len(row)} bits but shot 0 has {width}")
+        for i, b in enumerate(row):
+            if type(b) not in (int, str) or b not in _BIT_VALUES:
+                raise _error(kit.subpath(p, i), f"a bit must be 0 or 1, got {b!r}")
+    # every bit is valid, but ints and strings are mixed
+    return np.array([[_BIT_VALUES[b] for b in row] for row in rows], dtype=np.uint8)
+
+
+def _probabilities(value: Any, shots: int, atol: float, normalize: bool
+                   ) -> qfmt.ProbDistribution:
+    obj = kit.expect_dict(value, TASK_RESULT, "$.measurementProbabilities")
+    if not obj:
+        raise _error("$.measurementProbabilities", "expected at least one outcome, got none")
+    keys = list(obj)
+    width = len(keys[0])
+    if width > kit.MAX_WIDTH:  # before any big integer is built
+        raise _error(kit.jpath("measurementProbabilities", keys[0]),
+                     f"{width} bits is wider than qfmt's limit of {kit.MAX_WIDTH}")
+    for key in keys:
+        if len(key) != width or not _BITSTRING.fullmatch(key):
+            p = kit.jpath("measurementProbabilities", key)
+            if not _BITSTRING.fullmatch(key):
+                raise _error(p, f"{key!r} is not a bitstring of 0 and 1")
+            raise _error(p, f"{key!r} has {len(key)} bits but {keys[0]!r} has {width}")
+    values = kit.read_values(keys, list(obj.values()), TASK_RESULT, "$.measurementProbabilities",
+                             kit.probability_reader(atol))
+    # character i (leftmost first) is bit i: reversed, the key reads as a binary number
+    outcomes = [int(k[::-1], 2) for k in keys]
+    return kit.probabilities(outcomes, values, width=width, fmt=TASK_RESULT,
+                             path="$.measurementProbabilities", atol=atol, normalize=normalize,
+                             shots=shots or None)
+
+
+def _list_of_objects(value: Any, key: str) -> None:
+    if value is None:
+        return
+    items = kit.expect_list(value, TASK_RESULT, kit.jpath(key))
+    for i, item in enumerate(items):
+        kit.expect_dict(item, TASK_RESULT, kit.jpath(key, i))
+
+
+def parse_task_result(payload: Any, *, atol: float = PROB_ATOL, normalize: bool = False
+                      ) -> qfmt.Result:
+    """A ``GateModelTaskResult`` JSON -> a Result of one experiment (see the module docstring):
+    ``memory`` from ``measurements``, ``probabilities`` from ``measurementProbabilities``
+    (summing to 1 within ``atol``, or rescaled with ``normalize=True``); the metadata is kept in
+    ``Result.extra`` for the round trip."""
+    obj = kit.expect_dict(payload, TASK_RESULT, "$")
+    for key in ("taskMetadata", "additionalMetadata"):
+        if key not in obj:
+            raise _error("$", f"missing key {key!r}")
+    if "braketSchemaHeader" in obj:
+        _check_header(obj["braketSchemaHeader"], "$.braketSchemaHeader", HEADER)
+    task_id, shots, device = _task_metadata(obj["taskMetadata"])
+    kit.expect_dict(obj["additionalMetadata"], TASK_RESULT, "$.additionalMetadata")
+    _list_of_objects(_optional(obj, "resultTypes"), "resultTypes")
+    _list_of_objects(_optional(obj, "outputs"), "outputs")
+    measured = _measured_qubits(_optional(obj, _MEASURED))
+    data: dict[str, Any] = {}
+    rows_value = _optional(obj, "measurements")
+    if rows_value is not None:
+        rows = _measurement_rows(rows_value)
+        if measured is not None and rows.shape[1] != len(measured):
+            raise _error("$.measurements[0]", f"a shot has {rows.shape[1]} bits but "
+                         f"measuredQubits lists {len(measured)} qubits")
+        if rows.shape[0] != shots:
+            raise _error("$.measurements", f"{rows.shape[0]} shots but taskMetadata.shots is "
+                         f"{shots}")
+        data["memory"] = kit.memory_from_bits(rows)
+    probs_value = _optional(obj, "measurementProbabilities")
+    if probs_value is not None:
+        probs = _probabilities(probs_value, shots, atol, normalize)
+        if measured is not None and probs.width != len(measured):
+            raise _error(kit.jpath("measurementProbabilities", next(iter(probs_value))),
+                         f"an outcome has {probs.width} bits but measuredQubits lists "
+                         f"{len(measured)} qubits")
+        if "memory" in data and probs.width != data["memory"].width:
+            raise _error("$.measurementProbabilities", "outcomes have a different width from "
+                         "the measurements")
+        data["probabilities"] = probs
+    if not data and shots > 0:
+        raise _error("$", "a task with shots needs measurements or measurementProbabilities")
+    extra = {k: v for k, v in obj.items() if k not in (*_DATA_KEYS, _MEASURED)}
+    exp_extra = {} if measured is None else {_MEASURED: measured}
+    exp = qfmt.ExperimentResult(data, shots=shots, job_id=task_id, extra=exp_extra)
+    return qfmt.Result([exp], backend_name=device, job_id=task_id, extra=extra)
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def _pick(result: qfmt.Result, experiment: Any) -> qfmt.ExperimentResult:
+    if experiment is None and len(result.results) != 1:
+        ids = [e.job_id or e.name for e in result.results]
+        raise qfmt.LossyConversionError(
+            f"the result has {len(result.results)} experiments ({ids}) and a Braket task "
+            "result holds one", "experiment=<index, name or job id>")
+    return result.experiment(experiment)
+
+
+def _qubits(exp: qfmt.ExperimentResult, width: int | None,
+            measured_qubits: Sequence[int] | None) -> list[int] | None:
+    """measuredQubits to write: the option, else the experiment's own, else 0..width-1."""
+    given = measured_qubits if measured_qubits is not None else exp.extra.get(_MEASURED)
+    if width is None:
+        return None if given is None else [int(q) for q in given]
+    if given is None:
+        return list(range(width))
+    qubits = list(given)
+    if len(qubits) != width or any(isinstance(q, bool) or not isinstance(q, int) or q < 0
+                                   for q in qubits):
+        source = "measured_qubits=" if measured_qubits is not None else \
+            "the experiment's measuredQubits"
+        raise qfmt.OptionError(f"{source} {qubits!r} must be {width} non-negative qubit "
+                               f"indices, one per measured bit; pass measured_qubits=[...]")
+    return qubits
+
+
+def _big_endian_keys(dist: Any) -> list[str]:
+    return [s[::-1] for s in kit.bitstrings(dist.outcome_array, dist.width)]
+
+
+def _measurement_data(exp: qfmt.ExperimentResult, shots: int | None
+                      ) -> tuple[dict[str, Any], int | None, int]:
+    """(the data fields, their width, the task's shots)."""
+    data = exp.data
+    mem, counts, probs = data.get("memory"), data.get("counts"), data.get("probabilities")
+    out: dict[str, Any] = {}
+    if isinstance(mem, qfmt.Memory):
+        if shots is not None and shots != len(mem):
+            raise qfmt.OptionError(f"shots={shots} but the memory holds {len(mem)} shots")
+        out["measurements"] = mem.to_bool().view(np.uint8).tolist()
+        if isinstance(probs, qfmt.ProbDistribution) and probs.width == mem.width:
+            out["measurementProbabilities"] = dict(zip(_big_endian_keys(probs),
+                                                       probs.value_array.tolist()))
+        return out, mem.width, len(mem)
+    if isinstance(counts, qfmt.Counts):
+        total = counts.shots()
+        if shots is not None and shots != total:
+            raise qfmt.OptionError(f"shots={shots} but the counts add up to {total}")
+        probs = counts.probabilities()
+        out["measurementProbabilities"] = dict(zip(_big_endian_keys(probs),
+                                                   probs.value_array.tolist()))
+        return out, counts.width, total
+    if isinstance(probs, qfmt.ProbDistribution):
+        n = shots if shots is not None else (probs.shots or exp.shots)
+        if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
+            raise qfmt.LossyConversionError(
+                "a Braket task result records the shots its probabilities were estimated from, "
+                "and these probabilities carry none", "shots=N")
+        out["measurementProbabilities"] = dict(zip(_big_endian_keys(probs),
+                                                   probs.value_array.tolist()))
+        return out, probs.width, n
+    unusable = sorted(k for k, v in data.items() if isinstance(v, (qfmt.QuasiDistribution,
+                                                                  qfmt.Memory, qfmt.Counts,
+                                                                  qfmt.ProbDistribution)))
+    if unusable:
+        raise qfmt.LossyConversionError(f"a Braket task result cannot hold {unusable} "
+                                        "(quasi-probabilities may be negative)")
+    n = exp.shots if isinstance(exp.shots, int) else 0
+    if n:
+        raise qfmt.LossyConversionError(f"experiment {exp.name!r} ran {n} shots but holds no "
+                                        "measurements, counts or probabilities")
+    return out, None, 0
+
+
+def dump_task_result(result: qfmt.Result, *, experiment: Any = None, shots: int | None = None,
+                     measured_qubits: Sequence[int] | None = None, task_id: str | None = None,
+                     device_id: str | None = None, program: str | None = None
+                     ) -> dict[str, Any]:
+    """Result -> ``GateModelTaskResult`` JSON that ``GateModelQuantumTaskResult.from_string``
+    reads (see the module docstring).
+
+    ``experiment=`` picks one of several experiments; ``shots=`` gives the shot count of
+    probabilities that carry none; ``measured_qubits=`` the qubit of each bit (default: the
+    experiment's ``measuredQubits``, else 0..width-1); ``task_id=`` / ``device_id=`` the
+    ``taskMetadata`` ids (default: the job id and backend name, else ``"unknown"``);
+    ``program=`` OpenQASM source for ``additionalMetadata.action`` (default: the kept
+    ``additionalMetadata`` as it was; for data from another format, which has none, a
+    placeholder program that says the program was not recorded, since Braket's reader needs one).
+    """
+    exp = _pick(result, experiment)
+    fields, width, n = _measurement_data(exp, shots)
+    extra = dict(result.extra)
+    kept = extra.pop("taskMetadata", None)
+    meta = dict(kept) if isinstance(kept, Mapping) else {
+        "braketSchemaHeader": dict(TASK_METADATA_HEADER)}
+    meta["id"] = task_id or exp.job_id or result.job_id or meta.get("id") or UNKNOWN
+    meta["shots"] = n
+    meta["deviceId"] = device_id or result.backend_name or meta.get("deviceId") or UNKNOWN
+    kept = extra.pop("additionalMetadata", None)
+    additional = dict(kept) if isinstance(kept, Mapping) else {}
+    if program is not None:
+        additional["action"] = {"braketSchemaHeader": dict(OPENQASM_HEADER), "source": program}
+    elif not isinstance(kept, Mapping) and n > 0 and not extra.get("resultTypes"):
+        # data from another format: Braket's reader needs a program to read the result types
+        # from, and the data has none
+        additional["action"] = {"braketSchemaHeader": dict(OPENQASM_HEADER),
+                                "source": PLACEHOLDER_PROGRAM}
+    out: dict[str, Any] = {"braketSchemaHeader": extra.pop("braketSchemaHeader", None) or
+                           dict(HEADER)}
+    out.update(fields)
+    qubits = _qubits(exp, width, measured_qubits)
+    if qubits is not None:
+        out[_MEASURED] = qubits
+    out["taskMetadata"] = meta
+    out["additionalMetadata"] = additional
+    for key, value in extra.items():
+        if key not in out:
+            out[key] = value
+    return out
+
+
+def _sniff(payload: Any) -> float:
+    return 0.95 if isinstance(payload, dict) and "taskMetadata" in payload else 0.5
+
+
+@qfmt.hookimpl
+def qfmt_formats() -> list[qfmt.Format]:
+    """The Amazon Braket formats."""
+    return [
+        qfmt.Format(TASK_RESULT,
+                    "Amazon Braket GateModelTaskResult: measurements or measurementProbabilities",
+                    parse_task_result, dump_task_result, kit.load_schema(TASK_RESULT),
+                    qfmt.Result, None, _sniff, registers=False, bit_order=BIT_ORDER),
+    ]
