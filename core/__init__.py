@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._api import convert, detect, dump, dumps, formats, load, prefer, problems, register, schema, validate
+from ._api import Detection, convert, detect, dump, dumps, formats, load, prefer, problems, register, schema, validate
 from ._bits import MAX_WIDTH
 from ._display import QiskitCounts
 from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
 from ._errors import (
+    AmbiguousFormatError,
     CalibrationError,
     FormatConflictError,
     FormatContractError,
@@ -111,6 +112,8 @@ __all__ = [
     "Distribution",
     "ExperimentResult",
     "Format",
+    "AmbiguousFormatError",
+    "Detection",
     "FormatConflictError",
     "FormatContractError",
     "FormatInfo",
