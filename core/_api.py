@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from ._convert import CONVERSION_OPTIONS, prepare
@@ -321,12 +321,16 @@ _NOT_JSON = object()
 
 #: How ``sniff`` scores read (see :class:`qfmt.Format`); detect clamps them to [0, 1].
 SNIFF_SCALE = """\
-1.0   the payload carries a marker only this format has (a top-level key, a magic header)
+1.0      the payload carries a marker only this format has (a top-level key, a magic header)
 0.7-0.9  the structure and the values are what this format writes (e.g. integer counts)
-0.5   the default: the format accepts the payload and nothing more is known
-<0.5  accepted, but the values are unusual for this format (e.g. decimal keys in a
-      bitstring format)
+0.5      the default: the format accepts the payload and nothing more is known
+< 0.5    accepted, but unusual for this format (decimal keys in a bitstring format, zero-padded
+         keys in a decimal one): such a reading does not make the payload ambiguous
 Built-in formats outrank third-party ones at equal scores; then the id decides."""
+
+
+#: Readings from formats scoring below this do not make a payload ambiguous.
+SNIFF_FLOOR = 0.5
 
 
 class Detection(list[str]):
@@ -339,23 +343,30 @@ class Detection(list[str]):
     """
 
     readings: list[tuple[str, ...]]
-    objects: dict[str, Any]
+    scores: dict[str, float]
 
-    def __init__(self, ids: list[str] = (), readings: list[tuple[str, ...]] = (),  # type: ignore[assignment]
-                 objects: dict[str, Any] | None = None) -> None:
+    def __init__(self, ids: Sequence[str] = (), readings: Sequence[tuple[str, ...]] = (),
+                 scores: Mapping[str, float] | None = None) -> None:
         super().__init__(ids)
         self.readings = list(readings)
-        self.objects = dict(objects or {})
-
-    @property
-    def ambiguous(self) -> bool:
-        """True when accepting formats read the payload differently."""
-        return len(self.readings) > 1
+        self.scores = dict(scores or {})
 
     @property
     def candidates(self) -> list[str]:
-        """The best id of each distinct reading (what an ambiguity error names)."""
-        return [group[0] for group in self.readings]
+        """The best id of each reading that counts (what an ambiguity error names): a reading
+        counts when a format reading it so scores at least ``SNIFF_FLOOR`` (0.5), or as much
+        as the best; formats scoring below that say the payload is unusual for them (say,
+        zero-padded keys for a decimal format) and are listed, but do not make it ambiguous."""
+        if not self.readings:
+            return []
+        best = max(self.scores.get(g[0], 0.0) for g in self.readings)
+        floor = min(SNIFF_FLOOR, best)
+        return [g[0] for g in self.readings if self.scores.get(g[0], 0.0) >= floor]
+
+    @property
+    def ambiguous(self) -> bool:
+        """True when formats that find the payload plausible read it differently."""
+        return len(self.candidates) > 1
 
 
 def _is_builtin(reg: Registry, f: Format) -> bool:
@@ -438,7 +449,7 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
         else:
             groups.append([(fid, obj)])
     return Detection([t[2] for t in scored], [tuple(fid for fid, _ in g) for g in groups],
-                     {t[2]: t[3] for t in scored})
+                     {t[2]: -t[0] for t in scored})
 
 
 def detect_one(payload: Any, *, registry: Registry | None = None, what: str = "the payload"
