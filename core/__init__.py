@@ -15,7 +15,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._api import Detection, convert, detect, dump, dumps, formats, load, prefer, problems, register, schema, validate
+from ._api import (
+    Detection,
+    convert,
+    detect,
+    dump,
+    dumps,
+    formats,
+    load,
+    prefer,
+    problems,
+    register,
+    schema,
+    validate,
+)
 from ._bits import MAX_WIDTH
 from ._display import QiskitCounts
 from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution

@@ -166,8 +166,8 @@ class AmbiguousFormatError(QfmtError, LookupError):
     ``candidates`` are the format ids, best first. Name one: ``fmt=`` for :func:`qfmt.load`,
     ``src`` for :func:`qfmt.convert`, ``--from`` / ``--format`` on the command line.
 
-    >>> print(AmbiguousFormatError(["ionq.result.histogram.json.v1", "qiskit.counts.json.v1"]))
-    the payload is read differently by ionq.result.histogram.json.v1 and qiskit.counts.json.v1: name the format (fmt= / --from / --format)
+    >>> print(AmbiguousFormatError(["acme.counts.v1", "qiskit.counts.json.v1"]))
+    the payload is read differently by acme.counts.v1 and qiskit.counts.json.v1: name the format ...
     """
 
     def __init__(self, candidates: Sequence[str], what: str = "the payload") -> None:

@@ -174,8 +174,8 @@ def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
         elif key in ("statevector", "unitary"):
             out[key] = _complex_array(value, RESULT, p)
         elif key == "probabilities":
-            outcomes, values, kw, _ = kit.outcome_items(value, RESULT,
-                                                        kit.probability_reader(PROB_ATOL), p)
+            read: Any = kit.probability_reader(PROB_ATOL)
+            outcomes, values, kw, _ = kit.outcome_items(value, RESULT, read, p)
             _check_fits(outcomes, slots, RESULT, p, list(value))
             out[key] = kit.probabilities(outcomes, values, width=slots, key_width=kw, fmt=RESULT,
                                          path=p, option="memory_slots", layout=layout)
@@ -582,8 +582,9 @@ def _map_first(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
     return obj, {**options, **bitmap}
 
 
-for _dump in (dump_counts, dump_memory, _dump_dist):
-    _dump.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
+dump_counts.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
+dump_memory.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
+_dump_dist.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
 
 
 def _all_bits(keys: Sequence[Any]) -> bool:
