@@ -179,6 +179,13 @@ def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
             _check_fits(outcomes, slots, RESULT, p, list(value))
             out[key] = kit.probabilities(outcomes, values, width=slots, key_width=kw, fmt=RESULT,
                                          path=p, option="memory_slots", layout=layout)
+        elif key == "quasi" and isinstance(value, dict) and value and \
+                all(isinstance(k, str) and k.startswith("0x") for k in value):
+            # what dump_result writes for a QuasiDistribution (hex keys), read back as one
+            outcomes, values, kw, _ = kit.outcome_items(value, RESULT, kit.quasi_value, p)
+            _check_fits(outcomes, slots, RESULT, p, list(value))
+            out[key] = kit.quasi(outcomes, values, width=slots, key_width=kw, fmt=RESULT,
+                                 path=p, option="memory_slots", layout=layout)
         else:
             out[key] = value  # any other field passes through untouched
     return out
