@@ -182,7 +182,8 @@ def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
         elif key == "quasi" and isinstance(value, dict) and value and \
                 all(isinstance(k, str) and k.startswith("0x") for k in value):
             # what dump_result writes for a QuasiDistribution (hex keys), read back as one
-            outcomes, values, kw, _ = kit.outcome_items(value, RESULT, kit.quasi_value, p)
+            qread: Any = kit.quasi_value
+            outcomes, values, kw, _ = kit.outcome_items(value, RESULT, qread, p)
             _check_fits(outcomes, slots, RESULT, p, list(value))
             out[key] = kit.quasi(outcomes, values, width=slots, key_width=kw, fmt=RESULT,
                                  path=p, option="memory_slots", layout=layout)
