@@ -15,13 +15,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._api import convert, detect, dump, dumps, formats, load, prefer, problems, register, schema, validate
+from ._api import (
+    Detection,
+    convert,
+    detect,
+    dump,
+    dumps,
+    formats,
+    load,
+    prefer,
+    problems,
+    register,
+    schema,
+    validate,
+)
 from ._arrow import from_arrow
 from ._batch import BatchRecord, BatchReport, convert_many
 from ._bits import MAX_WIDTH
 from ._display import QiskitCounts
 from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
 from ._errors import (
+    AmbiguousFormatError,
     CalibrationError,
     FormatConflictError,
     FormatContractError,
@@ -118,6 +132,8 @@ __all__ = [
     "Expectations",
     "ExperimentResult",
     "Format",
+    "AmbiguousFormatError",
+    "Detection",
     "FormatConflictError",
     "FormatContractError",
     "FormatInfo",

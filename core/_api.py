@@ -14,15 +14,23 @@ from __future__ import annotations
 import copy
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from ._convert import CONVERSION_OPTIONS, prepare
-from ._errors import FormatContractError, OptionError, PayloadError, QfmtError, ValidationError
+from ._errors import (
+    AmbiguousFormatError,
+    FormatContractError,
+    OptionError,
+    PayloadError,
+    QfmtError,
+    ValidationError,
+)
 from ._read import jpath
 from ._registry import Format, FormatInfo, Registry, default_registry
 
 __all__ = [
+    "Detection",
     "convert",
     "detect",
     "dump",
@@ -110,9 +118,12 @@ def _checked(obj: Any, f: Format, reg: Registry) -> Any:
     return obj
 
 
-def load(payload: Any, fmt: str | Format, *, registry: Registry | None = None,
+def load(payload: Any, fmt: str | Format | None = None, *, registry: Registry | None = None,
          **options: Any) -> Any:
     """Parse ``payload`` as format ``fmt`` into a canonical qfmt object.
+
+    Without ``fmt`` the format is detected as :func:`detect` does; a payload that formats would
+    read differently raises :class:`qfmt.AmbiguousFormatError` naming them (pass ``fmt=``).
 
     For a JSON format ``payload`` may be parsed JSON, JSON text (``str``/``bytes``) or a path;
     for a non-JSON format (e.g. ``text/csv``) ``bytes``, ``str`` or a path, and its parser gets
@@ -125,7 +136,7 @@ def load(payload: Any, fmt: str | Format, *, registry: Registry | None = None,
     :class:`qfmt.FormatContractError` if the parser returns something else than it declares.
     """
     reg = _registry(registry)
-    f = reg.resolve(fmt)
+    f = reg.resolve(fmt) if fmt is not None else detect_one(payload, registry=reg)
     _reject_unknown(options, f.load_options, what=f"loading {f.id}")
     if not f.is_json:
         data: Any = read_bytes(payload, f.id)
@@ -152,13 +163,23 @@ def dump(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
     """Serialize a canonical object as ``fmt``, returning JSON-ready data (dicts, lists, str,
     numbers), or for a non-JSON format the ``bytes`` or ``str`` its serializer returns, as is.
     The object is converted first if it is of another canonical type; lossy steps need an
-    explicit option (see :mod:`qfmt._convert`)."""
+    explicit option (see :mod:`qfmt._convert`).
+
+    A serializer may carry a ``qfmt_before_conversion(obj, **its_options) -> (obj, options)``
+    attribute: it runs on the object as given, before the conversion, and returns the object to
+    convert and the options left for ``serialize``. A format whose options change the values
+    (e.g. a bit map that merges outcomes) uses it so that rounding (``shots=``) applies to the
+    distribution that is written, not to the one before."""
     reg = _registry(registry)
     f = reg.resolve(fmt)
     _reject_unknown(options, CONVERSION_OPTIONS, f.dump_options, what=f"dumping {f.id}")
     conv = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
+    own = _split_options(f, options, load=False)
+    before = getattr(f.serialize, "qfmt_before_conversion", None)
+    if callable(before):
+        obj, own = before(obj, **own)
     target = prepare(obj, f, **conv)
-    out = f.serialize(target, **_split_options(f, options, load=False))
+    out = f.serialize(target, **own)
     if not f.is_json:
         if isinstance(out, (bytearray, memoryview)):
             return bytes(out)
@@ -185,9 +206,12 @@ def dumps(obj: Any, fmt: str | Format, *, pretty: bool = False,
     return orjson.dumps(out, option=opt).decode()
 
 
-def convert(payload: Any, src: str | Format, dst: str | Format, *,
+def convert(payload: Any, src: str | Format | None, dst: str | Format, *,
             registry: Registry | None = None, **options: Any) -> Any:
     """Load ``payload`` as ``src`` and dump it as ``dst``, through the canonical model.
+
+    ``src=None`` detects the source format as :func:`load` does (refusing an ambiguous
+    payload with :class:`qfmt.AmbiguousFormatError`).
 
     Options go where they belong: the source parser's, the conversion's (``shots``, ``sample``,
     ``seed``, ``include_leakage``, ``join_registers``, ``experiment``,
@@ -198,7 +222,8 @@ def convert(payload: Any, src: str | Format, dst: str | Format, *,
     {'histogram': {'registers': {'output_all': {'00': 50, '11': 50}}}}
     """
     reg = _registry(registry)
-    s, d = reg.resolve(src), reg.resolve(dst)
+    d = reg.resolve(dst)
+    s = reg.resolve(src) if src is not None else detect_one(payload, registry=reg)
     _reject_unknown(options, s.load_options, CONVERSION_OPTIONS, d.dump_options,
                     what=f"converting {s.id} to {d.id}")
     obj = load(payload, s, registry=reg, **_split_options(s, options, load=True))
@@ -294,14 +319,87 @@ def register(fmt: Format, *, registry: Registry | None = None, replace: bool = F
 
 _NOT_JSON = object()
 
+#: How ``sniff`` scores read (see :class:`qfmt.Format`); detect clamps them to [0, 1].
+SNIFF_SCALE = """\
+1.0      the payload carries a marker only this format has (a top-level key, a magic header)
+0.7-0.9  the structure and the values are what this format writes (e.g. integer counts)
+0.5      the default: the format accepts the payload and nothing more is known
+< 0.5    accepted, but unusual for this format (decimal keys in a bitstring format, zero-padded
+         keys in a decimal one): such a reading does not make the payload ambiguous
+Built-in formats outrank third-party ones at equal scores; then the id decides."""
 
-def detect(payload: Any, *, registry: Registry | None = None) -> list[str]:
+
+#: Readings from formats scoring below this do not make a payload ambiguous.
+SNIFF_FLOOR = 0.5
+
+
+class Detection(list[str]):
+    """What :func:`detect` found: the accepting format ids, best first (it *is* that list).
+
+    ``readings`` groups the ids by how they read the payload: ids in one group decode it to the
+    same outcomes, values, widths and registers; ``ambiguous`` is True when there is more than
+    one group, and then :func:`load` or :func:`convert` without a format refuse the payload with
+    :class:`qfmt.AmbiguousFormatError` rather than guess.
+    """
+
+    readings: list[tuple[str, ...]]
+    scores: dict[str, float]
+
+    def __init__(self, ids: Sequence[str] = (), readings: Sequence[tuple[str, ...]] = (),
+                 scores: Mapping[str, float] | None = None) -> None:
+        super().__init__(ids)
+        self.readings = list(readings)
+        self.scores = dict(scores or {})
+
+    @property
+    def candidates(self) -> list[str]:
+        """The best id of each reading that counts (what an ambiguity error names): a reading
+        counts when a format reading it so scores at least ``SNIFF_FLOOR`` (0.5), or as much
+        as the best; formats scoring below that say the payload is unusual for them (say,
+        zero-padded keys for a decimal format) and are listed, but do not make it ambiguous."""
+        if not self.readings:
+            return []
+        best = max(self.scores.get(g[0], 0.0) for g in self.readings)
+        floor = min(SNIFF_FLOOR, best)
+        return [g[0] for g in self.readings if self.scores.get(g[0], 0.0) >= floor]
+
+    @property
+    def ambiguous(self) -> bool:
+        """True when formats that find the payload plausible read it differently."""
+        return len(self.candidates) > 1
+
+
+def _is_builtin(reg: Registry, f: Format) -> bool:
+    return any(c.format is f and c.builtin for c in reg._claims.get(f.id, ()))
+
+
+def _score(f: Format, subject: Any) -> float:
+    if f.sniff is None:
+        return 0.5
+    try:
+        score = float(f.sniff(subject))
+    except Exception as exc:  # a buggy sniff must not break detection
+        warnings.warn(f"{f.id}: sniff raised {exc!r}; qfmt.detect scores it 0", RuntimeWarning,
+                      stacklevel=3)
+        return 0.0
+    return min(max(score, 0.0), 1.0) if score == score else 0.0
+
+
+def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
     """Ids of the formats whose schema and parser accept ``payload``, best first.
 
     JSON formats are tried on the parsed JSON (when ``payload`` is JSON text or a path, only if
     it parses); non-JSON formats on the raw bytes (only when ``payload`` is ``bytes``, ``str``
-    or a path). Among accepting formats, each format's ``sniff`` score ranks them (e.g. integer
-    values rank a histogram above probabilities), then the id breaks ties.
+    or a path). Among accepting formats, each format's ``sniff`` score ranks them (the scale is
+    :data:`SNIFF_SCALE`: e.g. integer values rank a histogram above probabilities), then
+    built-in formats before third-party ones, then the id.
+
+    The answer is a :class:`Detection` (a list of ids) that also says whether the formats would
+    read the payload differently (``ambiguous``, ``readings``):
+
+    >>> found = qfmt.detect({"10": 600, "11": 400})
+    >>> found.ambiguous, found.candidates
+    (True, ['ionq.result.histogram.json.v1', 'qiskit.counts.json.v1'])
     """
     reg = _registry(registry)
     raw: bytes | None = None
@@ -314,7 +412,7 @@ def detect(payload: Any, *, registry: Registry | None = None) -> list[str]:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError:
             data = _NOT_JSON
-    scored: list[tuple[float, str]] = []
+    scored: list[tuple[float, bool, str, Any]] = []
     for fid in reg.ids():
         try:
             f = reg.get(fid)
@@ -334,12 +432,83 @@ def detect(payload: Any, *, registry: Registry | None = None) -> list[str]:
         else:
             subject = raw
         try:
-            load(subject, f, registry=reg)
+            obj = load(subject, f, registry=reg)
         except FormatContractError as exc:  # a buggy plugin must not break detection
             warnings.warn(f"{exc}; qfmt.detect skips this format", RuntimeWarning, stacklevel=2)
             continue
         except QfmtError:
             continue
-        score = f.sniff(subject) if f.sniff is not None else 0.5
-        scored.append((-score, fid))
-    return [fid for _, fid in sorted(scored)]
+        scored.append((-_score(f, subject), not _is_builtin(reg, f), fid, obj))
+    scored.sort(key=lambda t: t[:3])
+    groups: list[list[tuple[str, Any]]] = []
+    for *_, fid, obj in scored:
+        for group in groups:
+            if _same_reading(group[0][1], obj):
+                group.append((fid, obj))
+                break
+        else:
+            groups.append([(fid, obj)])
+    return Detection([t[2] for t in scored], [tuple(fid for fid, _ in g) for g in groups],
+                     {t[2]: -t[0] for t in scored})
+
+
+def detect_one(payload: Any, *, registry: Registry | None = None, what: str = "the payload"
+               ) -> Format:
+    """The one format :func:`detect` finds for ``payload``: :class:`qfmt.PayloadError` when no
+    format accepts it, :class:`qfmt.AmbiguousFormatError` when formats read it differently."""
+    reg = _registry(registry)
+    found = detect(payload, registry=reg)
+    if not found:
+        raise PayloadError(None, "$", "no known format accepts this payload; name one (see "
+                           "qfmt.formats())")
+    if found.ambiguous:
+        raise AmbiguousFormatError(found.candidates, what)
+    return reg.get(found[0])
+
+
+def _same_reading(a: Any, b: Any) -> bool:
+    """Whether two canonical objects hold the same data: outcomes, values (as numbers), widths
+    (an inferred width agrees with any) and register sizes (when both have several registers).
+    The kind (counts or quasi-probabilities with the same numbers) is a ranking question, not a
+    different reading."""
+    from ._dist import Distribution
+    from ._memory import Memory
+    from ._results import RegisterMarginals, Result
+
+    if isinstance(a, Distribution) and isinstance(b, Distribution):
+        return (_widths_agree(a, b) and _layouts_agree(a, b)
+                and a.outcome_array.tolist() == b.outcome_array.tolist()
+                and [float(v) for v in a.value_array.tolist()]
+                == [float(v) for v in b.value_array.tolist()])
+    if isinstance(a, Memory) and isinstance(b, Memory):
+        return (_widths_agree(a, b) and _layouts_agree(a, b) and len(a) == len(b)
+                and a.outcomes() == b.outcomes()
+                and (a.leakage is None) == (b.leakage is None)
+                and (a.leakage is None or a.leaked().tolist() == b.leaked().tolist()))
+    if isinstance(a, RegisterMarginals) and isinstance(b, RegisterMarginals):
+        return list(a.registers) == list(b.registers) and all(
+            _same_reading(a[n], b[n]) for n in a.registers)
+    if isinstance(a, Result) and isinstance(b, Result):
+        return len(a.results) == len(b.results) and all(
+            list(x.data) == list(y.data) and x.job_id == y.job_id and all(
+                _same_reading(x.data[k], y.data[k]) for k in x.data)
+            for x, y in zip(a.results, b.results))
+    if type(a) is not type(b):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+def _widths_agree(a: Any, b: Any) -> bool:
+    return bool(a.width_inferred or b.width_inferred or a.width == b.width)
+
+
+def _layouts_agree(a: Any, b: Any) -> bool:
+    la, lb = a.layout, b.layout
+    several_a = la is not None and len(la.registers) > 1
+    several_b = lb is not None and len(lb.registers) > 1
+    if several_a and several_b:
+        return [r.width for r in la.registers] == [r.width for r in lb.registers]
+    return several_a == several_b

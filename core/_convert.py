@@ -146,6 +146,11 @@ def coerce(obj: Any, target: type, element: type | None = None, *,
 
 def _to_counts(obj: Any, opts: dict[str, Any]) -> Counts:
     if isinstance(obj, Memory):
+        if not opts.get("include_leakage") and len(obj) and obj.leakage is not None \
+                and bool(obj.leaked().all()):
+            raise LossyConversionError(
+                f"every one of the {len(obj)} shots had leakage: leaving them out would leave "
+                "no counts", "include_leakage=True")
         return obj.counts(include_leakage=bool(opts.get("include_leakage")))
     if isinstance(obj, ProbDistribution):
         shots = opts.get("shots")

@@ -7,6 +7,7 @@ The tree::
     │   └── ValidationError           raised by qfmt.validate: the first problem, ``.problems`` all
     ├── UnknownFormatError(KeyError)  no plugin provides that format id (lists the closest ids)
     ├── FormatConflictError(LookupError)  two plugins claim one id (names both, says how to choose)
+    ├── AmbiguousFormatError(LookupError)  detection found formats that read a payload differently
     ├── PluginError(ImportError)      a third-party plugin failed to load (strict mode only)
     │   └── FormatContractError(TypeError)  a Format breaks the contract (names format, plugin, rule)
     ├── LossyConversionError(ValueError)  a conversion would lose or invent data (names the option)
@@ -31,6 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "AmbiguousFormatError",
     "CalibrationError",
     "JobApiError",
     "JobError",
@@ -155,6 +157,29 @@ class FormatConflictError(QfmtError, LookupError):
 def _conflict(format: str, claimants: Sequence[tuple[str, str | None]],
               reason: str | None) -> FormatConflictError:
     return FormatConflictError(format, claimants, reason=reason)
+
+
+class AmbiguousFormatError(QfmtError, LookupError):
+    """A payload given without a format is accepted by several formats that would read it
+    differently (different outcomes, values, widths or registers), so qfmt will not guess.
+
+    ``candidates`` are the format ids, best first. Name one: ``fmt=`` for :func:`qfmt.load`,
+    ``src`` for :func:`qfmt.convert`, ``--from`` / ``--format`` on the command line.
+
+    >>> print(AmbiguousFormatError(["acme.counts.v1", "qiskit.counts.json.v1"]))
+    the payload is read differently by acme.counts.v1 and qiskit.counts.json.v1: name the format ...
+    """
+
+    def __init__(self, candidates: Sequence[str], what: str = "the payload") -> None:
+        self.candidates = tuple(candidates)
+        self.what = what
+        names = list(self.candidates)
+        listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+        super().__init__(f"{what} is read differently by {listed}: name the format "
+                         "(fmt= / --from / --format)")
+
+    def __reduce__(self) -> tuple[type, tuple[tuple[str, ...], str]]:
+        return (type(self), (self.candidates, self.what))
 
 
 class PluginError(QfmtError, ImportError):

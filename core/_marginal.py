@@ -176,7 +176,9 @@ def marginal_memory(memory: Any, indices: Sequence[int] | None = None, int_retur
     """
     if int_return and hex_return:
         raise OptionError("int_return and hex_return are exclusive")
-    mem = memory if isinstance(memory, Memory) else _memory_from_list(memory)
+    # hex and int entries carry no width: as Qiskit, a bit past the widest entry reads 0
+    reach = max((int(i) for i in indices), default=-1) + 1 if indices else 0
+    mem = memory if isinstance(memory, Memory) else _memory_from_list(memory, reach)
     idx = _check_indices(indices, mem.width)
     sub = mem.select(idx)
     if int_return:
@@ -186,9 +188,12 @@ def marginal_memory(memory: Any, indices: Sequence[int] | None = None, int_retur
     return [bitstring(v, sub.width) for v in sub.outcomes()]
 
 
-def _memory_from_list(items: Sequence[Any]) -> Memory:
+def _memory_from_list(items: Sequence[Any], reach: int = 0) -> Memory:
+    """Memory from hex, int, ``0b`` or bitstring entries. Bitstrings carry their width; when no
+    entry does, the width reaches to bit ``reach - 1`` (the highest index asked for)."""
     values = []
     width = 0
+    carried = False
     for i, item in enumerate(items):
         path = jpath(i)
         if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
@@ -199,12 +204,13 @@ def _memory_from_list(items: Sequence[Any]) -> Memory:
             text = item[2:] if item.startswith(("0b", "0B")) else item.replace(" ", "")
             v = binary_key(text, "memory", path)
             width = max(width, len(text))
+            carried = True
         else:
             raise ResultError(f"memory entry {i} is {item!r}, not a hex or bit string")
         if v < 0:
             raise ResultError(f"memory entry {i} ({item!r}) is negative or empty")
         values.append(v)
-    width = max([width] + [v.bit_length() for v in values])
+    width = max([width] + [v.bit_length() for v in values] + ([] if carried else [reach, 1]))
     return Memory.from_ints(values, width)
 
 

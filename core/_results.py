@@ -251,7 +251,11 @@ class Result:
     def get_counts(self, experiment: ExperimentKey = None) -> Any:
         """Qiskit's ``get_counts``: a :class:`qfmt.QiskitCounts` (a ``dict`` keyed by display
         strings, ``{"110 10": 5}``) for one experiment, a list of them when none is named and
-        there are several. :meth:`counts` gives the canonical :class:`qfmt.Counts`."""
+        there are several. :meth:`counts` gives the canonical :class:`qfmt.Counts`.
+
+        One deliberate difference: an experiment with classified memory and no ``counts`` (an
+        IonQ shots job) is counted from its memory, where Qiskit raises "No counts". Writing
+        such a Result (``to_dict``) adds no counts, so Qiskit reading it still raises."""
         from ._display import QiskitCounts
 
         def get(key: ExperimentKey) -> QiskitCounts:

@@ -56,7 +56,7 @@ def _exit_code(exc: BaseException) -> int:
     if isinstance(exc, qfmt.MissingDependencyError):
         return EXIT_MISSING_DEP
     if isinstance(exc, (qfmt.UnknownFormatError, qfmt.OptionError, qfmt.FormatConflictError,
-                        FileNotFoundError, IsADirectoryError)):
+                        qfmt.AmbiguousFormatError, FileNotFoundError, IsADirectoryError)):
         return EXIT_USAGE
     if isinstance(exc, qfmt.JobError):
         return EXIT_JOB
@@ -109,10 +109,17 @@ def _not_json_note(raw: bytes) -> str:
 
 
 def _detect_one(raw: bytes, path: str) -> str:
+    """The one format ``raw`` can be read as; says on stderr which one it is. No format: exit 1;
+    formats that read it differently: exit 2 naming them and the option that chooses."""
     found = qfmt.detect(raw)
     if not found:
         raise _Fail(f"{path}: no known format accepts this payload{_not_json_note(raw)}; name "
                     "one with --format (see `qfmt formats`)", EXIT_INVALID)
+    if found.ambiguous:
+        names = ", ".join(found.candidates)
+        raise _Fail(f"{path}: ambiguous: {names} read this payload differently; choose one with "
+                    f"--from/--format (e.g. --from {found.candidates[0]})", EXIT_USAGE)
+    click.echo(f"qfmt: {path}: detected format {found[0]}", err=True)
     return found[0]
 
 
@@ -266,6 +273,9 @@ def detect_cmd(ctx: click.Context, file: str) -> None:
                     EXIT_INVALID)
     for fid in found:
         click.echo(fid)
+    if found.ambiguous:
+        click.echo(f"qfmt: {file}: ambiguous: {', '.join(found.candidates)} read it differently",
+                   err=True)
 
 
 @main.command("validate")

@@ -33,8 +33,9 @@ separate measurement gates laid end to end, so a format without registers needs
   ``records`` hold them as qfmt does).
 - Digits other than 0 and 1 (qudit measurements) are refused: qfmt holds bits only.
 - ``params`` (the ParamResolver, kept verbatim) and any other top-level key of a ResultDict are
-  kept on the experiment's ``extra`` and written back; the record encodings Cirq's reader
-  distinguishes (``dtype`` other than ``int8``, instances) are kept under
+  kept on the experiment's ``extra`` (other keys under ``extra["cirq_keys"]``, so another
+  format's extras are never written into Cirq's JSON) and written back; the record encodings
+  Cirq's reader distinguishes (``dtype`` other than ``int8``, instances) are kept under
   ``extra["cirq_records"]``; a one-element sweep is marked ``Result.extra["cirq_sweep"]`` so it
   is written back as a list.
 """
@@ -61,6 +62,8 @@ DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32"
           "float16", "float32", "float64")
 #: The dtype ``cirq.Simulator`` records: not written to ``extra["cirq_records"]``.
 DEFAULT_DTYPE = "int8"
+#: The experiment ``extra`` key holding the keys of a ResultDict that qfmt does not model.
+PASS_THROUGH = "cirq_keys"
 #: The experiment ``extra`` key holding per-key record encodings other than the default.
 ENCODING = "cirq_records"
 #: The ``Result.extra`` key marking a one-element sweep (written back as a JSON list).
@@ -235,7 +238,10 @@ def _parse_one(payload: Any, path: str) -> qfmt.ExperimentResult:
     packed = np.packbits(np.concatenate(columns, axis=1), axis=1, bitorder="little")
     mem = kit.memory(packed, width=total, fmt=FMT, path=rpath,
                      layout=qfmt.RegisterLayout(layout, positional=len(layout) == 1))
-    extra: dict[str, Any] = {k: v for k, v in obj.items() if k not in _RESERVED}
+    unknown = {k: v for k, v in obj.items() if k not in _RESERVED}
+    # keys of a ResultDict qfmt does not model, kept under this plugin's own name so that a
+    # conversion from another format never writes that format's extras into Cirq's JSON
+    extra: dict[str, Any] = {PASS_THROUGH: unknown} if unknown else {}
     if params["param_dict"]:
         extra["params"] = params
     if encoding:
@@ -300,9 +306,11 @@ def _dump_one(exp: qfmt.ExperimentResult, key: str, index: int) -> dict[str, Any
             f"experiment {index}: extra['params'] is not a Cirq ParamResolver ({exc.reason})"
         ) from None
     out: dict[str, Any] = {"cirq_type": "ResultDict", "params": params, "records": records}
-    for name, value in exp.extra.items():
-        if name not in _RESERVED and name != ENCODING:
-            out[name] = value
+    kept = exp.extra.get(PASS_THROUGH)
+    if isinstance(kept, dict):
+        for name, value in kept.items():
+            if name not in _RESERVED:
+                out[name] = value
     return out
 
 

@@ -41,6 +41,9 @@ TOP_KEYS = ("backend_name", "backend_version", "date", "header", "job_id", "stat
             "results")
 EXP_KEYS = ("shots", "success", "data", "meas_level")
 EXP_OPTIONAL = ("header", "status", "seed", "meas_return")
+#: A key of ``ExperimentResult.extra`` (never written): the source had a ``header`` key, even an
+#: empty one, so the dump writes ``"header": {}`` again as Qiskit does.
+HEADER_PRESENT = "qfmt:header-present"
 
 
 # -- JSON safety --------------------------------------------------------------------------------
@@ -171,11 +174,19 @@ def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
         elif key in ("statevector", "unitary"):
             out[key] = _complex_array(value, RESULT, p)
         elif key == "probabilities":
-            outcomes, fvalues, kw, _ = kit.outcome_items(value, RESULT,
-                                                         kit.probability_reader(PROB_ATOL), p)
+            read: Any = kit.probability_reader(PROB_ATOL)
+            outcomes, values, kw, _ = kit.outcome_items(value, RESULT, read, p)
             _check_fits(outcomes, slots, RESULT, p, list(value))
-            out[key] = kit.probabilities(outcomes, fvalues, width=slots, key_width=kw, fmt=RESULT,
+            out[key] = kit.probabilities(outcomes, values, width=slots, key_width=kw, fmt=RESULT,
                                          path=p, option="memory_slots", layout=layout)
+        elif key == "quasi" and isinstance(value, dict) and value and \
+                all(isinstance(k, str) and k.startswith("0x") for k in value):
+            # what dump_result writes for a QuasiDistribution (hex keys), read back as one
+            qread: Any = kit.quasi_value
+            outcomes, values, kw, _ = kit.outcome_items(value, RESULT, qread, p)
+            _check_fits(outcomes, slots, RESULT, p, list(value))
+            out[key] = kit.quasi(outcomes, values, width=slots, key_width=kw, fmt=RESULT,
+                                 path=p, option="memory_slots", layout=layout)
         else:
             out[key] = value  # any other field passes through untouched
     return out
@@ -206,6 +217,8 @@ def _parse_experiment(exp: Any, path: str) -> qfmt.ExperimentResult:
     header = kit.expect_dict(header, RESULT, kit.subpath(path, "header"))
     data = _parse_data(exp["data"], meas_level, header, kit.subpath(path, "data"))
     extra = {k: v for k, v in exp.items() if k not in EXP_KEYS + EXP_OPTIONAL}
+    if "header" in exp and exp["header"] is not None and not header:
+        extra[HEADER_PRESENT] = True
     job_id = extra.get("job_id")
     return qfmt.ExperimentResult(
         data, shots=shots, success=success, meas_level=meas_level, header=header,
@@ -286,13 +299,9 @@ def apply_bit_map(obj: Any, *, meas_mapped: Sequence[int | None] | None = None,
                                f"memory_slots is {width}")
     src_layout = getattr(obj, "layout", None)
     sources: list[int | None]
-    if clbit_labels is not None and src_layout is not None and \
-            all(str(n) in src_layout for n, _ in clbit_labels):
-        if len(clbit_labels) != width:
-            raise qfmt.OptionError(f"clbit_labels has {len(clbit_labels)} entries for "
-                                   f"{width} classical bits")
-        sources = [src_layout.bit(str(n), int(i)) for n, i in clbit_labels]
-        how = f"registers folded into classical bits by clbit_labels {list(clbit_labels)}"
+    if clbit_labels is not None and src_layout is not None and (
+            not src_layout.positional or any(str(n) in src_layout for n, _ in clbit_labels)):
+        sources, how = _fold_by_labels(src_layout, clbit_labels, width)
     elif meas_mapped is not None:
         if len(meas_mapped) != width:
             raise qfmt.OptionError(f"meas_mapped has {len(meas_mapped)} entries for {width} "
@@ -306,6 +315,39 @@ def apply_bit_map(obj: Any, *, meas_mapped: Sequence[int | None] | None = None,
         sources = [i if i < obj.width else None for i in range(width)]
         how = None
     return kit.map_bits(obj, sources, layout, how)
+
+
+def _fold_by_labels(src: qfmt.RegisterLayout, clbit_labels: Sequence[Sequence[Any]], width: int
+                    ) -> tuple[list[int | None], str]:
+    """Sources of the global clbits named by ``clbit_labels`` in per-register data.
+
+    The absent-register rule (as qiskit-ionq's ``_format_result_qasm3``): a register named in
+    ``clbit_labels`` but absent from the data (a classical register the circuit never measured
+    into, which IonQ does not report) reads 0, and the provenance names it. Labels that name no
+    register of the data at all, or an index past a present register's width, are refused:
+    they describe another circuit."""
+    if len(clbit_labels) != width:
+        raise qfmt.OptionError(f"clbit_labels has {len(clbit_labels)} entries for "
+                               f"{width} classical bits")
+    labels = [(str(n), int(i)) for n, i in clbit_labels]
+    absent = sorted({n for n, _ in labels if n not in src})
+    if len(absent) == len({n for n, _ in labels}):
+        raise qfmt.OptionError(f"clbit_labels name registers {absent}, none of which is in the "
+                               f"data (registers {list(src.names)})")
+    sources: list[int | None] = []
+    for name, index in labels:
+        if name not in src:
+            sources.append(None)
+            continue
+        try:
+            sources.append(src.bit(name, index))
+        except IndexError:
+            raise qfmt.OptionError(f"clbit_labels names bit {index} of register {name!r}, which "
+                                   f"has {src[name].width} bits in the data") from None
+    how = f"registers folded into classical bits by clbit_labels {[list(x) for x in labels]}"
+    if absent:
+        how += f"; registers {absent} are not in the data and read 0"
+    return sources, how
 
 
 def _outcomes(obj: Any) -> Any:
@@ -342,18 +384,15 @@ def _header_for(exp: qfmt.ExperimentResult, width: int | None, layout: Any, infe
 def _serialize_experiment(exp: qfmt.ExperimentResult, bitmap: Mapping[str, Any],
                           shots: int | None, path: str) -> dict[str, Any]:
     probs = exp.data.get("probabilities")
-    if shots is not None and "counts" not in exp.data and "memory" not in exp.data and \
-            isinstance(probs, qfmt.ProbDistribution):
-        # Qiskit readers want counts: derive them (largest remainder), keep the probabilities
-        exp = kit.evolve(exp, data={**exp.data, "counts": probs.to_counts(shots)}, shots=shots)
+    derive = shots is not None and "counts" not in exp.data and "memory" not in exp.data and \
+        isinstance(probs, qfmt.ProbDistribution)
     data: dict[str, Any] = {}
     width = layout = None
     inferred = True
+    derived: qfmt.Counts | None = None
     for key, value in exp.data.items():
         if key == "memory" and isinstance(value, qfmt.Memory):
             value = apply_bit_map(value, **bitmap)
-            if "counts" not in exp.data:
-                data["counts"] = _hex_counts(value.counts())
             data[key] = _hex_memory(value)
         elif isinstance(value, (qfmt.Counts, qfmt.ProbDistribution, qfmt.QuasiDistribution)):
             value = apply_bit_map(value, **bitmap)
@@ -362,20 +401,28 @@ def _serialize_experiment(exp: qfmt.ExperimentResult, bitmap: Mapping[str, Any],
             data[key] = json_safe(value, kit.subpath(path, "data", key))
             continue
         width, layout, inferred = value.width, value.layout, value.width_inferred
+        if derive and key == "probabilities":
+            # Qiskit readers want counts: derive them (largest remainder) from the distribution
+            # as written, i.e. after the classical-bit map, so they agree with it
+            derived = value.to_counts(shots)
+    if derived is not None:
+        data["counts"] = _hex_counts(derived)
+        exp = kit.evolve(exp, shots=shots)
     out: dict[str, Any] = {
         "shots": list(exp.shots) if isinstance(exp.shots, tuple) else (
             exp.shots if exp.shots is not None else _shots_of(exp)),
         "success": exp.success, "data": data, "meas_level": exp.meas_level,
     }
     header = _header_for(exp, width, layout, inferred, bitmap.get("clbit_labels"))
-    if header:
+    if header or exp.extra.get(HEADER_PRESENT):
         out["header"] = json_safe(header, kit.subpath(path, "header"))
     for key in ("status", "seed", "meas_return"):
         value = getattr(exp, key)
         if value is not None:
             out[key] = json_safe(value, kit.subpath(path, key))
     for key, value in exp.extra.items():
-        out[key] = json_safe(value, kit.subpath(path, key))
+        if key != HEADER_PRESENT:
+            out[key] = json_safe(value, kit.subpath(path, key))
     if exp.job_id is not None and "job_id" not in out:
         out["job_id"] = exp.job_id
     return out
@@ -394,14 +441,20 @@ def _shots_of(exp: qfmt.ExperimentResult) -> int:
 
 def dump_result(result: qfmt.Result, *, meas_mapped: Any = None, clbit_labels: Any = None,
                 creg_sizes: Any = None, memory_slots: Any = None,
-                shots: int | None = None) -> dict[str, Any]:
+                shots: int | None = None, include_leakage: bool = False) -> dict[str, Any]:
     """Result -> Qiskit's ``to_dict()`` form: the eight top-level keys in Qiskit's order, then
     extras; counts and memory as lowercase hex; statevector/unitary as [re, im] pairs; always
     valid JSON. Bit-map options may be dicts keyed by experiment (job id, name or index).
 
     Experiments with only probabilities (an IonQ aggregate) keep them as a ``probabilities``
     data field (hex keys), which Qiskit passes through; with ``shots=`` counts are derived too
-    (largest remainder), so Qiskit's ``get_counts()`` works."""
+    (largest remainder), so Qiskit's ``get_counts()`` works.
+
+    An experiment's data is written as it is: memory without counts stays without counts (so
+    Qiskit's ``get_counts()`` raises "No counts" as it did). Per-shot data that is not yet a
+    Result (IonQ shots) becomes an experiment with counts and memory, as a Qiskit backend run
+    with ``memory=True`` reports it (see :func:`_wrap_shots`; ``include_leakage`` is the
+    conversion's option, read there)."""
     options = {"meas_mapped": meas_mapped, "clbit_labels": clbit_labels,
                "creg_sizes": creg_sizes, "memory_slots": memory_slots}
     exps = [_serialize_experiment(e, _map_for(options, e, i), shots, kit.jpath("results", i))
@@ -509,10 +562,59 @@ def _dump_dist(dist: Any, *, meas_mapped: Any = None, clbit_labels: Any = None,
                     np.asarray(dist.value_array, dtype=float).tolist()))
 
 
+_BITMAP = ("meas_mapped", "clbit_labels", "creg_sizes", "memory_slots")
+
+
+def _wrap_shots(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
+    """Before the conversion to a Result (``qfmt_before_conversion`` of :func:`dump_result`):
+    per-shot Memory becomes one experiment with ``counts`` and ``memory``, the shape a Qiskit
+    backend run with ``memory=True`` gives. A Result passes unchanged: its data is its own."""
+    if isinstance(obj, qfmt.Memory):
+        counts = obj.counts(include_leakage=bool(options.get("include_leakage")))
+        exp = qfmt.ExperimentResult({"counts": counts, "memory": obj}, shots=counts.shots())
+        return qfmt.Result([exp]), options
+    return obj, options
+
+
+dump_result.qfmt_before_conversion = _wrap_shots  # type: ignore[attr-defined]
+
+
+def _map_first(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
+    """Before the conversion (``qfmt_before_conversion``): apply the classical-bit map to the
+    data as given, so that probabilities become counts (``shots=``) after the map merged the
+    outcomes that land on the same clbits: the rounding applies to the distribution written."""
+    bitmap = {k: options.pop(k, None) for k in _BITMAP}
+    if isinstance(obj, (qfmt.Counts, qfmt.ProbDistribution, qfmt.QuasiDistribution,
+                        qfmt.Memory)) and any(v is not None for v in bitmap.values()):
+        return apply_bit_map(obj, **bitmap), options
+    return obj, {**options, **bitmap}
+
+
+dump_counts.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
+dump_memory.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
+_dump_dist.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
+
+
+def _all_bits(keys: Sequence[Any]) -> bool:
+    """Every key a string of 0 and 1, one at least two characters long: Qiskit keys whatever
+    their widths (Qiskit writes them unpadded without a header), which decimal keys may look
+    like too ("10" is 2 or 10). Single-character keys read the same either way."""
+    return bool(keys) and all(isinstance(k, str) and k and set(k) <= {"0", "1"} for k in keys) \
+        and any(len(k) > 1 for k in keys)
+
+
+def _score(keys: Sequence[Any], base: float) -> float:
+    """Detection score (see ``qfmt.SNIFF_SCALE``): ``base`` when the keys carry Qiskit's marks
+    (zero padding, hex or ``0b`` prefixes, register spaces); 0.5 ("accepted, nothing specific")
+    when they are plain 0/1 strings, which decimal formats may read differently; else low."""
+    if kit.looks_binary(list(keys)):
+        return base
+    return min(base, 0.5) if _all_bits(keys) else base - 0.45
+
+
 def _sniff_flat(base: float) -> Any:
     def sniff(payload: Any) -> float:
-        keys = list(payload) if isinstance(payload, dict) else []
-        return base if kit.looks_binary(keys) else base - 0.45
+        return _score(list(payload) if isinstance(payload, dict) else [], base)
     return sniff
 
 
@@ -535,7 +637,7 @@ def qfmt_formats() -> list[qfmt.Format]:
         fmt(COUNTS, "Qiskit get_counts(): bitstring keys with register spaces", parse_counts,
             dump_counts, qfmt.Counts, _sniff_flat(0.65)),
         fmt(MEMORY, "Qiskit get_memory(): one bitstring per shot", parse_memory, dump_memory,
-            qfmt.Memory, lambda p: 0.75 if kit.looks_binary(p[:1000]) else 0.3),
+            qfmt.Memory, lambda p: _score(p[:1000], 0.75)),
         fmt(PROBS, "Qiskit ProbDistribution: bitstring -> probability",
             _parse_dist(qfmt.ProbDistribution, PROBS, kit.probability_reader), _dump_dist,
             qfmt.ProbDistribution, _sniff_flat(0.7)),

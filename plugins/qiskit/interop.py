@@ -13,8 +13,10 @@ from typing import Any
 
 import orjson
 
+import qfmt
 from qfmt import (
     Counts,
+    Memory,
     MissingDependencyError,
     OptionError,
     ProbDistribution,
@@ -22,6 +24,10 @@ from qfmt import (
     RegisterLayout,
     Result,
 )
+from qfmt.kit import evolve
+
+from .formats import dump_memory, parse_counts, parse_memory
+from .primitives import from_qiskit_primitive, handles_primitive, to_qiskit_primitive
 
 __all__ = ["from_qiskit", "to_qiskit"]
 
@@ -37,18 +43,24 @@ def _qiskit_result() -> Any:
 
 def to_qiskit(obj: Any) -> Any:
     """A qfmt object as the matching Qiskit object: Result -> ``qiskit.result.Result`` (through
-    ``Result.from_dict``), Counts -> ``qiskit.result.Counts`` (with ``memory_slots`` and
-    ``creg_sizes`` when known), ProbDistribution / QuasiDistribution -> Qiskit's."""
+    ``Result.from_dict``); Counts -> ``qiskit.result.Counts`` with ``memory_slots`` (the width,
+    so keys are zero-padded as everywhere else in qfmt) and ``creg_sizes`` (several registers);
+    ProbDistribution / QuasiDistribution -> Qiskit's; Memory -> Qiskit's memory, the list of
+    display strings ``Result.get_memory()`` returns (Qiskit has no memory class); Expectations ->
+    an EstimatorV2 ``PrimitiveResult``. For a SamplerV2 ``PrimitiveResult`` or a ``BitArray``
+    of a Result or Memory, use :func:`qfmt.plugins.qiskit.primitives.to_qiskit_primitive`."""
+    if isinstance(obj, qfmt.Expectations):
+        return to_qiskit_primitive(obj)
     qr = _qiskit_result()
     if isinstance(obj, Result):
         return qr.Result.from_dict(obj.to_dict())
     if isinstance(obj, Counts):
-        kwargs: dict[str, Any] = {"time_taken": obj.time_taken}
-        if not obj.width_inferred:
-            kwargs["memory_slots"] = obj.width
-            if obj.layout is not None:
-                kwargs["creg_sizes"] = [[n, w] for n, w in obj.layout.sizes]
+        kwargs: dict[str, Any] = {"time_taken": obj.time_taken, "memory_slots": obj.width}
+        if obj.layout is not None and len(obj.layout.registers) > 1:
+            kwargs["creg_sizes"] = [[n, w] for n, w in obj.layout.sizes]
         return qr.Counts(obj.hex_outcomes(), **kwargs)
+    if isinstance(obj, Memory):
+        return dump_memory(obj)
     if isinstance(obj, ProbDistribution):
         return qr.ProbDistribution(dict(obj.data), shots=obj.shots)
     if isinstance(obj, QuasiDistribution):
@@ -59,7 +71,14 @@ def to_qiskit(obj: Any) -> Any:
 
 def from_qiskit(obj: Any, *, width: int | None = None) -> Any:
     """A Qiskit result object as qfmt's. ``width`` declares the bit width of distributions
-    (Qiskit's ProbDistribution / QuasiDistribution do not keep it)."""
+    (Qiskit's ProbDistribution / QuasiDistribution do not keep it) and overrides a Counts'.
+
+    A ``qiskit.result.Counts`` keeps the width its keys carry: ``memory_slots`` when set, else
+    the length of its bitstring keys (``Counts({"001": 3, "110": 1})`` is 3 bits wide); register
+    spaces or ``creg_sizes`` become the layout. A list of strings (Qiskit's memory) becomes a
+    :class:`qfmt.Memory`."""
+    if handles_primitive(obj) and not isinstance(obj, (qfmt.Memory, qfmt.Expectations)):
+        return from_qiskit_primitive(obj)  # a PrimitiveResult or BitArray
     qr = _qiskit_result()
     if isinstance(obj, qr.Result):
         # Qiskit's to_dict() can hold datetimes and numpy values: make it JSON first
@@ -67,17 +86,30 @@ def from_qiskit(obj: Any, *, width: int | None = None) -> Any:
                                          default=_json_default))
         return Result.from_dict(data)
     if isinstance(obj, qr.Counts):
-        slots = obj.memory_slots if width is None else width
-        layout = None
-        if obj.creg_sizes and slots is not None:
-            layout = RegisterLayout([(n, int(w)) for n, w in obj.creg_sizes])
-        return Counts(obj.int_outcomes(), slots, layout=layout, time_taken=obj.time_taken)
+        return _counts_from_qiskit(obj, width)
     if isinstance(obj, qr.QuasiDistribution):
         return QuasiDistribution(dict(obj), width, shots=obj.shots,
                                  stddev_upper_bound=obj.stddev_upper_bound)
     if isinstance(obj, qr.ProbDistribution):
         return ProbDistribution(dict(obj), width, shots=obj.shots)
+    if isinstance(obj, list) and all(isinstance(x, str) for x in obj):
+        return parse_memory(obj)
     raise OptionError(f"no qfmt counterpart for a {type(obj).__name__}")
+
+
+def _counts_from_qiskit(obj: Any, width: int | None) -> Counts:
+    slots = obj.memory_slots if width is None else width
+    time_taken = obj.time_taken
+    if slots is not None:
+        layout = None
+        if obj.creg_sizes and len(obj.creg_sizes) > 1:
+            layout = RegisterLayout([(n, int(w)) for n, w in obj.creg_sizes])
+        return Counts(obj.int_outcomes(), slots, layout=layout, time_taken=time_taken)
+    keys = list(obj)
+    if keys and all(isinstance(k, str) and not k.startswith(("0x", "0X")) for k in keys):
+        # bitstring keys (register spaces allowed) carry their width: read them as Qiskit wrote
+        return evolve(parse_counts(dict(obj)), time_taken=time_taken)
+    return Counts(obj.int_outcomes(), None, time_taken=time_taken)
 
 
 def _json_default(value: Any) -> Any:

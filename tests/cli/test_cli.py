@@ -249,3 +249,48 @@ def test_every_subcommand_as_a_real_subprocess(tmp_path: Path) -> None:
         r = cli(*args, stdin='{"0": -1}')
         assert r.returncode == code, (args, r.stderr)
         assert "Traceback" not in r.stderr and r.stderr.strip()
+
+
+# -- detection never guesses silently (issue 11) -------------------------------------------------
+
+AMBIGUOUS = '{"110": 3, "111": 5}'  # IonQ decimal states 110 and 111, or Qiskit bitstrings 6, 7
+
+
+@pytest.mark.parametrize("command", [["show"], ["convert", "--to", "qiskit.counts.json.v1"],
+                                     ["validate"], ["plot", "-o", "x.png"]])
+def test_ambiguous_file_exits_2_naming_the_candidates(tmp_path: Path, command: list[str]) -> None:
+    path = tmp_path / "x.json"
+    path.write_text(AMBIGUOUS)
+    cmd, *rest = command
+    rest = [str(tmp_path / r) if r == "x.png" else r for r in rest]
+    code, out, err = run(cmd, str(path), *rest)
+    assert code == 2 and out == ""
+    assert "ionq.result.histogram.json.v1" in err and "qiskit.counts.json.v1" in err
+    assert "--from" in err and err.count("\n") == 1
+
+
+def test_ambiguous_file_works_with_from(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    path.write_text('{"10": 600, "11": 400}')
+    code, out, err = run("convert", str(path), "--from", "qiskit.counts.json.v1", "--to",
+                         "ionq.result.histogram.json.v1")
+    assert code == 0 and json.loads(out) == {"2": 600, "3": 400} and err == ""
+    code, out, _ = run("convert", str(path), "--from", "ionq.result.histogram.json.v1", "--to",
+                       "qiskit.counts.json.v1")
+    assert code == 0 and json.loads(out) == {"1010": 600, "1011": 400}
+    code, out, _ = run("show", str(path), "--format", "qiskit.counts.json.v1")
+    assert code == 0 and "1000 shots" in out
+    code, out, err = run("detect", str(path))
+    assert code == 0 and out.split() == ["ionq.result.histogram.json.v1",
+                                         "qiskit.counts.json.v1", "qiskit.quasi.json.v1"]
+    assert "ambiguous" in err
+
+
+def test_detected_format_is_named_on_stderr(tmp_path: Path) -> None:
+    code, out, err = run("convert", str(EXAMPLES / "histogram-v1.json"), "--to",
+                         "ionq.result.probabilities.json.v1")
+    assert code == 0 and json.loads(out)
+    assert err == f"qfmt: {EXAMPLES / 'histogram-v1.json'}: detected format " \
+        "ionq.result.histogram.json.v1\n"
+    code, _, err = run("show", str(QISKIT_EXAMPLES / "counts.json"))
+    assert code == 0 and "detected format qiskit.counts.json.v1" in err

@@ -179,3 +179,72 @@ def test_dumps_is_json_text() -> None:
     text = qfmt.dumps(qfmt.load(SAME[HIST_V1], HIST_V1), HIST_V2)
     assert isinstance(text, str) and qfmt.load(text, HIST_V2) == qfmt.load(SAME[HIST_V2],
                                                                             HIST_V2)
+
+
+# -- the conversion matrix is consistent: A -> B -> C equals A -> C wherever both are exact -----
+
+BUILTIN = sorted({row.id for row in qfmt.formats() if row.builtin and row.status == "loaded"})
+
+
+def _dist(obj: Any, normalized: bool) -> list[tuple[int, float]]:
+    vals = [float(v) for v in obj.value_array.tolist()]
+    total = sum(vals) if normalized else 1.0
+    return sorted((int(k), round(v / total, 12)) for k, v in zip(obj.outcome_array.tolist(), vals))
+
+
+def _same(x: Any, y: Any) -> bool:
+    """Whether two canonical objects hold the same data: outcomes and their values (as numbers;
+    counts against probabilities as the distribution they define, since counts -> probabilities
+    is exact for the distribution), per register and per experiment. Widths are left out: v1
+    formats carry none (the documented rule)."""
+    if isinstance(x, qfmt.Distribution) and isinstance(y, qfmt.Distribution):
+        kinds = type(x) is not type(y)
+        return _dist(x, kinds) == _dist(y, kinds)
+    if isinstance(x, qfmt.Memory) and isinstance(y, qfmt.Memory):
+        return bool(x.outcomes() == y.outcomes())
+    if isinstance(x, qfmt.RegisterMarginals) and isinstance(y, qfmt.RegisterMarginals):
+        if len(x) == 1 or len(y) == 1:
+            # one side went through a format without registers: it carries the joint register
+            # alone (its name too is not carried; the README's rule [R])
+            return _same(x.joint(), y.joint())
+        return list(x.registers) == list(y.registers) and all(
+            _same(x[n], y[n]) for n in x.registers)
+    if isinstance(x, qfmt.Result) and isinstance(y, qfmt.Result):
+        def main(e: Any) -> Any:
+            return next((e.data[k] for k in ("counts", "probabilities", "quasi", "memory")
+                         if k in e.data), None)
+        return len(x.results) == len(y.results) and all(
+            _same(main(e), main(f)) for e, f in zip(x.results, y.results))
+    return bool(x == y)
+
+
+def _exact(payload: Any, src: str, dst: str) -> Any:
+    """``convert`` with no option (so only exact steps), or None when it is refused as lossy or
+    needs an option (``stim.shots.b8`` bytes carry no width: ``num_bits=`` must say it)."""
+    try:
+        out = qfmt.convert(payload, src, dst)
+        qfmt.load(out, dst)
+    except (qfmt.LossyConversionError, qfmt.OptionError):
+        return None
+    return out
+
+
+@given(st.sampled_from(BUILTIN), st.sampled_from(BUILTIN), st.sampled_from(BUILTIN), st.data())
+def test_conversion_matrix_is_consistent(a: str, b: str, c: str, data: st.DataObject) -> None:
+    from qfmt.testing import strategies as qst
+
+    payload = data.draw(qst.payloads(a))
+    direct = _exact(payload, a, c)
+    step = _exact(payload, a, b)
+    via = None if step is None else _exact(step, b, c)
+    if direct is None or via is None:
+        return
+    assert _same(qfmt.load(via, c), qfmt.load(direct, c)), (a, b, c, direct, via)
+
+
+def test_counts_of_shots_that_all_leaked_are_refused_not_written_empty() -> None:
+    payload = {"shots": [{"registers": {"output_all": [0]}, "leakage_bits": [1]}]}
+    for dst in (HIST_V1, HIST_V2, PROB_V1, "qiskit.counts.json.v1"):
+        with pytest.raises(qfmt.LossyConversionError, match="include_leakage=True"):
+            qfmt.convert(payload, SHOTS_V2, dst)
+    assert qfmt.convert(payload, SHOTS_V2, HIST_V1, include_leakage=True) == {"0": 1}

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import qfmt
 from qfmt.plugins.braket import formats as bf
+from tests.helpers import outcome_formats
 
 F = "braket.task_result.gate_model_task_result.v1"
 REPO = Path(__file__).resolve().parents[3]
@@ -335,12 +336,12 @@ def test_corrupted_bits_raise_payload_error_at_the_bit(case: tuple[dict[str, Any
 
 
 def _builtin_ids() -> list[str]:
-    return sorted(i.id for i in qfmt.formats() if i.builtin and i.id != F)
+    return [fid for fid in outcome_formats() if fid != F]
 
 
 def _load_options(fid: str) -> dict[str, Any]:
     fmt = qfmt.default_registry().get(fid)
-    return {"num_qubits": 3} if fmt.load_options and "num_qubits" in fmt.load_options else {}
+    return {k: 3 for k in ("num_qubits", "num_bits") if fmt.load_options and k in fmt.load_options}
 
 
 def _convert(payload: Any, src: str, dst: str, **base: Any) -> tuple[Any, bool]:

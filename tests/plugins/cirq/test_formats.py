@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qfmt
-from tests.helpers import outcome_formats
 import qfmt.testing
 from qfmt.testing import strategies as qst
+from tests.helpers import outcome_formats
 
 FMT = "cirq.result.json.v1"
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -107,7 +107,7 @@ def test_params_other_dtypes_and_unknown_keys_are_kept() -> None:
                            "n": record([[[1]], [[0]]])}, PARAMS, note={"run": 7})
     r = qfmt.load(payload, FMT)
     exp = r.experiment(0)
-    assert exp.extra == {"params": PARAMS, "note": {"run": 7},
+    assert exp.extra == {"params": PARAMS, "cirq_keys": {"note": {"run": 7}},
                          "cirq_records": {"m": {"dtype": "bool"}}}
     assert exp.shots == 2
     assert qfmt.dump(r, FMT) == payload

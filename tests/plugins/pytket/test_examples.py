@@ -31,6 +31,8 @@ PER_SHOT = {"ionq.result.shots.json.v1", "ionq.result.shots.json.v2", "qiskit.me
             "qiskit.result.json.v1"}
 # probability formats: back to counts needs the shot count
 PROBABILITIES = {fid for fid in BUILTIN if qfmt.ProbDistribution in _kinds(fid)}
+# formats that write counts as probabilities: back to counts needs the shot count too
+COUNTS_AS_PROBABILITIES = {"braket.task_result.gate_model_task_result.v1"}
 # formats of other plugins that hold per-shot data only: counts would need sampling
 SHOTS_ONLY = {fid for fid in BUILTIN if qfmt.Memory in _kinds(fid)} - {"qiskit.result.json.v1"}
 
@@ -46,7 +48,7 @@ def _there_and_back(src: Path, target: str) -> Any:
     out = qfmt.convert(src, FMT, target, **fwd)
     load_options = qfmt.default_registry().get(target).load_options or frozenset()
     back: dict[str, Any] = {k: 3 for k in ("num_qubits", "num_bits") if k in load_options}
-    if target in PROBABILITIES:
+    if target in PROBABILITIES | COUNTS_AS_PROBABILITIES:
         back["shots"] = 1000
     return qfmt.convert(out, target, FMT, **back)
 

@@ -96,10 +96,14 @@ def test_sampler_results_load_with_qiskits_counts_memory_and_registers(
 def test_sampler_counts_equal_what_qiskits_result_shows(sampled: PrimitiveResult) -> None:
     r = qfmt.load(_dumps(sampled), SAMPLER)
     qk = QiskitResult.from_dict(qfmt.dump(r, "qiskit.result.json.v1"))
+    from collections import Counter
+
     for i in range(len(r.results)):
-        assert qk.get_counts(i) == dict(r.get_counts(i))
+        # the shots are memory only (no counts invented on the way to Qiskit): Qiskit's counts
+        # of that memory are qfmt's counts
         assert qk.get_memory(i) == r.get_memory(i)
-        assert set(qk.get_counts(i)) <= {f"{b:03b} {a:02b}" for a in range(4) for b in range(8)}
+        assert dict(Counter(qk.get_memory(i))) == dict(r.get_counts(i))
+        assert set(r.get_counts(i)) <= {f"{b:03b} {a:02b}" for a in range(4) for b in range(8)}
 
 
 def test_sampler_round_trip_is_decoded_by_runtime_decoder(sampled: PrimitiveResult) -> None:
