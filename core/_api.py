@@ -19,7 +19,8 @@ from typing import Any, cast
 
 from ._convert import CONVERSION_OPTIONS, prepare
 from ._errors import FormatContractError, OptionError, PayloadError, QfmtError, ValidationError
-from ._read import jpath
+from ._errors import short_repr
+from ._read import jpath, passthrough_problem
 from ._registry import Format, FormatInfo, Registry, default_registry
 
 __all__ = [
@@ -38,10 +39,6 @@ __all__ = [
     "validate",
 ]
 
-# exceptions a buggy parser could leak; load() turns them into PayloadError
-_LEAKS = (KeyError, TypeError, AttributeError, IndexError, ValueError, RecursionError,
-          MemoryError, OverflowError, ZeroDivisionError, UnicodeError)
-
 _TEXT = (str, bytes, bytearray, memoryview)
 
 
@@ -51,12 +48,9 @@ def read_json(payload: Any, fmt: str | None = None) -> Any:
     if isinstance(payload, os.PathLike):
         payload = read_bytes(payload, fmt)
     if isinstance(payload, _TEXT):
-        import orjson
+        from ._json import loads
 
-        try:
-            return orjson.loads(payload)
-        except orjson.JSONDecodeError as exc:
-            raise PayloadError(fmt, "$", f"not valid JSON: {exc}") from None
+        return loads(payload, fmt)
     return payload
 
 
@@ -127,24 +121,44 @@ def load(payload: Any, fmt: str | Format, *, registry: Registry | None = None,
     reg = _registry(registry)
     f = reg.resolve(fmt)
     _reject_unknown(options, f.load_options, what=f"loading {f.id}")
-    if not f.is_json:
-        data: Any = read_bytes(payload, f.id)
-    else:
-        if f.parse_raw is not None and isinstance(payload, _TEXT):
-            raw = read_bytes(payload, f.id)
-            fast = f.parse_raw(raw, **options)
-            if fast is not None:
-                return _checked(fast, f, reg)
-            payload = raw
-        data = read_json(payload, f.id)
     try:
+        if not f.is_json:
+            data: Any = read_bytes(payload, f.id)
+        else:
+            if f.parse_raw is not None and isinstance(payload, (os.PathLike, *_TEXT)):
+                raw = read_bytes(payload, f.id)
+                fast = f.parse_raw(raw, **options)
+                if fast is not None:
+                    return _checked(fast, f, reg)
+                payload = raw
+            data = read_json(payload, f.id)
         obj = f.parse(data, **options)
-    except QfmtError:
+    except (QfmtError, KeyboardInterrupt):
         raise
-    except _LEAKS as exc:
-        raise PayloadError(f.id, "$", f"the parser failed on this payload ({exc!r}); this is "
-                           "a bug in the format plugin, please report it") from exc
+    except BaseException as exc:  # a plugin must not take the host down, whatever it raises
+        raise PayloadError(f.id, "$", f"the parser of {reg.provider(f)} failed on this payload "
+                           f"({short_repr(exc, 120)}); this is a bug in the plugin, please report "
+                           "it") from exc
+    _check_passthrough(obj, f)
     return _checked(obj, f, reg)
+
+
+def _check_passthrough(obj: Any, f: Format) -> None:
+    """Refuse what a parser passed through but could not be written back: fields nested deeper
+    than :data:`qfmt.kit.MAX_DEPTH`, or integers outside JSON's 64-bit range."""
+    from ._results import ExperimentResult, Result
+
+    if not isinstance(obj, Result):
+        return
+    fields: list[tuple[str, Any]] = [("header", obj.header), ("extra", obj.extra)]
+    for i, exp in enumerate(obj.results):
+        if isinstance(exp, ExperimentResult):
+            fields += [(f"experiment {i} header", exp.header), (f"experiment {i} extra", exp.extra),
+                       (f"experiment {i} data", exp.data)]
+    for what, value in fields:
+        problem = passthrough_problem(value)
+        if problem is not None:
+            raise PayloadError(f.id, "$", f"{what}: {problem}")
 
 
 def dump(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
@@ -158,7 +172,13 @@ def dump(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
     _reject_unknown(options, CONVERSION_OPTIONS, f.dump_options, what=f"dumping {f.id}")
     conv = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
     target = prepare(obj, f, **conv)
-    out = f.serialize(target, **_split_options(f, options, load=False))
+    try:
+        out = f.serialize(target, **_split_options(f, options, load=False))
+    except (QfmtError, KeyboardInterrupt):
+        raise
+    except BaseException as exc:  # a plugin must not take the host down, whatever it raises
+        raise FormatContractError(f.id, f"serialize raised {short_repr(exc, 120)}",
+                                  reg.provider(f)) from exc
     if not f.is_json:
         if isinstance(out, (bytearray, memoryview)):
             return bytes(out)
@@ -182,7 +202,11 @@ def dumps(obj: Any, fmt: str | Format, *, pretty: bool = False,
     import orjson
 
     opt = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if pretty else 0)
-    return orjson.dumps(out, option=opt).decode()
+    try:
+        return orjson.dumps(out, option=opt).decode()
+    except orjson.JSONEncodeError as exc:
+        raise FormatContractError(f.id, f"serialize returned data that is not JSON ({exc})",
+                                  reg.provider(f)) from exc
 
 
 def convert(payload: Any, src: str | Format, dst: str | Format, *,
@@ -234,8 +258,7 @@ def problems(payload: Any, fmt: str | Format, *, semantic: bool = True,
     except PayloadError as exc:
         return [exc]
     try:
-        errs = sorted(reg.validator(f).iter_errors(data),
-                      key=lambda e: list(map(str, e.absolute_path)))
+        errs = sorted(reg.iter_errors(f, data), key=lambda e: list(map(str, e.absolute_path)))
     except RecursionError:
         return [PayloadError(f.id, "$", "the payload is nested too deeply to validate")]
     found = [PayloadError(f.id, _error_path(e), e.message) for e in errs]
@@ -308,11 +331,11 @@ def detect(payload: Any, *, registry: Registry | None = None) -> list[str]:
     data: Any = payload
     if isinstance(payload, (os.PathLike, *_TEXT)):
         raw = read_bytes(payload)
-        import orjson
+        from ._json import loads
 
         try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
+            data = loads(raw)
+        except PayloadError:  # not JSON, or JSON no format may read (a repeated key)
             data = _NOT_JSON
     scored: list[tuple[float, str]] = []
     for fid in reg.ids():
@@ -324,9 +347,13 @@ def detect(payload: Any, *, registry: Registry | None = None) -> list[str]:
             if data is _NOT_JSON:
                 continue
             try:
-                if not reg.validator(f).is_valid(data):
+                if not reg.is_valid(f, data):
                     continue
             except RecursionError:
+                continue
+            except FormatContractError as exc:  # a broken schema must not break detection
+                warnings.warn(f"{exc}; qfmt.detect skips this format", RuntimeWarning,
+                              stacklevel=2)
                 continue
             subject: Any = data
         elif raw is None:

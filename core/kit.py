@@ -20,7 +20,9 @@ converted and prepared (joint register, leakage) and only encodes, with the **wr
 readers                   :func:`jpath`, :func:`subpath`, :func:`expect_dict`, :func:`expect_list`,
                           :func:`expect_keys`, :func:`check_width`, :func:`type_name`,
                           :func:`count_value`, :func:`probability_value`, :func:`quasi_value`,
-                          :func:`probability_reader`, :func:`read_values`
+                          :func:`probability_reader`, :func:`read_values`,
+                          :func:`passthrough_problem`, :func:`short_repr` (values in messages),
+                          :data:`MAX_COUNT`, :data:`MAX_DEPTH`, :data:`MAX_REGISTERS`
 key decoders              :func:`decimal_key`, :func:`binary_key`, :func:`decimal_items`,
                           :func:`bitstring_items`, :func:`outcome_items`, :func:`hex_shots`,
                           :func:`decimal_shots`, :func:`looks_binary`
@@ -66,7 +68,7 @@ from ._bits import (
 )
 from ._convert import marginalize_dist, single_register, without_leakage
 from ._dist import Counts, ProbDistribution, QuasiDistribution, outcome_array_of, sort_outcomes
-from ._errors import PayloadError
+from ._errors import PayloadError, short_repr
 from ._keys import (
     binary_key,
     bitstring_counts_text,
@@ -90,12 +92,15 @@ from ._marginal import map_bits
 from ._memory import Memory, memory_strings
 from ._read import (
     MAX_COUNT,
+    MAX_DEPTH,
+    MAX_REGISTERS,
     check_width,
     count_value,
     expect_dict,
     expect_keys,
     expect_list,
     jpath,
+    passthrough_problem,
     probability_reader,
     probability_value,
     quasi_value,
@@ -108,6 +113,8 @@ from ._rules import PROB_ATOL, check_sum, largest_remainder, resolve_width, sum_
 
 __all__ = [
     "MAX_COUNT",
+    "MAX_DEPTH",
+    "MAX_REGISTERS",
     "MAX_WIDTH",
     "PROB_ATOL",
     "binary_key",
@@ -151,6 +158,7 @@ __all__ = [
     "pack_ints",
     "pack_u64",
     "packed_width",
+    "passthrough_problem",
     "probabilities",
     "probability_reader",
     "probability_value",
@@ -160,6 +168,7 @@ __all__ = [
     "register_marginals",
     "resize_packed",
     "resolve_width",
+    "short_repr",
     "single_register",
     "subpath",
     "sum_to_one",
