@@ -137,24 +137,48 @@ def load(payload: Any, fmt: str | Format, *, registry: Registry | None = None,
         raise
     except BaseException as exc:  # a plugin must not take the host down, whatever it raises
         raise PayloadError(f.id, "$", f"the parser of {reg.provider(f)} failed on this payload "
-                           f"({short_repr(exc, 120)}); this is a bug in the plugin, please report "
-                           "it") from exc
+                           f"({short_repr(exc, 120)}); this is a bug in the format plugin, please "
+                           "report it") from exc
     _check_passthrough(obj, f)
     return _checked(obj, f, reg)
 
 
 def _check_passthrough(obj: Any, f: Format) -> None:
-    """Refuse what a parser passed through but could not be written back: fields nested deeper
-    than :data:`qfmt.kit.MAX_DEPTH`, or integers outside JSON's 64-bit range."""
-    from ._results import ExperimentResult, Result
+    """Refuse what a parser accepted but could not be written back: pass-through fields nested
+    deeper than :data:`qfmt.kit.MAX_DEPTH`, integers outside JSON's 64-bit range, names that are
+    not valid Unicode (lone surrogates)."""
+    from ._results import ExperimentResult, RegisterMarginals, Result
 
-    if not isinstance(obj, Result):
-        return
-    fields: list[tuple[str, Any]] = [("header", obj.header), ("extra", obj.extra)]
-    for i, exp in enumerate(obj.results):
-        if isinstance(exp, ExperimentResult):
-            fields += [(f"experiment {i} header", exp.header), (f"experiment {i} extra", exp.extra),
-                       (f"experiment {i} data", exp.data)]
+    fields: list[tuple[str, Any]] = []
+    names: list[Any] = []
+
+    def layout_names(o: Any) -> None:
+        layout = getattr(o, "layout", None)
+        if layout is not None:
+            names.extend(r.name for r in layout.registers)
+
+    layout_names(obj)
+    if isinstance(obj, RegisterMarginals):
+        names.extend(obj.registers)
+        for d in obj.registers.values():
+            layout_names(d)
+    def attributes(o: Any, label: str) -> None:
+        import attrs
+
+        for a in attrs.fields(type(o)):
+            value = getattr(o, a.name)
+            if isinstance(value, str):
+                names.append(value)
+            elif isinstance(value, (dict, list, Mapping)) and a.name != "results":
+                fields.append((f"{label}{a.name}", dict(value) if isinstance(value, Mapping)
+                               else value))
+
+    if isinstance(obj, Result):
+        attributes(obj, "")
+        for i, exp in enumerate(obj.results):
+            if isinstance(exp, ExperimentResult):
+                attributes(exp, f"experiment {i} ")
+    fields.append(("a name", [n for n in names if isinstance(n, str)]))
     for what, value in fields:
         problem = passthrough_problem(value)
         if problem is not None:
@@ -177,8 +201,8 @@ def dump(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
     except (QfmtError, KeyboardInterrupt):
         raise
     except BaseException as exc:  # a plugin must not take the host down, whatever it raises
-        raise FormatContractError(f.id, f"serialize raised {short_repr(exc, 120)}",
-                                  reg.provider(f)) from exc
+        raise FormatContractError(f.id, f"serialize of {reg.provider(f)} raised "
+                                  f"{short_repr(exc, 120)}", reg.plugin_of(f)) from exc
     if not f.is_json:
         if isinstance(out, (bytearray, memoryview)):
             return bytes(out)
@@ -205,8 +229,8 @@ def dumps(obj: Any, fmt: str | Format, *, pretty: bool = False,
     try:
         return orjson.dumps(out, option=opt).decode()
     except orjson.JSONEncodeError as exc:
-        raise FormatContractError(f.id, f"serialize returned data that is not JSON ({exc})",
-                                  reg.provider(f)) from exc
+        raise FormatContractError(f.id, f"serialize of {reg.provider(f)} returned data that is "
+                                  f"not JSON ({exc})", reg.plugin_of(f)) from exc
 
 
 def convert(payload: Any, src: str | Format, dst: str | Format, *,

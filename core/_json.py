@@ -46,8 +46,8 @@ def loads(text: str | bytes | bytearray | memoryview, fmt: str | None = None) ->
     except orjson.JSONDecodeError as exc:
         reason = str(exc)
         if "depth limit" in reason or "recursion" in reason.lower():
-            raise PayloadError(fmt, "$", f"JSON nested deeper than {MAX_JSON_DEPTH} levels "
-                               "(qfmt.MAX_JSON_DEPTH)") from None
+            raise PayloadError(fmt, "$", f"not valid JSON for qfmt: nested deeper than "
+                               f"{MAX_JSON_DEPTH} levels (qfmt.kit.MAX_JSON_DEPTH)") from None
         raise PayloadError(fmt, "$", f"not valid JSON: {one_line(reason, 120)}") from None
     colons = raw.count(b":")
     if colons == 0 and raw.count(b"[") <= MAX_JSON_DEPTH:
@@ -56,7 +56,7 @@ def loads(text: str | bytes | bytearray | memoryview, fmt: str | None = None) ->
         written = orjson.dumps(data)
     except orjson.JSONEncodeError:
         raise PayloadError(fmt, "$", f"JSON nested deeper than {MAX_JSON_DEPTH} levels "
-                           "(qfmt.MAX_JSON_DEPTH)") from None
+                           "(qfmt.kit.MAX_JSON_DEPTH)") from None
     if colons == written.count(b":") and b"\\u003" not in raw:
         return data
     _find_duplicate(raw, fmt)

@@ -22,7 +22,8 @@ readers                   :func:`jpath`, :func:`subpath`, :func:`expect_dict`, :
                           :func:`count_value`, :func:`probability_value`, :func:`quasi_value`,
                           :func:`probability_reader`, :func:`read_values`,
                           :func:`passthrough_problem`, :func:`short_repr` (values in messages),
-                          :data:`MAX_COUNT`, :data:`MAX_DEPTH`, :data:`MAX_REGISTERS`
+                          :data:`MAX_COUNT`, :data:`MAX_DEPTH`, :data:`MAX_REGISTERS`,
+                          :data:`MAX_JSON_DEPTH`
 key decoders              :func:`decimal_key`, :func:`binary_key`, :func:`decimal_items`,
                           :func:`bitstring_items`, :func:`outcome_items`, :func:`hex_shots`,
                           :func:`decimal_shots`, :func:`looks_binary`
@@ -69,6 +70,7 @@ from ._bits import (
 from ._convert import marginalize_dist, single_register, without_leakage
 from ._dist import Counts, ProbDistribution, QuasiDistribution, outcome_array_of, sort_outcomes
 from ._errors import PayloadError, short_repr
+from ._json import MAX_JSON_DEPTH
 from ._keys import (
     binary_key,
     bitstring_counts_text,
@@ -114,6 +116,7 @@ from ._rules import PROB_ATOL, check_sum, largest_remainder, resolve_width, sum_
 __all__ = [
     "MAX_COUNT",
     "MAX_DEPTH",
+    "MAX_JSON_DEPTH",
     "MAX_REGISTERS",
     "MAX_WIDTH",
     "PROB_ATOL",
