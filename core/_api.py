@@ -18,8 +18,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from ._convert import CONVERSION_OPTIONS, prepare
-from ._errors import FormatContractError, OptionError, PayloadError, QfmtError, ValidationError
-from ._errors import short_repr
+from ._errors import FormatContractError, OptionError, PayloadError, QfmtError, ValidationError, short_repr
 from ._read import jpath, passthrough_problem
 from ._registry import Format, FormatInfo, Registry, default_registry
 

@@ -243,12 +243,11 @@ def _scalar_problem(v: Any) -> str | None:
     elif t is float:
         if not math.isfinite(v):
             return f"{v!r} is not a JSON number"
-    elif t is str:
-        if not v.isascii():
-            try:
-                v.encode("utf-8")
-            except UnicodeEncodeError:
-                return "a string holds a lone surrogate, which is not valid Unicode"
+    elif t is str and not v.isascii():
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            return "a string holds a lone surrogate, which is not valid Unicode"
     return None
 
 

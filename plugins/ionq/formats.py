@@ -506,7 +506,7 @@ def parse_shots_v2_raw(raw: bytes) -> qfmt.Memory | None:
     if first_end < 0:
         return None
     first_text = raw[len(head):first_end]
-    if first_text.count(b":[") > kit.MAX_REGISTERS + 1:  # a hostile size: refuse it now
+    if first_text.count(b":[") > kit.MAX_REGISTERS:  # a hostile size: refuse it now
         _check_register_count(first_text.count(b":["), SHOTS_V2, "$.shots[0].registers")
     if first_text.count(b",") >= kit.MAX_WIDTH:
         _check_first_shot_width(first_text)  # a hostile width: refused before reading the rest
