@@ -58,18 +58,22 @@ def parse_histogram_v1_raw(raw: bytes, *, num_qubits: int | None = None) -> qfmt
     decoded = kit.decimal_counts_text(raw)
     if decoded is None:
         return None
-    keys, values = decoded
-    if _repeats(keys):
+    ordered = _unique_sorted(*decoded)
+    if ordered is None:
         return None  # a repeated key: the general reader names it
-    return kit.counts(keys, values, width=num_qubits, fmt=HIST_V1, option="num_qubits",
+    return kit.counts(*ordered, width=num_qubits, fmt=HIST_V1, option="num_qubits",
                       key_text=str)
 
 
-def _repeats(keys: np.ndarray) -> bool:
-    """Whether a uint64 key array repeats a value (one pass when ascending, else a sort)."""
-    if keys.size < 2 or bool((keys[1:] > keys[:-1]).all()):
-        return False
-    return bool(np.unique(keys).size != keys.size)
+def _unique_sorted(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Keys ascending with their values (the one sort the builder would do anyway), or None when
+    a key repeats."""
+    if keys.size > 1 and not bool((keys[1:] > keys[:-1]).all()):
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+        if bool((keys[1:] == keys[:-1]).any()):
+            return None
+    return keys, values
 
 
 def dump_histogram_v1(counts: qfmt.Counts) -> dict[str, int]:
@@ -177,10 +181,10 @@ def parse_histogram_v2_raw(raw: bytes) -> qfmt.RegisterMarginals | None:
         decoded = kit.bitstring_counts_text(body[name_end + 3:obj_end])
         if decoded is None:
             return None
-        keys, values, width = decoded
-        if _repeats(keys):
+        ordered = _unique_sorted(decoded[0], decoded[1])
+        if ordered is None:
             return None  # a repeated key: the general reader names it
-        out[name.decode()] = kit.counts(keys, values, key_width=width, fmt=HIST_V2)
+        out[name.decode()] = kit.counts(*ordered, key_width=decoded[2], fmt=HIST_V2)
         pos = obj_end + 1
         if pos < len(body):
             if body[pos:pos + 1] != b"," or pos + 1 == len(body):
