@@ -25,8 +25,9 @@ from ._errors import (
     PayloadError,
     QfmtError,
     ValidationError,
+    short_repr,
 )
-from ._read import jpath
+from ._read import jpath, passthrough_problem
 from ._registry import Format, FormatInfo, Registry, default_registry
 
 __all__ = [
@@ -46,10 +47,6 @@ __all__ = [
     "validate",
 ]
 
-# exceptions a buggy parser could leak; load() turns them into PayloadError
-_LEAKS = (KeyError, TypeError, AttributeError, IndexError, ValueError, RecursionError,
-          MemoryError, OverflowError, ZeroDivisionError, UnicodeError)
-
 _TEXT = (str, bytes, bytearray, memoryview)
 
 
@@ -59,12 +56,9 @@ def read_json(payload: Any, fmt: str | None = None) -> Any:
     if isinstance(payload, os.PathLike):
         payload = read_bytes(payload, fmt)
     if isinstance(payload, _TEXT):
-        import orjson
+        from ._json import loads
 
-        try:
-            return orjson.loads(payload)
-        except orjson.JSONDecodeError as exc:
-            raise PayloadError(fmt, "$", f"not valid JSON: {exc}") from None
+        return loads(payload, fmt)
     return payload
 
 
@@ -138,24 +132,68 @@ def load(payload: Any, fmt: str | Format | None = None, *, registry: Registry | 
     reg = _registry(registry)
     f = reg.resolve(fmt) if fmt is not None else detect_one(payload, registry=reg)
     _reject_unknown(options, f.load_options, what=f"loading {f.id}")
-    if not f.is_json:
-        data: Any = read_bytes(payload, f.id)
-    else:
-        if f.parse_raw is not None and isinstance(payload, _TEXT):
-            raw = read_bytes(payload, f.id)
-            fast = f.parse_raw(raw, **options)
-            if fast is not None:
-                return _checked(fast, f, reg)
-            payload = raw
-        data = read_json(payload, f.id)
     try:
+        if not f.is_json:
+            data: Any = read_bytes(payload, f.id)
+        else:
+            if f.parse_raw is not None and isinstance(payload, (os.PathLike, *_TEXT)):
+                raw = read_bytes(payload, f.id)
+                fast = f.parse_raw(raw, **options)
+                if fast is not None:
+                    return _checked(fast, f, reg)
+                payload = raw
+            data = read_json(payload, f.id)
         obj = f.parse(data, **options)
-    except QfmtError:
+    except (QfmtError, KeyboardInterrupt):
         raise
-    except _LEAKS as exc:
-        raise PayloadError(f.id, "$", f"the parser failed on this payload ({exc!r}); this is "
-                           "a bug in the format plugin, please report it") from exc
+    except BaseException as exc:  # a plugin must not take the host down, whatever it raises
+        raise PayloadError(f.id, "$", f"the parser of {reg.provider(f)} failed on this payload "
+                           f"({short_repr(exc, 120)}); this is a bug in the format plugin, please "
+                           "report it") from exc
+    _check_passthrough(obj, f)
     return _checked(obj, f, reg)
+
+
+def _check_passthrough(obj: Any, f: Format) -> None:
+    """Refuse what a parser accepted but could not be written back: pass-through fields nested
+    deeper than :data:`qfmt.kit.MAX_DEPTH`, integers outside JSON's 64-bit range, names that are
+    not valid Unicode (lone surrogates)."""
+    from ._results import ExperimentResult, RegisterMarginals, Result
+
+    fields: list[tuple[str, Any]] = []
+    names: list[Any] = []
+
+    def layout_names(o: Any) -> None:
+        layout = getattr(o, "layout", None)
+        if layout is not None:
+            names.extend(r.name for r in layout.registers)
+
+    layout_names(obj)
+    if isinstance(obj, RegisterMarginals):
+        names.extend(obj.registers)
+        for d in obj.registers.values():
+            layout_names(d)
+    def attributes(o: Any, label: str) -> None:
+        import attrs
+
+        for a in attrs.fields(type(o)):
+            value = getattr(o, a.name)
+            if isinstance(value, str):
+                names.append(value)
+            elif isinstance(value, (dict, list, Mapping)) and a.name != "results":
+                fields.append((f"{label}{a.name}", dict(value) if isinstance(value, Mapping)
+                               else value))
+
+    if isinstance(obj, Result):
+        attributes(obj, "")
+        for i, exp in enumerate(obj.results):
+            if isinstance(exp, ExperimentResult):
+                attributes(exp, f"experiment {i} ")
+    fields.append(("a name", [n for n in names if isinstance(n, str)]))
+    for what, value in fields:
+        problem = passthrough_problem(value)
+        if problem is not None:
+            raise PayloadError(f.id, "$", f"{what}: {problem}")
 
 
 def dump(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
@@ -179,7 +217,13 @@ def dump(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
     if callable(before):
         obj, own = before(obj, **own)
     target = prepare(obj, f, **conv)
-    out = f.serialize(target, **own)
+    try:
+        out = f.serialize(target, **own)
+    except (QfmtError, KeyboardInterrupt):
+        raise
+    except BaseException as exc:  # a plugin must not take the host down, whatever it raises
+        raise FormatContractError(f.id, f"serialize of {reg.provider(f)} raised "
+                                  f"{short_repr(exc, 120)}", reg.plugin_of(f)) from exc
     if not f.is_json:
         if isinstance(out, (bytearray, memoryview)):
             return bytes(out)
@@ -203,7 +247,11 @@ def dumps(obj: Any, fmt: str | Format, *, pretty: bool = False,
     import orjson
 
     opt = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if pretty else 0)
-    return orjson.dumps(out, option=opt).decode()
+    try:
+        return orjson.dumps(out, option=opt).decode()
+    except orjson.JSONEncodeError as exc:
+        raise FormatContractError(f.id, f"serialize of {reg.provider(f)} returned data that is "
+                                  f"not JSON ({exc})", reg.plugin_of(f)) from exc
 
 
 def convert(payload: Any, src: str | Format | None, dst: str | Format, *,
@@ -259,8 +307,7 @@ def problems(payload: Any, fmt: str | Format, *, semantic: bool = True,
     except PayloadError as exc:
         return [exc]
     try:
-        errs = sorted(reg.validator(f).iter_errors(data),
-                      key=lambda e: list(map(str, e.absolute_path)))
+        errs = sorted(reg.iter_errors(f, data), key=lambda e: list(map(str, e.absolute_path)))
     except RecursionError:
         return [PayloadError(f.id, "$", "the payload is nested too deeply to validate")]
     found = [PayloadError(f.id, _error_path(e), e.message) for e in errs]
@@ -406,11 +453,11 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
     data: Any = payload
     if isinstance(payload, (os.PathLike, *_TEXT)):
         raw = read_bytes(payload)
-        import orjson
+        from ._json import loads
 
         try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
+            data = loads(raw)
+        except PayloadError:  # not JSON, or JSON no format may read (a repeated key)
             data = _NOT_JSON
     scored: list[tuple[float, bool, str, Any]] = []
     for fid in reg.ids():
@@ -422,9 +469,13 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
             if data is _NOT_JSON:
                 continue
             try:
-                if not reg.validator(f).is_valid(data):
+                if not reg.is_valid(f, data):
                     continue
             except RecursionError:
+                continue
+            except FormatContractError as exc:  # a broken schema must not break detection
+                warnings.warn(f"{exc}; qfmt.detect skips this format", RuntimeWarning,
+                              stacklevel=2)
                 continue
             subject: Any = data
         elif raw is None:

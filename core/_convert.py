@@ -174,6 +174,11 @@ def _to_probabilities(obj: Any, opts: dict[str, Any]) -> ProbDistribution:
     raise LossyConversionError(f"cannot make probabilities from {type(obj).__name__}")
 
 
+#: The most shots ``sample=True`` expands counts into (each shot takes about 24 bytes while
+#: shuffling): more is refused before anything is allocated.
+MAX_SAMPLED_SHOTS = 2**31
+
+
 def _to_memory(obj: Any, opts: dict[str, Any]) -> Memory:
     if isinstance(obj, ProbDistribution):
         obj = _to_counts(obj, opts)
@@ -184,6 +189,10 @@ def _to_memory(obj: Any, opts: dict[str, Any]) -> Memory:
             "counts have no shot order: per-shot memory would be invented (with sampling, the "
             "counts are expanded and shuffled reproducibly)", "sample=True and seed=N")
     seed = int(opts["seed"])
+    if float(np.sum(obj.value_array, dtype=np.float64)) > MAX_SAMPLED_SHOTS:
+        raise LossyConversionError(
+            f"sampling would expand {int(obj.value_array.sum(dtype=object))} shots; qfmt samples "
+            f"at most {MAX_SAMPLED_SHOTS} (qfmt._convert.MAX_SAMPLED_SHOTS) shots in memory")
     reps = obj.value_array.astype(np.int64)
     order = np.random.default_rng(seed).permutation(int(reps.sum()))
     idx = np.repeat(np.arange(reps.size), reps)[order]

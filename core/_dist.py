@@ -198,7 +198,8 @@ class Distribution(Mapping[int, V], Generic[V]):
             raise KeyError(key)
         if key < 0 or (self.outcome_array.dtype == np.uint64 and key.bit_length() > 64):
             raise KeyError(key)
-        i = int(np.searchsorted(self.outcome_array, key))
+        probe = np.uint64(key) if self.outcome_array.dtype == np.uint64 else key
+        i = int(np.searchsorted(self.outcome_array, probe))
         if i < self.outcome_array.size and int(self.outcome_array[i]) == key:
             return i
         raise KeyError(key)

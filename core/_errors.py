@@ -28,6 +28,7 @@ know qfmt. Messages say what is wrong and, where there is one, what to do about 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,7 +52,69 @@ __all__ = [
     "ResultError",
     "UnknownFormatError",
     "ValidationError",
+    "one_line",
+    "short_repr",
 ]
+
+
+#: The longest ``reason`` a :class:`PayloadError` keeps (longer ones are cut, saying so).
+MAX_REASON = 300
+#: The longest ``path`` a :class:`PayloadError` keeps.
+MAX_PATH = 200
+#: How many characters of a value :func:`short_repr` quotes.
+MAX_QUOTE = 40
+
+# every character that would break a one-line message (C0/C1 controls, line and paragraph
+# separators, DEL) and lone surrogates, which cannot be printed or encoded
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    c = ord(match.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def one_line(text: str, limit: int = MAX_REASON) -> str:
+    r"""``text`` as one printable line of at most about ``limit`` characters: control characters
+    (newlines too) and lone surrogates escaped, the middle cut out of longer text.
+
+    >>> one_line("a\nb")
+    'a\\x0ab'
+    """
+    if len(text) > 4 * limit:
+        text = text[:2 * limit] + text[-limit:]  # bound the work on hostile text first
+    text = _UNPRINTABLE.sub(_escape, text)
+    if len(text) > limit:
+        keep = max(limit - 30, 10)
+        text = f"{text[:keep * 2 // 3]}...({len(text)} chars)...{text[-(keep // 3):]}"
+    return text
+
+
+def short_repr(value: Any, limit: int = MAX_QUOTE) -> str:
+    """A short, one-line ``repr`` of any value for an error message: at most about ``limit``
+    characters, never recursing into deep containers, never converting a huge int to text.
+
+    >>> short_repr(list(range(1000)))
+    '[0, 1, 2, 3, 4, 5, ...] (1000 items)'
+    >>> short_repr(10**5000)
+    '<int of 16610 bits>'
+    """
+    import reprlib
+
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"<int of {value.bit_length()} bits>"
+    r = reprlib.Repr()
+    r.maxlevel = 2
+    r.maxstring = limit
+    r.maxother = limit
+    r.maxlong = limit
+    try:
+        text = r.repr(value)
+    except Exception:  # a hostile __repr__, a huge int inside a container...
+        text = f"<{type(value).__name__}>"
+    if isinstance(value, (list, tuple, dict, set, frozenset)) and len(value) > 6:
+        text += f" ({len(value)} items)"
+    return one_line(text, limit + 30)
 
 
 class QfmtError(Exception):
@@ -70,10 +133,11 @@ class PayloadError(QfmtError, ValueError):
     """
 
     def __init__(self, format: str | None, path: str, reason: str) -> None:
+        # one short line whatever the payload: hostile keys and values are escaped and cut
         self.format = format
-        self.path = path
-        self.reason = reason
-        super().__init__(f"{format or 'payload'}: {path}: {reason}")
+        self.path = one_line(str(path), MAX_PATH)
+        self.reason = one_line(str(reason), MAX_REASON)
+        super().__init__(f"{format or 'payload'}: {self.path}: {self.reason}")
 
     def __reduce__(self) -> tuple[type, tuple[str | None, str, str]]:
         return (type(self), (self.format, self.path, self.reason))

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._bits import MAX_DECIMAL_DIGITS, MAX_WIDTH, pack_ints, pack_u64
-from ._errors import PayloadError
+from ._errors import PayloadError, short_repr
 from ._read import expect_dict, read_values, subpath, type_name
 
 V = TypeVar("V")
@@ -40,12 +40,12 @@ def decimal_key(key: Any, fmt: str, path: str) -> int:
     """
     if isinstance(key, str):
         if not key or not key.isascii() or not key.isdigit():
-            raise PayloadError(fmt, path, f"{key!r} is not a non-negative decimal integer")
+            raise PayloadError(fmt, path, f"{short_repr(key)} is not a non-negative decimal integer")
         if len(key) > MAX_DECIMAL_DIGITS and len(key.lstrip("0")) > MAX_DECIMAL_DIGITS:
             raise PayloadError(
                 fmt, path, f"decimal key of {len(key)} digits is wider than {MAX_WIDTH} bits"
             )
-        value = int(key)
+        value = int(key.lstrip("0") or "0") if len(key) > MAX_DECIMAL_DIGITS else int(key)
     elif isinstance(key, int) and not isinstance(key, bool):
         if key < 0:
             raise PayloadError(fmt, path, f"{key} is negative")
@@ -62,7 +62,7 @@ def binary_key(key: str, fmt: str, path: str) -> int:
     if not key or len(key) > MAX_WIDTH or not set(key) <= {"0", "1"}:
         if key and len(key) > MAX_WIDTH:
             raise PayloadError(fmt, path, f"bitstring of {len(key)} bits exceeds {MAX_WIDTH}")
-        raise PayloadError(fmt, path, f"{key!r} is not a bitstring of 0 and 1")
+        raise PayloadError(fmt, path, f"{short_repr(key)} is not a bitstring of 0 and 1")
     return int(key, 2)
 
 
@@ -165,7 +165,7 @@ def decimal_array_text(raw: bytes) -> npt.NDArray[np.uint64] | None:
     """Decode the JSON text of an array of decimal states (``["2","1","3"]`` or ``[2,1,3]``)
     straight from its bytes, without a Python object per element. Compact JSON only: returns
     None (declines) for anything else, and the caller parses it the ordinary way."""
-    raw = raw.strip()
+    raw = raw.strip(b" \t\n\r")  # JSON whitespace only (not \v or \f)
     if len(raw) < 3 or raw[:1] != b"[" or raw[-1:] != b"]":
         return None
     b = np.frombuffer(raw, dtype=np.uint8)[1:-1]
@@ -258,7 +258,7 @@ def decimal_counts_text(raw: bytes) -> tuple[npt.NDArray[np.uint64], npt.NDArray
     from its bytes: returns (keys, counts) as uint64 arrays in payload order, or None to decline
     anything else (whitespace, other value kinds, keys or values past 19 digits, JSON integers
     with leading zeros, keys naming one state twice)."""
-    raw = raw.strip()
+    raw = raw.strip(b" \t\n\r")  # JSON whitespace only (not \v or \f)
     if len(raw) < 7 or raw[:2] != b'{"' or raw[-1:] != b"}":
         return None
     return _counts_object(np.frombuffer(raw, dtype=np.uint8)[1:-1], binary=False)
@@ -356,9 +356,9 @@ def normalize_keys(
                 kinds.add("hex")
                 digits = key[2:]
                 if not digits or not all(c in "0123456789abcdefABCDEF" for c in digits):
-                    raise PayloadError(what, path, f"{key!r} is not a hex outcome")
+                    raise PayloadError(what, path, f"{short_repr(key)} is not a hex outcome")
                 if len(digits) * 4 > MAX_WIDTH + 4:
-                    raise PayloadError(what, path, f"{key!r} is wider than {MAX_WIDTH} bits")
+                    raise PayloadError(what, path, f"{short_repr(key)} is wider than {MAX_WIDTH} bits")
                 k = int(digits, 16)
             elif key.startswith(("0b", "0B")):
                 kinds.add("0b")
@@ -367,21 +367,21 @@ def normalize_keys(
                 kinds.add("bits")
                 parts = key.split(" ")
                 if any(not p for p in parts):
-                    raise PayloadError(what, path, f"{key!r}: registers are separated by single "
+                    raise PayloadError(what, path, f"{short_repr(key)}: registers are separated by single "
                                        "spaces")
                 k = binary_key(key.replace(" ", ""), what, path)
                 groups = tuple(len(p) for p in reversed(parts))
                 if splits and groups not in splits:
                     first = next(iter(splits))
-                    raise PayloadError(what, path, f"{key!r} has register widths "
+                    raise PayloadError(what, path, f"{short_repr(key)} has register widths "
                                        f"{list(groups)} (first register first) but the keys "
                                        f"before it have {list(first)}")
                 widths.add(sum(groups))
                 splits.add(groups)
         else:
-            raise PayloadError(what, path, f"outcome keys must be int or str, got {key!r}")
+            raise PayloadError(what, path, f"outcome keys must be int or str, got {short_repr(key)}")
         if len(kinds) > 1:
-            raise PayloadError(what, path, f"mixed key kinds {sorted(kinds)}: {key!r} is not "
+            raise PayloadError(what, path, f"mixed key kinds {sorted(kinds)}: {short_repr(key)} is not "
                                "of the kind of the keys before it; use one kind per object")
         if k.bit_length() > MAX_WIDTH:
             raise PayloadError(what, path, f"outcome wider than {MAX_WIDTH} bits")
@@ -456,7 +456,7 @@ def decimal_items(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
             v = decimal_key(k, fmt, subpath(path, k))
             if v in seen:
                 raise PayloadError(fmt, subpath(path, k),
-                                   f"key {k!r} repeats key {seen[v]!r} (both are {v})")
+                                   f"key {short_repr(k)} repeats key {short_repr(seen[v])} (both are {v})")
             seen[v] = k
             ints.append(v)
     return ints, read_values(keys, list(obj.values()), fmt, path, read_value)
@@ -490,8 +490,8 @@ def bitstring_items(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V]
             kp = subpath(path, key)
             ints.append(binary_key(key, fmt, kp))
             if len(key) != width:
-                raise PayloadError(fmt, kp, f"bitstring {key!r} has {len(key)} bits but "
-                                   f"{keys[0]!r} has {width}: keys of one register must have "
+                raise PayloadError(fmt, kp, f"bitstring {short_repr(key)} has {len(key)} bits but "
+                                   f"{short_repr(keys[0])} has {width}: keys of one register must have "
                                    "one width")
     return ints, read_values(keys, list(obj.values()), fmt, path, read_value), width
 
@@ -542,7 +542,7 @@ def hex_shots(items: list[Any], fmt: str, path: str) -> list[int] | np.ndarray:
         p = subpath(path, i)
         if not isinstance(item, str) or not item.startswith(("0x", "0X")) or len(item) < 3 or \
                 not all(c in "0123456789abcdefABCDEF" for c in item[2:]):
-            raise PayloadError(fmt, p, f"expected a hex outcome like '0x1a', got {item!r}")
+            raise PayloadError(fmt, p, f"expected a hex outcome like '0x1a', got {short_repr(item)}")
         if (len(item) - 2) * 4 > MAX_WIDTH + 4:
             raise PayloadError(fmt, p, f"outcome wider than {MAX_WIDTH} bits")
         out.append(int(item, 16))

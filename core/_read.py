@@ -15,10 +15,14 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ._bits import MAX_WIDTH
-from ._errors import PayloadError
+from ._errors import PayloadError, short_repr
 
 __all__ = [
+    "MAX_COUNT",
+    "MAX_DEPTH",
+    "MAX_REGISTERS",
     "check_width",
+    "passthrough_problem",
     "count_value",
     "expect_dict",
     "expect_keys",
@@ -36,6 +40,14 @@ V = TypeVar("V")
 
 #: The largest count qfmt accepts: counts are held as uint64 and written back as JSON integers.
 MAX_COUNT = 2**64 - 1
+#: The deepest nesting of a pass-through field (a header, metadata, an unknown data field) qfmt
+#: keeps: deeper values could not be printed, copied or written back reliably.
+MAX_DEPTH = 64
+#: The most registers one payload may hold (each has at least one bit, and the registers of a
+#: shot together hold at most MAX_WIDTH bits).
+MAX_REGISTERS = MAX_WIDTH
+_INT_LOW, _INT_HIGH = -(2**63), 2**64 - 1
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 _IDENT_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -112,18 +124,29 @@ def count_value(value: Any, fmt: str, path: str) -> int:
         value = int(value)
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(value) or not value.is_integer() or abs(value) > 2**53:
-            raise PayloadError(fmt, path, f"count must be a whole number, got {value!r}")
+            raise PayloadError(fmt, path, f"count must be a whole number, got {short_repr(value)}")
         value = int(value)
     if value < 0:
-        raise PayloadError(fmt, path, f"count must not be negative, got {value}")
+        raise PayloadError(fmt, path, f"count must not be negative, got {short_repr(value)}")
+    if value > MAX_COUNT:
+        raise PayloadError(fmt, path, f"count {short_repr(value)} exceeds 2**64 - 1 "
+                           "(qfmt.kit.MAX_COUNT), the largest count qfmt can hold and write")
     return int(value)
+
+
+def _float(value: Any, fmt: str, path: str) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        raise PayloadError(fmt, path, f"the number {short_repr(value)} is too large for a "
+                           "float") from None
 
 
 def probability_value(value: Any, fmt: str, path: str, *, atol: float) -> float:
     """A probability: a finite number in [0, 1] (up to ``atol`` above 1 for rounding)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, _NUMBER):
         raise PayloadError(fmt, path, f"probability must be a number, got {type_name(value)}")
-    value = float(value)
+    value = _float(value, fmt, path)
     if not math.isfinite(value):
         raise PayloadError(fmt, path, f"probability must be finite, got {value!r}")
     if value < 0.0 or value > 1.0 + atol:
@@ -135,7 +158,7 @@ def quasi_value(value: Any, fmt: str, path: str) -> float:
     """A quasi-probability: any finite number."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, _NUMBER):
         raise PayloadError(fmt, path, f"value must be a number, got {type_name(value)}")
-    value = float(value)
+    value = _float(value, fmt, path)
     if not math.isfinite(value):
         raise PayloadError(fmt, path, f"value must be finite, got {value!r}")
     return float(value)
@@ -143,15 +166,19 @@ def quasi_value(value: Any, fmt: str, path: str) -> float:
 
 def bulk_counts(values: list[Any]) -> list[int] | None:
     """The values as counts if all are non-negative Python ints (the common case), else None."""
-    if set(map(type, values)) <= {int} and (not values or min(values) >= 0):
+    if set(map(type, values)) <= {int} and (not values or (min(values) >= 0 and
+                                                            max(values) <= MAX_COUNT)):
         return values
     return None
 
 
 def bulk_floats(values: list[Any], low: float | None, high: float | None) -> list[float] | None:
     """The values as floats if all are finite JSON numbers within [low, high], else None."""
-    if not set(map(type, values)) <= {float, int}:
+    types = set(map(type, values))
+    if not types <= {float, int}:
         return None
+    if int in types and not all(-(2**1000) < v < 2**1000 for v in values if type(v) is int):
+        return None  # the one-by-one reader names the int too large for a float
     if len(values) <= 256:  # plain Python beats numpy's set-up on small objects
         if not all(map(math.isfinite, values)):
             return None
@@ -178,7 +205,7 @@ def expect_keys(obj: Mapping[str, Any], fmt: str, path: str, required: frozenset
     extra = set(obj) - required - optional
     if extra:
         key = sorted(extra)[0]
-        raise PayloadError(fmt, subpath(path, key), f"unexpected key {key!r}")
+        raise PayloadError(fmt, subpath(path, key), f"unexpected key {short_repr(key)}")
 
 
 def probability_reader(atol: float) -> Callable[[Any, str, str], float]:
@@ -206,3 +233,63 @@ def read_values(keys: Sequence[str], values: list[Any], fmt: str, path: str,
         if ok is not None:
             return ok  # type: ignore[no-any-return]
     return [read_value(v, fmt, subpath(path, k)) for k, v in zip(keys, values)]
+
+
+def _scalar_problem(v: Any) -> str | None:
+    t = type(v)
+    if t is int:
+        if not _INT_LOW <= v <= _INT_HIGH:
+            return f"the integer {short_repr(v)} is outside JSON's 64-bit range"
+    elif t is float:
+        if not math.isfinite(v):
+            return f"{v!r} is not a JSON number"
+    elif t is str and not v.isascii():
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            return "a string holds a lone surrogate, which is not valid Unicode"
+    return None
+
+
+def passthrough_problem(value: Any, max_depth: int = MAX_DEPTH) -> str | None:
+    """Why ``value`` (a field passed through as is: a header, metadata) could not be written back
+    as JSON, or None when it can: nested deeper than ``max_depth``, an integer outside the 64-bit
+    range JSON writers take, a non-finite float, a non-str key, a lone surrogate. Iterative and
+    bounded: it never recurses, and stops at the first problem. Values that are not plain JSON
+    containers (numpy arrays, canonical objects) are left to their own writers."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, dict):
+            items: Any = v.values()
+            for k in v:
+                if type(k) is not str:
+                    return f"key {short_repr(k)} is not a string"
+                problem = _scalar_problem(k)
+                if problem is not None:
+                    return problem
+        elif isinstance(v, (list, tuple)):
+            items = v
+        else:
+            problem = _scalar_problem(v)
+            if problem is not None:
+                return problem
+            continue
+        if depth >= max_depth:
+            return f"nested deeper than {max_depth} levels (qfmt.kit.MAX_DEPTH)"
+        types = set(map(type, items))
+        if types <= _SCALARS:
+            if int in types and (min(x for x in items if type(x) is int) < _INT_LOW or
+                                 max(x for x in items if type(x) is int) > _INT_HIGH):
+                return f"an integer is outside JSON's 64-bit range (at depth {depth + 1})"
+            if float in types and not all(math.isfinite(x) for x in items if type(x) is float):
+                return "a number is not finite"
+            if str in types:
+                for x in items:
+                    if type(x) is str and not x.isascii():
+                        problem = _scalar_problem(x)
+                        if problem is not None:
+                            return problem
+            continue
+        stack.extend((x, depth + 1) for x in items)
+    return None

@@ -409,7 +409,9 @@ class Registry:
                 dver = dist.version if dist is not None else None
                 try:
                     obj = ep.load()
-                except Exception as exc:
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:  # SystemExit at import must not end the host
                     self._fail(ep.name, dname, dver, f"import failed: {exc!r}", exc)
                     continue
                 self._register(obj, ep.name, dname, dver, builtin=False)
@@ -461,7 +463,9 @@ class Registry:
             if pm.is_registered(obj):
                 return
             pm.register(obj, name=name)
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
             self._fail(name, dist, version, f"registration failed: {exc!r}", exc)
             return
         self._plugins[name] = _Plugin(dist, version, builtin)
@@ -470,7 +474,9 @@ class Registry:
         try:
             for impl in impls:
                 items.extend(cast("Iterable[object] | None", impl.function()) or ())
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # SystemExit in a hook must not end the host either
             if builtin:
                 raise
             pm.unregister(obj)
@@ -486,6 +492,11 @@ class Registry:
                     raise
                 self._fail(name, dist, version, f"format {exc.format!r} breaks the Format "
                            f"contract: {exc.rule}", exc, format_id=exc.format)
+                continue
+            except Exception as exc:  # a hostile object: its attributes raise
+                if builtin:
+                    raise
+                self._fail(name, dist, version, f"checking a format raised {exc!r}", exc)
                 continue
             f = cast("Format", item)
             self._checked[id(f)] = f
@@ -530,7 +541,9 @@ class Registry:
                 for cmd in got:
                     if not isinstance(cmd, click.Command):
                         raise TypeError(f"it returned {cmd!r}, not a click.Command")
-            except Exception as exc:
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:
                 msg = (f"qfmt plugin {name!r} (distribution {info.distribution or 'unknown'}): "
                        f"qfmt_cli_commands() failed: {exc!r}; its commands are skipped")
                 if _truthy("QFMT_STRICT_PLUGINS"):
@@ -613,12 +626,63 @@ class Registry:
 
         if id(fmt) not in self._schema_checked:
             _check_draft7(fmt, self.plugin_of(fmt))
-        v = jsonschema.Draft7Validator(fmt.schema)
+        try:
+            v = jsonschema.Draft7Validator(fmt.schema)
+            v.is_valid(None)  # a schema that only fails when used (a bad $ref, a bad pattern)
+        except Exception as exc:
+            raise self._broken_schema(fmt, exc) from None
         with self._lock:
             self._validators[id(fmt)] = (fmt, v)
             self._checked.setdefault(id(fmt), fmt)
             self._schema_checked.add(id(fmt))
         return v
+
+    def _broken_schema(self, fmt: Format, exc: BaseException) -> FormatContractError:
+        """The error for a schema that cannot be used; a third-party format is marked failed."""
+        err = FormatContractError(fmt.id, f"its schema cannot be used: {exc!r}"[:300],
+                                  self.plugin_of(fmt))
+        with self._lock:
+            for claims in self._claims.values():
+                for c in list(claims):
+                    if c.format is fmt and not c.builtin:
+                        claims.remove(c)
+                        self._failures.append(_Failure(c.plugin, c.distribution, c.version,
+                                                       err.rule, fmt.id))
+            for fid in [k for k, v in self._claims.items() if not v]:
+                del self._claims[fid]
+        return err
+
+    def iter_errors(self, fmt: Format, data: Any) -> list[Any]:
+        """Every schema error of ``data`` against ``fmt``'s schema, in a list. A schema that fails
+        while validating raises :class:`qfmt.FormatContractError` (and a third-party format is
+        marked failed); a payload nested too deeply to validate raises RecursionError."""
+        v = self.validator(fmt)
+        try:
+            return list(v.iter_errors(data))
+        except RecursionError:
+            raise
+        except Exception as exc:
+            raise self._broken_schema(fmt, exc) from None
+
+    def is_valid(self, fmt: Format, data: Any) -> bool:
+        """Whether ``data`` passes ``fmt``'s schema (errors as :meth:`iter_errors`)."""
+        v = self.validator(fmt)
+        try:
+            return bool(v.is_valid(data))
+        except RecursionError:
+            raise
+        except Exception as exc:
+            raise self._broken_schema(fmt, exc) from None
+
+    def provider(self, fmt: Format) -> str:
+        """``plugin 'name' (distribution dist version)``: who provides ``fmt``, for messages."""
+        for claims in list(self._claims.values()):
+            for c in claims:
+                if c.format is fmt:
+                    dist = f"{c.distribution} {c.version}" if c.version else \
+                        (c.distribution or "unknown")
+                    return f"plugin {c.plugin!r} (distribution {dist})"
+        return "the format's plugin"
 
     def ids(self, *, discover: bool = True) -> list[str]:
         """All known format ids (conflicting ones too)."""

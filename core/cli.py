@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -84,11 +85,16 @@ _FLAGS = {"shots=N": "--shots N", "sample=True and seed=N": "--sample --seed N",
 
 
 def _message(exc: BaseException) -> str:
+    """The one-line error message: control characters escaped, long text cut."""
+    from ._errors import one_line
+
     if isinstance(exc, OSError):
-        return f"{exc.strerror or exc}: {exc.filename}"
-    if isinstance(exc, qfmt.LossyConversionError) and exc.option in _FLAGS:
-        return f"{exc.what}; pass {_FLAGS[exc.option]} to allow it"
-    return str(exc)
+        text = f"{exc.strerror or exc}: {exc.filename}"
+    elif isinstance(exc, qfmt.LossyConversionError) and exc.option in _FLAGS:
+        text = f"{exc.what}; pass {_FLAGS[exc.option]} to allow it"
+    else:
+        text = str(exc)
+    return one_line(text, 1000)
 
 
 def _read(path: str) -> bytes:
@@ -340,7 +346,9 @@ def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst
         if value is not None:
             options[key] = value
     if experiment is not None:
-        options["experiment"] = int(experiment) if experiment.lstrip("-").isdigit() else experiment
+        # ASCII digits only: "²".isdigit() is True but int("²") fails
+        options["experiment"] = int(experiment) if re.fullmatch(r"-?[0-9]{1,18}", experiment) \
+            else experiment
     for key, flag in (("sample", sample), ("join_registers", join_registers),
                       ("include_leakage", include_leakage)):
         if flag:

@@ -20,7 +20,10 @@ converted and prepared (joint register, leakage) and only encodes, with the **wr
 readers                   :func:`jpath`, :func:`subpath`, :func:`expect_dict`, :func:`expect_list`,
                           :func:`expect_keys`, :func:`check_width`, :func:`type_name`,
                           :func:`count_value`, :func:`probability_value`, :func:`quasi_value`,
-                          :func:`probability_reader`, :func:`read_values`
+                          :func:`probability_reader`, :func:`read_values`,
+                          :func:`passthrough_problem`, :func:`short_repr` (values in messages),
+                          :data:`MAX_COUNT`, :data:`MAX_DEPTH`, :data:`MAX_REGISTERS`,
+                          :data:`MAX_JSON_DEPTH`
 key decoders              :func:`decimal_key`, :func:`binary_key`, :func:`decimal_items`,
                           :func:`bitstring_items`, :func:`outcome_items`, :func:`hex_shots`,
                           :func:`decimal_shots`, :func:`looks_binary`
@@ -68,7 +71,8 @@ from ._bits import (
 )
 from ._convert import marginalize_dist, single_register, without_leakage
 from ._dist import Counts, ProbDistribution, QuasiDistribution, outcome_array_of, sort_outcomes
-from ._errors import PayloadError
+from ._errors import PayloadError, short_repr
+from ._json import MAX_JSON_DEPTH
 from ._keys import (
     binary_key,
     bitstring_counts_text,
@@ -92,12 +96,15 @@ from ._marginal import map_bits
 from ._memory import Memory, memory_strings
 from ._read import (
     MAX_COUNT,
+    MAX_DEPTH,
+    MAX_REGISTERS,
     check_width,
     count_value,
     expect_dict,
     expect_keys,
     expect_list,
     jpath,
+    passthrough_problem,
     probability_reader,
     probability_value,
     quasi_value,
@@ -110,6 +117,9 @@ from ._rules import PROB_ATOL, check_sum, largest_remainder, resolve_width, sum_
 
 __all__ = [
     "MAX_COUNT",
+    "MAX_DEPTH",
+    "MAX_JSON_DEPTH",
+    "MAX_REGISTERS",
     "MAX_WIDTH",
     "PROB_ATOL",
     "binary_key",
@@ -154,6 +164,7 @@ __all__ = [
     "pack_ints",
     "pack_u64",
     "packed_width",
+    "passthrough_problem",
     "probabilities",
     "probabilities_many",
     "probability_reader",
@@ -164,6 +175,7 @@ __all__ = [
     "register_marginals",
     "resize_packed",
     "resolve_width",
+    "short_repr",
     "single_register",
     "subpath",
     "sum_to_one",

@@ -124,8 +124,11 @@ def _measurement_rows(value: Any) -> np.ndarray:
             len(set(map(len, rows))) == 1:
         kinds = set(map(type, chain.from_iterable(rows)))
         if kinds == {int}:
-            arr = np.array(rows, dtype=np.int64)
-            if arr.min() >= 0 and arr.max() <= 1:
+            try:
+                arr = np.array(rows, dtype=np.int64)
+            except OverflowError:  # a bit past 64 bits: the careful path names it
+                arr = None
+            if arr is not None and arr.min() >= 0 and arr.max() <= 1:
                 return arr.astype(np.uint8)
         elif kinds == {str}:
             text = np.array(rows, dtype=str)

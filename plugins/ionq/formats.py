@@ -31,6 +31,9 @@ SHOTS_V1 = "ionq.result.shots.json.v1"
 SHOTS_V2 = "ionq.result.shots.json.v2"
 AGGREGATE = "ionq.result.probabilities-aggregate.json.v1"
 
+#: What JSON calls whitespace (``bytes.strip()`` would also remove \v and \f, which JSON refuses).
+_JSON_WS = b" \t\n\r"
+
 #: The register IonQ adds to v2 payloads: it covers every qubit.
 OUTPUT_ALL = "output_all"
 PROB_ATOL = kit.PROB_ATOL
@@ -55,9 +58,22 @@ def parse_histogram_v1_raw(raw: bytes, *, num_qubits: int | None = None) -> qfmt
     decoded = kit.decimal_counts_text(raw)
     if decoded is None:
         return None
-    keys, values = decoded
-    return kit.counts(keys, values, width=num_qubits, fmt=HIST_V1, option="num_qubits",
+    ordered = _unique_sorted(*decoded)
+    if ordered is None:
+        return None  # a repeated key: the general reader names it
+    return kit.counts(*ordered, width=num_qubits, fmt=HIST_V1, option="num_qubits",
                       key_text=str)
+
+
+def _unique_sorted(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Keys ascending with their values (the one sort the builder would do anyway), or None when
+    a key repeats."""
+    if keys.size > 1 and not bool((keys[1:] > keys[:-1]).all()):
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+        if bool((keys[1:] == keys[:-1]).any()):
+            return None
+    return keys, values
 
 
 def dump_histogram_v1(counts: qfmt.Counts) -> dict[str, int]:
@@ -115,7 +131,14 @@ def _registers(payload: Any, fmt: str, top: str) -> dict[str, Any]:
     regs = kit.expect_dict(inner["registers"], fmt, kit.jpath(top, "registers"))
     if not regs:
         raise qfmt.PayloadError(fmt, kit.jpath(top, "registers"), "expected at least one register")
+    _check_register_count(len(regs), fmt, kit.jpath(top, "registers"))
     return regs
+
+
+def _check_register_count(n: int, fmt: str, path: str) -> None:
+    if n > kit.MAX_REGISTERS:
+        raise qfmt.PayloadError(fmt, path, f"{n} registers; qfmt reads at most "
+                                f"{kit.MAX_REGISTERS} (qfmt.kit.MAX_REGISTERS)")
 
 
 def parse_histogram_v2(payload: Any) -> qfmt.RegisterMarginals:
@@ -135,11 +158,13 @@ def parse_histogram_v2_raw(raw: bytes) -> qfmt.RegisterMarginals | None:
     """Fast path: compact histogram v2 text, each register decoded in numpy from the bytes.
     Declines (None) unless the text is exactly ``{"histogram":{"registers":{...}}}`` with simple
     register names and compact ``"<bits>":<count>`` entries."""
-    raw = raw.strip()
+    raw = raw.strip(_JSON_WS)
     head, tail = b'{"histogram":{"registers":{', b"}}}"
     if not raw.startswith(head) or not raw.endswith(tail):
         return None
     body = raw[len(head):-len(tail)]
+    if body.count(b'":{') > kit.MAX_REGISTERS:  # refused before any parsing: a hostile size
+        _check_register_count(body.count(b'":{'), HIST_V2, "$.histogram.registers")
     out: dict[str, qfmt.Counts] = {}
     pos = 0
     while pos < len(body):
@@ -156,8 +181,10 @@ def parse_histogram_v2_raw(raw: bytes) -> qfmt.RegisterMarginals | None:
         decoded = kit.bitstring_counts_text(body[name_end + 3:obj_end])
         if decoded is None:
             return None
-        keys, values, width = decoded
-        out[name.decode()] = kit.counts(keys, values, key_width=width, fmt=HIST_V2)
+        ordered = _unique_sorted(decoded[0], decoded[1])
+        if ordered is None:
+            return None  # a repeated key: the general reader names it
+        out[name.decode()] = kit.counts(*ordered, key_width=decoded[2], fmt=HIST_V2)
         pos = obj_end + 1
         if pos < len(body):
             if body[pos:pos + 1] != b"," or pos + 1 == len(body):
@@ -192,11 +219,15 @@ def dump_probabilities_v2(m: qfmt.RegisterMarginals) -> dict[str, Any]:
 
 def _bit_rows(rows: list[Any], fmt: str, path_of: Any, what: str) -> np.ndarray:
     """A list of equal-length 0/1 lists -> (n, width) uint8 array, with exact error paths."""
-    if set(map(type, rows)) <= {list} and set(map(type, chain.from_iterable(rows))) <= {int}:
+    if set(map(type, rows)) <= {list}:
         lengths = set(map(len, rows))
-        if len(lengths) == 1 and 0 not in lengths:
-            arr = np.array(rows, dtype=np.int64)
-            if arr.size == 0 or (arr.min() >= 0 and arr.max() <= 1):
+        if len(lengths) == 1 and 0 not in lengths and max(lengths) <= kit.MAX_WIDTH and \
+                set(map(type, chain.from_iterable(rows))) <= {int}:
+            try:
+                arr = np.array(rows, dtype=np.int64)
+            except OverflowError:  # an int past 64 bits: the slow path names it
+                arr = None
+            if arr is not None and (arr.size == 0 or (arr.min() >= 0 and arr.max() <= 1)):
                 return arr.astype(np.uint8)
     # slow path: find the first bad element and say where it is
     width = None
@@ -205,6 +236,9 @@ def _bit_rows(rows: list[Any], fmt: str, path_of: Any, what: str) -> np.ndarray:
         kit.expect_list(row, fmt, p)
         if not row:
             raise qfmt.PayloadError(fmt, p, f"{what} must hold at least one bit")
+        if len(row) > kit.MAX_WIDTH:
+            raise qfmt.PayloadError(fmt, p, f"{what} has {len(row)} bits, more than "
+                                    f"{kit.MAX_WIDTH} (qfmt.MAX_WIDTH)")
         if width is None:
             width = len(row)
         elif len(row) != width:
@@ -212,7 +246,7 @@ def _bit_rows(rows: list[Any], fmt: str, path_of: Any, what: str) -> np.ndarray:
         for j, b in enumerate(row):
             if type(b) is not int or b not in (0, 1):
                 raise qfmt.PayloadError(fmt, kit.subpath(p, j),
-                                        f"bits must be 0 or 1, got {b!r}")
+                                        f"bits must be 0 or 1, got {kit.short_repr(b)}")
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -229,6 +263,7 @@ def parse_shots_v2(payload: Any) -> qfmt.Memory:
     names = list(kit.expect_dict(first["registers"], SHOTS_V2, "$.shots[0].registers"))
     if not names:
         raise qfmt.PayloadError(SHOTS_V2, "$.shots[0].registers", "expected at least one register")
+    _check_register_count(len(names), SHOTS_V2, "$.shots[0].registers")
     name_set = set(names)
     fast = _shots_fast(shots, frozenset(names))
     if fast is not None:
@@ -243,6 +278,11 @@ def parse_shots_v2(payload: Any) -> qfmt.Memory:
                         f"register {name!r}")
         columns.append(arr)
         layout.append((name, arr.shape[1]))
+        total = sum(w for _, w in layout)
+        if total > kit.MAX_WIDTH:
+            raise qfmt.PayloadError(SHOTS_V2, kit.jpath("shots", 0, "registers", name),
+                                    f"the registers hold {total} bits together, more than "
+                                    f"{kit.MAX_WIDTH} (qfmt.MAX_WIDTH)")
     mem = kit.memory_from_bits(np.concatenate(columns, axis=1), layout=_shots_layout(layout))
     if not leak_rows:
         return mem
@@ -441,6 +481,25 @@ def qfmt_formats() -> list[qfmt.Format]:
 
 
 _NAME = re.compile(rb'"([A-Za-z0-9_.\-]+)":\[\]')
+_REGISTER_TEXT = re.compile(rb'"([A-Za-z0-9_.\-]+)":\[([01,]*)\]')
+
+
+def _check_first_shot_width(first: bytes) -> None:
+    """Raise PayloadError if the first shot's text (up to its first ``}``) shows registers of
+    more than MAX_WIDTH bits, alone or together, as the ordinary parser would (same path)."""
+    if not first.startswith(b'{"registers":{'):
+        return
+    total = 0
+    for m in _REGISTER_TEXT.finditer(first, len(b'{"registers":{')):
+        name, width = m.group(1).decode(), m.group(2).count(b",") + 1
+        path = kit.jpath("shots", 0, "registers", name)
+        if width > kit.MAX_WIDTH:
+            raise qfmt.PayloadError(SHOTS_V2, path, f"register {name!r} has {width} bits, more "
+                                    f"than {kit.MAX_WIDTH} (qfmt.MAX_WIDTH)")
+        total += width
+        if total > kit.MAX_WIDTH:
+            raise qfmt.PayloadError(SHOTS_V2, path, f"the registers hold {total} bits "
+                                    f"together, more than {kit.MAX_WIDTH} (qfmt.MAX_WIDTH)")
 
 
 def parse_shots_v2_raw(raw: bytes) -> qfmt.Memory | None:
@@ -449,12 +508,22 @@ def parse_shots_v2_raw(raw: bytes) -> qfmt.Memory | None:
     The text is checked as a skeleton: with every bit array emptied, each shot must read exactly
     ``{"registers":{"a":[],...}}`` or the same with ``,"leakage_bits":[]``, with the register
     names of the first shot (simple names only). Anything else declines (returns None) and the
-    ordinary parser reports the problem with its path.
+    ordinary parser reports the problem with its path. Sizes are checked before anything
+    proportional to them is built: at most ``MAX_REGISTERS`` registers, ``MAX_WIDTH`` bits a
+    shot; the work arrays are bytes or booleans over the text (a few times its size).
     """
-    raw = raw.strip()
+    raw = raw.strip(_JSON_WS)
     head, tail = b'{"shots":[', b"]}"
     if not raw.startswith(head) or not raw.endswith(tail) or len(raw) <= len(head) + len(tail):
         return None
+    first_end = raw.find(b"}", len(head))
+    if first_end < 0:
+        return None
+    first_text = raw[len(head):first_end]
+    if first_text.count(b":[") > kit.MAX_REGISTERS:  # a hostile size: refuse it now
+        _check_register_count(first_text.count(b":["), SHOTS_V2, "$.shots[0].registers")
+    if first_text.count(b",") >= kit.MAX_WIDTH:
+        _check_first_shot_width(first_text)  # a hostile width: refused before reading the rest
     b = np.frombuffer(raw, dtype=np.uint8)[len(head):-len(tail)]
     opens = np.flatnonzero(b == 91)
     closes = np.flatnonzero(b == 93)
@@ -462,20 +531,24 @@ def parse_shots_v2_raw(raw: bytes) -> qfmt.Memory | None:
             (opens[1:] < closes[:-1]).any():
         return None  # not a flat sequence of [...] arrays
     lengths = closes - opens - 1
-    if lengths.min() < 1 or (lengths % 2 == 0).any():
-        return None  # empty arrays, or not "d,d,...,d"
-    inside = np.zeros(b.size + 1, dtype=np.int8)
-    inside[opens + 1] = 1  # arrays are non-empty: starts and ends never coincide
-    inside[closes] = -1
-    region = np.cumsum(inside[:-1]).astype(bool)
-    body = b[region]
-    # inside the arrays: 0/1 at even offsets, commas at odd offsets
-    offset = np.arange(body.size) - np.repeat(np.concatenate(([0], np.cumsum(lengths)[:-1])),
-                                              lengths)
-    digit = (body == 48) | (body == 49)
-    if not (digit[offset % 2 == 0].all() and (body[offset % 2 == 1] == 44).all()):
+    if lengths.min() < 1 or (lengths % 2 == 0).any() or lengths.max() > 2 * kit.MAX_WIDTH:
+        return None  # empty arrays, not "d,d,...,d", or too wide (the parser names it)
+    # inside the arrays, with each closing bracket counted as a separator, the bytes alternate
+    # digit, separator, digit, ... across the whole text (every array body has odd length)
+    step = np.zeros(b.size + 1, dtype=np.int8)
+    step[opens + 1] = 1
+    step[closes + 1] = -1
+    region = np.cumsum(step[:-1], dtype=np.int8).view(bool)
+    inner = b[region]
+    del step
+    digits_ok = ((inner[0::2] == 48) | (inner[0::2] == 49)).all()
+    seps = inner[1::2]
+    if not (digits_ok and ((seps == 44) | (seps == 93)).all()):
         return None
+    region[closes] = False
     skeleton = b[~region].tobytes()
+    bits = (inner[0::2] - 48).astype(np.uint8)
+    del inner, seps, region
     first = skeleton.split(b"}", 1)[0]  # the first shot's registers object
     if not first.startswith(b'{"registers":{'):
         return None
@@ -493,7 +566,6 @@ def parse_shots_v2_raw(raw: bytes) -> qfmt.Memory | None:
     per_shot = r + kinds.astype(np.intp)
     if int(per_shot.sum()) != lengths.size:
         return None
-    bits = (body[offset % 2 == 0] - 48).astype(np.uint8)
     widths = (lengths + 1) // 2
     slot = np.arange(lengths.size) - np.repeat(np.concatenate(([0], np.cumsum(per_shot)[:-1])),
                                                per_shot)
@@ -501,6 +573,8 @@ def parse_shots_v2_raw(raw: bytes) -> qfmt.Memory | None:
     reg_widths = widths[~is_leak].reshape(n, r)
     if not (reg_widths == reg_widths[0]).all():
         return None  # a register of varying width: the ordinary parser says where
+    if int(reg_widths[0].sum()) > kit.MAX_WIDTH:
+        return None  # the ordinary parser names the register that goes past MAX_WIDTH
     owner = np.repeat(is_leak, widths)
     reg_bits = bits[~owner].reshape(n, int(reg_widths[0].sum()))
     layout = _shots_layout(list(zip(names, reg_widths[0].tolist())))

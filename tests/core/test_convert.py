@@ -201,7 +201,11 @@ def _same(x: Any, y: Any) -> bool:
         kinds = type(x) is not type(y)
         return _dist(x, kinds) == _dist(y, kinds)
     if isinstance(x, qfmt.Memory) and isinstance(y, qfmt.Memory):
-        return bool(x.outcomes() == y.outcomes())
+        # a format without leakage leaves leaked shots out (the documented default, noted in
+        # the provenance): compare the shots that were not leaked
+        def kept(m: qfmt.Memory) -> list[int]:
+            return [v for v, leaked in zip(m.outcomes(), m.leaked().tolist()) if not leaked]
+        return kept(x) == kept(y)
     if isinstance(x, qfmt.RegisterMarginals) and isinstance(y, qfmt.RegisterMarginals):
         if len(x) == 1 or len(y) == 1:
             # one side went through a format without registers: it carries the joint register

@@ -1,0 +1,114 @@
+"""Reading JSON text, checked: what ``qfmt.load`` and friends do with ``str``/``bytes`` payloads.
+
+- The text must be valid JSON (orjson decides: RFC 8259, UTF-8, whitespace only space, tab,
+  newline and carriage return); a ``str`` holding lone surrogates is refused before encoding.
+- **Duplicate keys** are refused (``{"3": 10, "3": 5}`` would otherwise silently become
+  ``{"3": 5}``), naming the key and the object holding it. The check is cheap: every member of an
+  object has exactly one ``:`` outside strings, and orjson writes every ``:`` inside a string
+  literally, so unless the text escapes a colon (``\\u003a``) the colons of the text and of the
+  parsed tree written back by orjson agree exactly when no key was collapsed. Counting them runs
+  at memchr speed; only on a mismatch (or an escaped colon) does a slow pass find the key.
+- **Depth**: text nested deeper than :data:`MAX_JSON_DEPTH` (what orjson can write back) is
+  refused, so that what is accepted can be written again.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._errors import PayloadError, one_line, short_repr
+
+__all__ = ["MAX_JSON_DEPTH", "loads"]
+
+#: The deepest nesting of JSON text qfmt accepts: orjson writes at most 254 levels, so deeper
+#: text could be read but not written back.
+MAX_JSON_DEPTH = 254
+
+_TEXT = (str, bytes, bytearray, memoryview)
+
+
+def loads(text: str | bytes | bytearray | memoryview, fmt: str | None = None) -> Any:
+    """Parse JSON text, refusing invalid text, lone surrogates, duplicate keys and nesting deeper
+    than :data:`MAX_JSON_DEPTH`, each as a :class:`qfmt.PayloadError` for format ``fmt``."""
+    import orjson
+
+    if isinstance(text, str):
+        try:
+            raw = text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise PayloadError(fmt, "$", f"text that is not valid Unicode: {exc.reason} at "
+                               f"character {exc.start}") from None
+    else:
+        raw = bytes(text)
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        reason = str(exc)
+        if "depth limit" in reason or "recursion" in reason.lower():
+            raise PayloadError(fmt, "$", f"not valid JSON for qfmt: nested deeper than "
+                               f"{MAX_JSON_DEPTH} levels (qfmt.kit.MAX_JSON_DEPTH)") from None
+        raise PayloadError(fmt, "$", f"not valid JSON: {one_line(reason, 120)}") from None
+    colons = raw.count(b":")
+    if colons == 0 and raw.count(b"[") <= MAX_JSON_DEPTH:
+        return data  # no object member anywhere, and too few arrays to nest too deeply
+    try:
+        written = orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        raise PayloadError(fmt, "$", f"JSON nested deeper than {MAX_JSON_DEPTH} levels "
+                           "(qfmt.kit.MAX_JSON_DEPTH)") from None
+    if colons == written.count(b":") and b"\\u003" not in raw:
+        return data
+    _find_duplicate(raw, fmt)
+    return data
+
+
+class _Dup:
+    """Marker the slow pass returns in place of an object holding a repeated key."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[str | int]) -> None:
+        self.parts = parts
+
+
+def _in(value: Any) -> list[str | int] | None:
+    """The path (outermost first) to a :class:`_Dup` marker inside ``value``, or None."""
+    stack: list[tuple[Any, list[str | int]]] = [(value, [])]
+    while stack:
+        v, prefix = stack.pop()
+        if isinstance(v, _Dup):
+            return prefix + v.parts
+        if isinstance(v, list):
+            stack.extend((item, [*prefix, i]) for i, item in enumerate(v)
+                         if isinstance(item, (list, _Dup)))
+    return None
+
+
+def _hook(pairs: list[tuple[str, Any]]) -> Any:
+    seen: set[str] = set()
+    for key, value in pairs:
+        if key in seen:
+            return _Dup([key, "\x00dup"])
+        seen.add(key)
+        if isinstance(value, (_Dup, list)):
+            inner = _in(value)
+            if inner is not None:
+                return _Dup([key, *inner])
+    return {}
+
+
+def _find_duplicate(raw: bytes, fmt: str | None) -> None:
+    """The slow pass: raise PayloadError naming the first repeated key found, if any."""
+    from ._read import jpath
+
+    try:
+        tree = json.loads(raw, object_pairs_hook=_hook)
+    except (ValueError, RecursionError):  # orjson accepted it; nothing more to learn here
+        return
+    parts = _in(tree)
+    if parts is None:
+        return
+    *where, key, _ = parts
+    raise PayloadError(fmt, jpath(*where, key), f"duplicate key {short_repr(key)}: JSON objects must "
+                       "not repeat a key (the value would be silently replaced)")
