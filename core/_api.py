@@ -189,6 +189,16 @@ def _check_passthrough(obj: Any, f: Format) -> None:
         for i, exp in enumerate(obj.results):
             if isinstance(exp, ExperimentResult):
                 attributes(exp, f"experiment {i} ")
+                for value in exp.data.values():
+                    layout_names(value)
+    from ._expectations import Expectations
+
+    if isinstance(obj, Expectations):
+        fields.append(("metadata", dict(obj.metadata)))
+        fields.append(("extra", dict(obj.extra)))
+        for i, block in enumerate(obj.pubs):
+            fields.append((f"block {i} metadata", dict(block.metadata)))
+            fields.append((f"block {i} extra", dict(block.extra)))
     fields.append(("a name", [n for n in names if isinstance(n, str)]))
     for what, value in fields:
         problem = passthrough_problem(value)

@@ -262,7 +262,10 @@ def _fast_shots(shots: list[Any]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np
         return None
     if set(map(type, (v for s in shots for v in s))) != {int}:
         return None
-    arr = np.array(shots, dtype=np.int64)
+    try:
+        arr = np.array(shots, dtype=np.int64)
+    except OverflowError:  # a value past 64 bits: the careful path names it
+        return None
     if arr.min() < 0 or arr.max() > 2:
         return None
     lost = arr == 2

@@ -291,7 +291,9 @@ def _measurement_data(exp: qfmt.ExperimentResult, shots: int | None
         return out, counts.width, total
     if isinstance(probs, qfmt.ProbDistribution):
         n = shots if shots is not None else (probs.shots or exp.shots)
-        if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
+        # a task of 0 shots (exact probabilities) read from Braket is written back as it was
+        exact_task = shots is None and not probs.shots and exp.shots == 0
+        if not exact_task and (not isinstance(n, int) or isinstance(n, bool) or n <= 0):
             raise qfmt.LossyConversionError(
                 "a Braket task result records the shots its probabilities were estimated from, "
                 "and these probabilities carry none", "shots=N")

@@ -197,6 +197,12 @@ def _same(x: Any, y: Any) -> bool:
     counts against probabilities as the distribution they define, since counts -> probabilities
     is exact for the distribution), per register and per experiment. Widths are left out: v1
     formats carry none (the documented rule)."""
+    if isinstance(x, qfmt.Memory) != isinstance(y, qfmt.Memory) and \
+            isinstance(x, (qfmt.Memory, qfmt.Distribution)) and \
+            isinstance(y, (qfmt.Memory, qfmt.Distribution)):
+        # per-shot data on one side only: compare the distributions (shot order is carried by
+        # one of them only; counts -> memory needs sampling, so it is never an exact step)
+        x, y = (v.counts() if isinstance(v, qfmt.Memory) else v for v in (x, y))
     if isinstance(x, qfmt.Distribution) and isinstance(y, qfmt.Distribution):
         kinds = type(x) is not type(y)
         return _dist(x, kinds) == _dist(y, kinds)
