@@ -299,7 +299,7 @@ def _measurement_data(exp: qfmt.ExperimentResult, shots: int | None
                 "and these probabilities carry none", "shots=N")
         out["measurementProbabilities"] = dict(zip(_big_endian_keys(probs),
                                                    probs.value_array.tolist()))
-        return out, probs.width, n
+        return out, probs.width, n if isinstance(n, int) else 0
     unusable = sorted(k for k, v in data.items() if isinstance(v, (qfmt.QuasiDistribution,
                                                                   qfmt.Memory, qfmt.Counts,
                                                                   qfmt.ProbDistribution)))
