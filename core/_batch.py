@@ -225,6 +225,7 @@ def _render(out: Any, fmt: Any) -> bytes:
 
 def _convert_one(task: Task) -> BatchRecord:
     from ._api import convert, detect
+    from ._errors import AmbiguousFormatError
     from ._registry import default_registry
 
     path, src, dst, out_path, options = task
@@ -236,6 +237,8 @@ def _convert_one(task: Task) -> BatchRecord:
             if not found:
                 raise OptionError(f"{path}: no known format accepts this payload; name the "
                                   "source format (src=, --from)")
+            if found.ambiguous:  # never guess: the file fails, naming the candidates
+                raise AmbiguousFormatError(found.candidates, path)
             source = found[0]
         else:
             source = src if isinstance(src, str) else src.id
@@ -289,7 +292,8 @@ def convert_many(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str
     ``jobs`` workers (default: the machine's cores; ``jobs=1`` converts in this process).
 
     Workers read the files themselves (only paths travel), detect the source format when ``src``
-    is None (the best match of :func:`qfmt.detect`), and write each output under a temporary name
+    is None (as :func:`qfmt.load` does: a file that formats read differently fails with
+    :class:`qfmt.AmbiguousFormatError` naming the candidates), and write each output under a temporary name
     renamed into place when complete, so no partial output is ever left under an output name.
     A bad input does not stop the batch: the report has one :class:`BatchRecord` per input, in
     input order, with the output or the error. ``progress`` shows a bar on stderr (a terminal

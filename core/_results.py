@@ -23,6 +23,19 @@ QISKIT_RESULT = "qiskit.result.json.v1"
 Dist = Union[Counts, ProbDistribution]
 
 
+def values_equal(a: Any, b: Any) -> bool:
+    """``a == b`` for nested fields that may hold numpy arrays (compared by shape and value)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and \
+            a.shape == b.shape and bool(np.array_equal(a, b))
+    if isinstance(a, Mapping) and isinstance(b, Mapping) and not hasattr(a, "outcome_array"):
+        return a.keys() == b.keys() and all(values_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and \
+            all(values_equal(x, y) for x, y in zip(a, b))
+    return bool(a == b)
+
+
 def _as_dict(value: Mapping[str, Any]) -> dict[str, Any]:
     return dict(value)
 
@@ -129,9 +142,11 @@ class ExperimentResult:
     extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
 
     def __eq__(self, other: object) -> bool:
+        """Field by field; numpy arrays in the data (statevectors, unitaries) compare by value."""
         if not isinstance(other, ExperimentResult):
             return NotImplemented
-        return attrs.astuple(self, recurse=False) == attrs.astuple(other, recurse=False)
+        return values_equal(attrs.astuple(self, recurse=False),
+                            attrs.astuple(other, recurse=False))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -173,7 +188,8 @@ class Result:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Result):
             return NotImplemented
-        return attrs.astuple(self, recurse=False) == attrs.astuple(other, recurse=False)
+        return values_equal(attrs.astuple(self, recurse=False),
+                            attrs.astuple(other, recurse=False))
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -275,3 +275,17 @@ qfmt.convert_many([{str(src)!r}], {SHOTS_PQ!r}, src="ionq.result.shots.json.v2",
     assert not (out / "ionq-shots-v2.parquet").exists()
     again = qfmt.convert_many([src], SHOTS_PQ, out_dir=out, progress=False)   # a rerun completes
     assert again.ok and (out / "ionq-shots-v2.parquet").read_bytes() == serial(src, SHOTS_PQ)
+
+
+def test_an_ambiguous_file_fails_in_a_batch_naming_the_candidates(tmp_path: Path) -> None:
+    """A batch never guesses either: a file two formats read differently fails, the rest go."""
+    amb = tmp_path / "amb.json"
+    amb.write_text('{"110": 3, "111": 5}')  # Qiskit bitstrings, or IonQ decimal states 110, 111
+    ok = tmp_path / "ok.json"
+    ok.write_text('{"000": 3, "111": 5}')   # zero-padded: Qiskit counts
+    report = qfmt.convert_many([str(amb), str(ok)], "ionq.result.histogram.json.v1",
+                               out_dir=tmp_path / "out", jobs=1, progress=False)
+    (bad,) = report.failed
+    assert bad.path == str(amb) and bad.error_type == "AmbiguousFormatError"
+    assert "qiskit.counts.json.v1" in (bad.error or "")
+    assert [r.path for r in report.succeeded] == [str(ok)]

@@ -198,3 +198,14 @@ class TestCattrs:
     def test_bad_data(self) -> None:
         with pytest.raises(qfmt.PayloadError):
             qfmt.structure({"nope": 1}, qfmt.Counts)
+
+
+def test_results_holding_arrays_compare_by_value() -> None:
+    """A statevector (a numpy array) in the data compares by value, not by raising."""
+    import numpy as np
+
+    def exp(vec: list[complex]) -> qfmt.ExperimentResult:
+        return qfmt.ExperimentResult({"statevector": np.array(vec)}, header={"name": "s"})
+
+    assert exp([1, 0j]) == exp([1, 0j]) and qfmt.Result([exp([1, 0j])]) == qfmt.Result([exp([1, 0j])])
+    assert exp([1, 0j]) != exp([0j, 1]) and exp([1, 0j]) != exp([1, 0j, 0j])
