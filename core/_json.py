@@ -52,6 +52,8 @@ def loads(text: str | bytes | bytearray | memoryview, fmt: str | None = None) ->
     colons = raw.count(b":")
     if colons == 0 and raw.count(b"[") <= MAX_JSON_DEPTH:
         return data  # no object member anywhere, and too few arrays to nest too deeply
+    if _members(data) == colons:
+        return data  # a shallow tree of objects holding as many members as the text has colons
     try:
         written = orjson.dumps(data)
     except orjson.JSONEncodeError:
@@ -61,6 +63,31 @@ def loads(text: str | bytes | bytearray | memoryview, fmt: str | None = None) ->
         return data
     _find_duplicate(raw, fmt)
     return data
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _members(data: Any, depth: int = 0) -> int | None:
+    """The number of object members of a shallow tree (objects whose values are scalars or such
+    objects, at most 4 levels: every flat histogram and register-nested payload), counted at C
+    speed per object; None for anything else (the caller then writes the tree back to count)."""
+    if type(data) is not dict or depth > 4:
+        return None
+    values = data.values()
+    types = set(map(type, values))
+    if types <= _SCALARS:
+        return len(data)
+    if types - _SCALARS != {dict}:
+        return None
+    total = len(data)
+    for v in values:
+        if type(v) is dict:
+            n = _members(v, depth + 1)
+            if n is None:
+                return None
+            total += n
+    return total
 
 
 class _Dup:

@@ -466,7 +466,8 @@ def decimal_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
                    path: str = "$", *, allow_empty: bool = False) -> dict[int, V]:
     """:func:`decimal_items` as a ``{outcome: value}`` dict."""
     ints, values = decimal_items(obj, fmt, read_value, path, allow_empty=allow_empty)
-    return dict(zip(np.asarray(ints).tolist() if isinstance(ints, np.ndarray) else ints, values))
+    return dict(zip(np.asarray(ints).tolist() if isinstance(ints, np.ndarray) else ints,
+                    values.tolist() if isinstance(values, np.ndarray) else values))
 
 
 def bitstring_items(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
@@ -528,7 +529,8 @@ def outcome_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
     ints, values, width, split = outcome_items(obj, fmt, read_value, path,
                                                allow_empty=allow_empty)
     keys = np.asarray(ints).tolist() if isinstance(ints, np.ndarray) else ints
-    return dict(zip(keys, values)), width, split
+    return dict(zip(keys, values.tolist() if isinstance(values, np.ndarray) else values)), \
+        width, split
 
 
 def hex_shots(items: list[Any], fmt: str, path: str) -> list[int] | np.ndarray:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from ._bits import MAX_WIDTH
 from ._errors import PayloadError, short_repr
@@ -172,8 +173,10 @@ def bulk_counts(values: list[Any]) -> list[int] | None:
     return None
 
 
-def bulk_floats(values: list[Any], low: float | None, high: float | None) -> list[float] | None:
-    """The values as floats if all are finite JSON numbers within [low, high], else None."""
+def bulk_floats(values: list[Any], low: float | None, high: float | None
+                ) -> list[float] | npt.NDArray[np.float64] | None:
+    """The values as floats if all are finite JSON numbers within [low, high], else None: a list
+    for a few values, a float64 array for many (the builders take either)."""
     types = set(map(type, values))
     if not types <= {float, int}:
         return None
@@ -192,8 +195,7 @@ def bulk_floats(values: list[Any], low: float | None, high: float | None) -> lis
         return None
     if high is not None and (arr > high).any():
         return None
-    out: list[float] = arr.tolist()
-    return out
+    return arr
 
 
 def expect_keys(obj: Mapping[str, Any], fmt: str, path: str, required: frozenset[str] | set[str],
@@ -226,7 +228,8 @@ quasi_value.bulk = lambda values: bulk_floats(values, None, None)  # type: ignor
 def read_values(keys: Sequence[str], values: list[Any], fmt: str, path: str,
                  read_value: Callable[[Any, str, str], V]) -> list[V]:
     """Check every value: in bulk when the reader has a ``bulk`` check and all pass, else one by
-    one (computing JSON paths only there, so a bad value is reported with its path)."""
+    one (computing JSON paths only there, so a bad value is reported with its path). Many floats
+    come back as a float64 array (the builders take arrays or lists)."""
     bulk = getattr(read_value, "bulk", None)
     if bulk is not None:
         ok = bulk(values)

@@ -444,7 +444,8 @@ def bitstring_object(obj: Any, fmt: str, read_value: Any, path: str = "$"
     """:func:`bitstring_items` as ``({outcome: value}, width)`` (kept for plugins written
     against the dict model; prefer the items form, which stays on arrays)."""
     outcomes, values, width = bitstring_items(obj, fmt, read_value, path)
-    return dict(zip(np.asarray(outcomes).tolist(), values)), width
+    return dict(zip(np.asarray(outcomes).tolist(),
+                    values.tolist() if isinstance(values, np.ndarray) else values)), width
 
 
 def load_schema(format_id: str, package: str = "qfmt.schemas") -> dict[str, Any]:
