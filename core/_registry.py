@@ -15,7 +15,9 @@ Each third-party plugin is loaded and its hook called on its own, inside ``try``
 fails is warned about (naming it and its distribution), listed as failed, and everything else keeps
 working. A format that breaks the :class:`Format` contract (:func:`check_format`) is listed as
 failed on its own; the plugin's other formats keep working. ``QFMT_STRICT_PLUGINS=1`` makes such a
-failure an error; ``QFMT_DISABLE_PLUGINS=1`` skips third-party plugins entirely.
+failure an error; ``QFMT_DISABLE_PLUGINS=1`` skips third-party plugins entirely, and
+``QFMT_BLOCK_PLUGINS=name,other`` skips the third-party plugins of those entry-point names (they
+are listed as ``blocked`` by :meth:`Registry.plugins`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ __all__ = [
     "CANONICAL_TYPE_NAMES",
     "Format",
     "FormatInfo",
+    "PluginInfo",
     "Registry",
     "canonical_types",
     "check_format",
@@ -300,6 +303,26 @@ class FormatInfo:
     builtin: bool = False
 
 
+@attrs.frozen
+class PluginInfo:
+    """One row of :meth:`Registry.plugins` (``qfmt plugins``): a plugin and what became of it.
+
+    ``name`` is the entry-point name (the module name for a built-in, ``"qfmt.register"`` for
+    formats added in code); ``formats`` the ids it provides (sorted); ``status`` is ``"loaded"``,
+    ``"failed"`` (its import or hook failed: ``error`` says why) or ``"blocked"`` (named in
+    ``QFMT_BLOCK_PLUGINS``, never imported). A loaded plugin some of whose formats broke the
+    :class:`Format` contract keeps status ``"loaded"``; ``error`` then names those formats.
+    """
+
+    name: str
+    distribution: str | None
+    version: str | None
+    formats: tuple[str, ...]
+    status: str
+    error: str | None = None
+    builtin: bool = False
+
+
 @attrs.define
 class _Claim:
     format: Format
@@ -329,6 +352,12 @@ def _truthy(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def blocked_plugins() -> frozenset[str]:
+    """The entry-point names in ``QFMT_BLOCK_PLUGINS`` (comma-separated; blanks ignored)."""
+    return frozenset(n.strip() for n in os.environ.get("QFMT_BLOCK_PLUGINS", "").split(",")
+                     if n.strip())
+
+
 class Registry:
     """Every known format, their compiled JSON Schema validators, and the plugin state.
 
@@ -351,6 +380,7 @@ class Registry:
         self._pm: pluggy.PluginManager | None = None
         self._claims: dict[str, list[_Claim]] = {}
         self._failures: list[_Failure] = []
+        self._blocked: dict[str, _Plugin] = {}
         self._plugins: dict[str, _Plugin] = {}
         self._builtins_loaded = False
         self._entry_points_loaded = False
@@ -403,10 +433,14 @@ class Registry:
             self._entry_points_loaded = True
             if not self._read_entry_points or _truthy("QFMT_DISABLE_PLUGINS"):
                 return
+            blocked = blocked_plugins()
             for ep in _entry_points():
                 dist = getattr(ep, "dist", None)
                 dname = dist.name if dist is not None else None
                 dver = dist.version if dist is not None else None
+                if ep.name in blocked:
+                    self._blocked.setdefault(ep.name, _Plugin(dname, dver, False))
+                    continue
                 try:
                     obj = ep.load()
                 except KeyboardInterrupt:
@@ -716,6 +750,39 @@ class Registry:
             rows.append(FormatInfo(f.format or f.plugin, "", f.plugin, f.distribution,
                                    f.version, "failed", f.error))
         return rows
+
+
+    def plugins(self) -> list[PluginInfo]:
+        """Every plugin, one :class:`PluginInfo` each: built-ins first (by name), then third-party
+        plugins and formats added in code (by name). Reads entry points."""
+        self._ensure_entry_points()
+        with self._lock:
+            provided: dict[str, list[str]] = {}
+            for fid, claims in self._claims.items():
+                for c in claims:
+                    provided.setdefault(c.plugin, []).append(fid)
+            failures: dict[str, list[_Failure]] = {}
+            for f in self._failures:
+                failures.setdefault(f.plugin, []).append(f)
+            rows: list[PluginInfo] = []
+            names = set(self._plugins) | set(failures) | set(provided)
+            for name in names:
+                info = self._plugins.get(name)
+                fails = failures.get(name, [])
+                if info is None and fails:
+                    info = _Plugin(fails[0].distribution, fails[0].version, False)
+                elif info is None:  # formats added in code
+                    info = _Plugin(None, None, False)
+                whole = [f for f in fails if f.format is None]
+                status = "failed" if whole and name not in provided else "loaded"
+                why = [f.error for f in (whole if status == "failed" else fails)]
+                rows.append(PluginInfo(name, info.distribution, info.version,
+                                       tuple(sorted(provided.get(name, ()))), status,
+                                       "; ".join(why) or None, info.builtin))
+            for name, info in self._blocked.items():
+                rows.append(PluginInfo(name, info.distribution, info.version, (), "blocked",
+                                       "named in QFMT_BLOCK_PLUGINS", False))
+        return sorted(rows, key=lambda r: (not r.builtin, r.name))
 
 
 def builtin_plugins() -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""The ``qfmt`` command line: formats, schema, detect, validate, convert, show, plot.
+"""The ``qfmt`` command line: formats, plugins, schema, detect, validate, convert, show, plot.
 
 Exit codes:
 
@@ -235,25 +235,111 @@ def _debug(ctx: click.Context) -> bool:
     return bool(ctx.find_root().obj and ctx.find_root().obj.get("debug"))
 
 
+def _is_terminal() -> bool:
+    """Whether stdout is a terminal (tables there; plain lines when piped or redirected)."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    try:
+        return bool(isatty()) if callable(isatty) else False
+    except ValueError:  # a closed stream
+        return False
+
+
+def _console(console: Any = None) -> Any:
+    from rich.console import Console
+
+    return console if console is not None else Console()
+
+
+def _formats_table(rows: Sequence[qfmt.FormatInfo], width: int) -> Any:
+    """The ``qfmt formats`` table for a terminal ``width`` columns wide: the id column never wraps
+    or truncates; the other columns wrap, and those that would not fit are left out (the
+    description and status first kept, then the status alone)."""
+    from rich.table import Table
+
+    id_width = max([len("format id"), *(len(r.id) for r in rows)])
+    room = width - id_width - 4  # the id column's borders and padding
+    wide, medium = room >= 70, room >= 30
+    table = Table()
+    table.add_column("format id", no_wrap=True, min_width=id_width)
+    if medium:
+        table.add_column("description", overflow="ellipsis", ratio=3)
+    if wide:
+        table.add_column("plugin", overflow="ellipsis", ratio=1)
+        table.add_column("distribution", overflow="ellipsis", ratio=1)
+    table.add_column("status", overflow="ellipsis", ratio=2, min_width=6)
+    for r in rows:
+        dist = f"{r.distribution or '?'} {r.version or ''}".strip()
+        status = r.status if not r.error else f"{r.status}: {r.error}"
+        cells = [r.id] + ([r.description] if medium else [])
+        cells += [r.plugin, dist] if wide else []
+        table.add_row(*cells, status if medium else r.status)
+    return table
+
+
 @main.command("formats")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def formats_cmd(as_json: bool) -> None:
-    """List every format: id, description, plugin, distribution, status."""
+@click.option("--ids", "ids_only", is_flag=True,
+              help="Print the format ids, one per line (the default when stdout is not a terminal).")
+@click.option("--table", "as_table", is_flag=True,
+              help="Print the table even when stdout is not a terminal.")
+def formats_cmd(as_json: bool, ids_only: bool, as_table: bool) -> None:
+    """List every format: id, description, plugin, distribution, status.
+
+    On a terminal, a table; piped or redirected (or with --ids), the ids one per line, each
+    once, for scripts and shell completion."""
     rows = qfmt.formats()
     if as_json:
         click.echo(json.dumps([{"id": r.id, "description": r.description, "plugin": r.plugin,
                                 "distribution": r.distribution, "version": r.version,
                                 "status": r.status, "error": r.error} for r in rows], indent=2))
         return
-    from rich.console import Console
+    if ids_only or not (as_table or _is_terminal()):
+        ids = dict.fromkeys(r.id for r in rows if r.status != "failed")
+        click.echo("".join(f"{fid}\n" for fid in ids), nl=False)
+        return
+    console = _console()
+    console.print(_formats_table(rows, console.width))
+
+
+def _plugins_table(rows: Sequence[Any]) -> Any:
+    """The ``qfmt plugins`` table (rows are :class:`qfmt._registry.PluginInfo`)."""
     from rich.table import Table
 
-    table = Table("format id", "description", "plugin", "distribution", "status")
+    table = Table()
+    table.add_column("plugin", no_wrap=True, min_width=max(
+        [len("plugin"), *(len(r.name) for r in rows)]))
+    table.add_column("distribution", overflow="ellipsis")
+    table.add_column("version", overflow="ellipsis")
+    table.add_column("formats", justify="right")
+    table.add_column("status", overflow="fold")
     for r in rows:
-        dist = f"{r.distribution or '?'} {r.version or ''}".strip()
         status = r.status if not r.error else f"{r.status}: {r.error}"
-        table.add_row(r.id, r.description, r.plugin, dist, status)
-    Console().print(table)
+        name = f"{r.name} (built-in)" if r.builtin else r.name
+        table.add_row(name, r.distribution or "?", r.version or "", str(len(r.formats)), status)
+    return table
+
+
+@main.command("plugins")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON (each plugin with its format ids) instead of a table.")
+def plugins_cmd(as_json: bool) -> None:
+    """List every plugin: name, distribution, version, formats, status (loaded, failed with the
+    reason, or blocked by QFMT_BLOCK_PLUGINS), built-in or not."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            rows = qfmt.default_registry().plugins()
+        except qfmt.PluginError as exc:  # QFMT_STRICT_PLUGINS=1
+            raise _Fail(_message(exc), EXIT_USAGE) from exc
+    for w in caught:
+        click.echo(f"qfmt: warning: {w.message}", err=True)
+    if as_json:
+        click.echo(json.dumps([{"name": r.name, "distribution": r.distribution,
+                                "version": r.version, "formats": list(r.formats),
+                                "status": r.status, "error": r.error, "builtin": r.builtin}
+                               for r in rows], indent=2))
+        return
+    _console().print(_plugins_table(rows))
 
 
 @main.command("schema")

@@ -64,7 +64,7 @@ def test_formats() -> None:
     assert code == 0
     ids = {row["id"] for row in json.loads(out)}
     assert set(FILES) <= ids
-    r = CliRunner(env={"COLUMNS": "250"}).invoke(main, ["formats"])
+    r = CliRunner(env={"COLUMNS": "250"}).invoke(main, ["formats", "--table"])
     assert r.exit_code == 0
     for fid in FILES:
         assert fid in r.stdout
