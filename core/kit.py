@@ -406,8 +406,13 @@ def memory(packed: npt.NDArray[np.uint8], *, width: int | None = None, fmt: str 
             bad = _first_wider(packed, w)
             raise PayloadError(fmt, subpath(path, bad), f"shot {bad} needs more than {option}={w} "
                                "bits")
-    return Memory(resize_packed(packed, w), w, inferred, lay, leakage, leakage_width,
-                  leakage_present, tuple(provenance))
+    if lay is not None and lay.width != w:
+        raise PayloadError(fmt, path, f"the registers cover {lay.width} bits but the width is {w}")
+    try:
+        return Memory(resize_packed(packed, w), w, inferred, lay, leakage, leakage_width,
+                      leakage_present, tuple(provenance))
+    except ValueError as exc:  # leakage rows that do not match the shots, and the like
+        raise PayloadError(fmt, path, str(exc)) from None
 
 
 def _first_wider(packed: npt.NDArray[np.uint8], width: int) -> int:

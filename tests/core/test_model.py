@@ -209,3 +209,15 @@ def test_results_holding_arrays_compare_by_value() -> None:
 
     assert exp([1, 0j]) == exp([1, 0j]) and qfmt.Result([exp([1, 0j])]) == qfmt.Result([exp([1, 0j])])
     assert exp([1, 0j]) != exp([0j, 1]) and exp([1, 0j]) != exp([1, 0j, 0j])
+
+
+def test_kit_memory_refuses_registers_that_do_not_cover_the_width() -> None:
+    """Found by the fuzz suite in a Parquet file's metadata: a payload error, never a bare
+    ValueError from the model."""
+    import numpy as np
+
+    from qfmt import kit
+
+    with pytest.raises(qfmt.PayloadError, match="cover 30 bits but the width is 36"):
+        kit.memory(np.zeros((2, 5), dtype=np.uint8), width=36, fmt="f",
+                   layout=[("A", 10), ("B", 20)])
