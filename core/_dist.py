@@ -509,6 +509,9 @@ class ProbDistribution(Distribution[float]):
     layout: RegisterLayout | None = None
     provenance: tuple[Note, ...] = ()
     shots: int | None = None
+    #: The tolerance the sum was checked with (kept, so that ``attrs.evolve`` checks it again
+    #: with the same one); not compared by ``==``.
+    atol: float = PROB_ATOL
     _dict: dict[int, float] | None = attrs.field(default=None, init=False, repr=False)
 
     def __init__(
@@ -530,7 +533,7 @@ class ProbDistribution(Distribution[float]):
                                  lambda v, p: probability_value(v, "probabilities", p, atol=atol))
 
         self._init(data, width, outcome_array, value_array, width_inferred, layout, provenance,
-                   check, shots=shots)
+                   check, shots=shots, atol=float(atol))
         values, notes = sum_to_one(self.value_array, "probabilities", "$", atol, normalize)
         if notes:
             object.__setattr__(self, "value_array", _readonly(np.asarray(values)))

@@ -289,7 +289,7 @@ def probabilities(outcomes: Any, values: Any, *, width: int | None = None,
     outs, vals = _arrays(outcomes, values, np.float64, fmt, path)
     return _build(ProbDistribution, outs, vals, np.float64, width=width, key_width=key_width,
                   fmt=fmt, path=path, option=option, layout=layout, key_text=key_text,
-                  checked=True, provenance=(*provenance, *notes), shots=shots)
+                  checked=True, provenance=(*provenance, *notes), shots=shots, atol=float(atol))
 
 
 def decimal_items_many(objs: Sequence[Any], read_value: Any
@@ -371,7 +371,8 @@ def probabilities_many(outcomes: npt.NDArray[np.uint64], values: Any,
                 resolve_width(outs[s:e], w, fmt=fmt, path=paths[i], option=option,
                               key_text=key_text)  # raises, naming the outcome
         result.append(ProbDistribution._trusted(outs[s:e], vals[s:e], w, width_inferred=inferred,
-                                                provenance=notes[i], shots=None))
+                                                provenance=notes[i], shots=None,
+                                                atol=float(atol)))
     return result
 
 

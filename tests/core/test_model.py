@@ -221,3 +221,15 @@ def test_kit_memory_refuses_registers_that_do_not_cover_the_width() -> None:
     with pytest.raises(qfmt.PayloadError, match="cover 30 bits but the width is 36"):
         kit.memory(np.zeros((2, 5), dtype=np.uint8), width=36, fmt="f",
                    layout=[("A", 10), ("B", 20)])
+
+
+def test_evolve_checks_a_probability_sum_with_the_tolerance_it_was_read_with() -> None:
+    """A distribution loaded with a wider ``atol`` can be evolved (re-checked with its own)."""
+    import attrs
+
+    payload = {"0": 0.5, "1": 0.49}  # sums to 0.99
+    p = qfmt.load(payload, "ionq.result.probabilities.json.v1", atol=0.02)
+    wider = attrs.evolve(p, width=3)
+    assert wider.width == 3 and wider.atol == 0.02 and dict(wider) == dict(p)
+    with pytest.raises(qfmt.PayloadError, match="sum to"):
+        attrs.evolve(p, atol=1e-4)
