@@ -29,12 +29,14 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 import qfmt
 from qfmt import kit
+
+T = TypeVar("T")
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -181,6 +183,20 @@ def _parse_kv(values: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def _from_plugins(read: Callable[[], T]) -> T:
+    """Run ``read`` (which loads plugins): their warnings become ``qfmt: warning:`` lines on
+    stderr, and a strict-mode plugin failure (QFMT_STRICT_PLUGINS=1) a usage error."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = read()
+        except qfmt.PluginError as exc:
+            raise _Fail(_message(exc), EXIT_USAGE) from exc
+    for w in caught:
+        click.echo(f"qfmt: warning: {w.message}", err=True)
+    return out
+
+
 class _Main(click.Group):
     """The ``qfmt`` group: built-in commands, plus those plugins add (hook
     ``qfmt_cli_commands``), looked up once when a command is not built in or commands are
@@ -192,14 +208,7 @@ class _Main(click.Group):
         if self._plugins_added:
             return
         self._plugins_added = True
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                pairs = qfmt.default_registry().cli_commands()
-            except qfmt.PluginError as exc:  # QFMT_STRICT_PLUGINS=1
-                raise _Fail(str(exc), EXIT_USAGE) from exc
-        for w in caught:
-            click.echo(f"qfmt: warning: {w.message}", err=True)
+        pairs = _from_plugins(lambda: qfmt.default_registry().cli_commands())
         for plugin, cmd in pairs:
             name = cmd.name or ""
             if not name or name in self.commands:
@@ -325,14 +334,7 @@ def _plugins_table(rows: Sequence[Any]) -> Any:
 def plugins_cmd(as_json: bool) -> None:
     """List every plugin: name, distribution, version, formats, status (loaded, failed with the
     reason, or blocked by QFMT_BLOCK_PLUGINS), built-in or not."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            rows = qfmt.default_registry().plugins()
-        except qfmt.PluginError as exc:  # QFMT_STRICT_PLUGINS=1
-            raise _Fail(_message(exc), EXIT_USAGE) from exc
-    for w in caught:
-        click.echo(f"qfmt: warning: {w.message}", err=True)
+    rows = _from_plugins(lambda: qfmt.default_registry().plugins())
     if as_json:
         click.echo(json.dumps([{"name": r.name, "distribution": r.distribution,
                                 "version": r.version, "formats": list(r.formats),

@@ -159,6 +159,7 @@ __all__ = [
     "memory_from_ints",
     "memory_strings",
     "nbytes_for",
+    "optional_import",
     "outcome_items",
     "outcome_object",
     "pack_ints",
@@ -452,6 +453,22 @@ def bitstring_object(obj: Any, fmt: str, read_value: Any, path: str = "$"
     outcomes, values, width = bitstring_items(obj, fmt, read_value, path)
     return dict(zip(np.asarray(outcomes).tolist(),
                     values.tolist() if isinstance(values, np.ndarray) else values)), width
+
+
+def optional_import(module: str, *, extra: str, needs: str) -> Any:
+    """Import an optional dependency, or raise :class:`qfmt.MissingDependencyError` saying
+    ``"<needs>: install qfmt[<extra>] (pip install 'qfmt[<extra>]')"``.
+
+    >>> optional_import("numpy", extra="x", needs="this needs numpy").__name__
+    'numpy'
+    """
+    from ._errors import MissingDependencyError
+
+    try:  # the import statement's machinery (not importlib's), so import hooks see it
+        return __import__(module, fromlist=["__name__"])
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"{needs}: install qfmt[{extra}] (pip install 'qfmt[{extra}]')") from exc
 
 
 def load_schema(format_id: str, package: str = "qfmt.schemas") -> dict[str, Any]:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .. import Format, PayloadError, QfmtError, _api, dump, dumps, load
-from ..kit import jpath
+from ..kit import jpath, type_name
 
 if TYPE_CHECKING:
     from .._registry import Registry
@@ -373,20 +373,6 @@ def _check_agreement(verbs: _Verbs, validator: Any, obj: Any, dumped: Any,
             report.fail(check, f"the schema rejects the dump {_repr(dumped)}: {why}", i, payload)
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _spread(n: int, most: int = _MAX_CHILDREN) -> list[int]:
     """At most ``most`` indices out of ``range(n)``, evenly spread, first and last kept."""
     if n <= most:
@@ -405,31 +391,28 @@ _Mutation = tuple[str, bool, tuple[str | int, ...], Callable[[Any], Any]]
 def _container_variants(node: Any, path: tuple[str | int, ...]) -> Iterator[_Mutation]:
     """Mutations of one container: (description, whether a value changes JSON type, path of the
     container, mutate-a-copy)."""
+    slots: list[str | int]
     if isinstance(node, dict):
         keys = list(node)
-        for k in (keys[j] for j in _spread(len(keys))):
+        slots = [keys[j] for j in _spread(len(keys))]
+    elif isinstance(node, list):
+        slots = _list_positions(len(node))
+    else:
+        return
+    for k in slots:
+        if isinstance(node, dict):
             def drop(c: Any, k: Any = k) -> Any:
                 del c[k]
                 return c
             yield f"{jpath(*path, k)} removed", False, path, drop
-            for bad in _REPLACEMENTS:
-                if _json_type(node[k]) == _json_type(bad) and node[k] == bad:
-                    continue
-                def put(c: Any, k: Any = k, bad: Any = bad) -> Any:
-                    c[k] = copy.deepcopy(bad)
-                    return c
-                yield (f"{jpath(*path, k)} replaced by {bad!r}",
-                       _json_type(node[k]) != _json_type(bad), path, put)
-    elif isinstance(node, list):
-        for j in _list_positions(len(node)):
-            for bad in _REPLACEMENTS:
-                if _json_type(node[j]) == _json_type(bad) and node[j] == bad:
-                    continue
-                def put_item(c: Any, j: int = j, bad: Any = bad) -> Any:
-                    c[j] = copy.deepcopy(bad)
-                    return c
-                yield (f"{jpath(*path, j)} replaced by {bad!r}",
-                       _json_type(node[j]) != _json_type(bad), path, put_item)
+        for bad in _REPLACEMENTS:
+            same_type = type_name(node[k]) == type_name(bad)
+            if same_type and node[k] == bad:
+                continue
+            def put(c: Any, k: Any = k, bad: Any = bad) -> Any:
+                c[k] = copy.deepcopy(bad)
+                return c
+            yield f"{jpath(*path, k)} replaced by {bad!r}", not same_type, path, put
 
 
 def _variants(data: Any) -> Iterator[tuple[str, bool, Any]]:
@@ -438,7 +421,7 @@ def _variants(data: Any) -> Iterator[tuple[str, bool, Any]]:
     a value or element replaced by None, -1, "x", [] or {}. Each comes as (description, whether
     a value now has another JSON type than in ``data``, the variant)."""
     for bad in _TOP_LEVEL:
-        if _json_type(bad) != _json_type(data):
+        if type_name(bad) != type_name(data):
             yield f"the top level replaced by {bad!r}", True, bad
     nodes: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
     if isinstance(data, dict):
@@ -488,23 +471,20 @@ def _check_bad_inputs(verbs: _Verbs, fmt: Format, fid: str, validator: Any, payl
         if found <= _MAX_BAD_PER_EXAMPLE:
             report.fail(check, detail, i, payload)
 
+    variants: Iterable[tuple[str, bool, Any]]
     if not _is_json(fmt):
         raw = _raw_bytes(payload)
         if raw is None:
             return
-        for desc, variant in _byte_variants(raw):
-            try:
-                verbs.load(variant, lo)
-            except Exception as exc:
-                why = _bad_payload_error(exc, fid)
-                if why:
-                    fail(f"{desc}: {why}")
-        return
-    try:
-        data = _json_of(payload)
-    except Exception:
-        return  # reported by (d)
-    for desc, retyped, variant in _variants(data):
+        variants = ((desc, False, variant) for desc, variant in _byte_variants(raw))
+        validator = None  # the schema of a format that is not JSON documents, it does not check
+    else:
+        try:
+            data = _json_of(payload)
+        except Exception:
+            return  # reported by (d)
+        variants = _variants(data)
+    for desc, retyped, variant in variants:
         try:
             verbs.load(variant, lo)
         except Exception as exc:

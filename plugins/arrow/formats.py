@@ -19,7 +19,6 @@ payload is read or written; reading never needs qfmt on the other side.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import qfmt
@@ -33,13 +32,9 @@ COMPRESSIONS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
 
 
 def _pyarrow() -> tuple[Any, Any]:
-    try:
-        pa = importlib.import_module("pyarrow")
-        pq = importlib.import_module("pyarrow.parquet")
-    except ImportError as exc:  # pragma: no cover - the test extra installs pyarrow
-        raise qfmt.MissingDependencyError("Parquet formats need pyarrow: install qfmt[arrow]") \
-            from exc
-    return pa, pq
+    needs = "Parquet formats need pyarrow"
+    return (kit.optional_import("pyarrow", extra="arrow", needs=needs),
+            kit.optional_import("pyarrow.parquet", extra="arrow", needs=needs))
 
 
 def _table(raw: bytes, fid: str) -> Any:

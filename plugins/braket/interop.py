@@ -15,7 +15,6 @@ The SDK is imported only when one of these functions is called::
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +23,7 @@ import numpy as np
 import orjson
 
 import qfmt
+from qfmt import kit
 
 from .formats import HEADER, TASK_RESULT
 
@@ -31,12 +31,7 @@ __all__ = ["from_braket", "to_braket"]
 
 
 def _module(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError as exc:
-        raise qfmt.MissingDependencyError(
-            "this needs the Amazon Braket SDK: install qfmt[braket] "
-            "(pip install 'qfmt[braket]')") from exc
+    return kit.optional_import(name, extra="braket", needs="this needs the Amazon Braket SDK")
 
 
 def to_braket(obj: Any, **options: Any) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 import qfmt
+from qfmt import kit
 
 from .formats import FMT
 
@@ -22,12 +23,7 @@ __all__ = ["from_cirq", "to_cirq"]
 
 
 def _cirq() -> Any:
-    try:
-        import cirq
-    except ImportError as exc:
-        raise qfmt.MissingDependencyError(
-            "this needs Cirq: install qfmt[cirq] (pip install 'qfmt[cirq]')") from exc
-    return cirq
+    return kit.optional_import("cirq", extra="cirq", needs="this needs Cirq")
 
 
 def to_cirq(obj: Any, **options: Any) -> Any:

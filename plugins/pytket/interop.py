@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import qfmt
+from qfmt import kit
 
 from .formats import FMT
 
@@ -21,12 +22,9 @@ __all__ = ["from_pytket", "to_pytket"]
 
 
 def _backend_result() -> Any:
-    try:
-        from pytket.backends.backendresult import BackendResult
-    except ImportError as exc:
-        raise qfmt.MissingDependencyError(
-            "this needs pytket: install qfmt[pytket] (pip install 'qfmt[pytket]')") from exc
-    return BackendResult
+    module = kit.optional_import("pytket.backends.backendresult", extra="pytket",
+                                 needs="this needs pytket")
+    return module.BackendResult
 
 
 def to_pytket(obj: Any, **options: Any) -> Any:
