@@ -24,7 +24,7 @@ import inspect
 import math
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -391,12 +391,12 @@ _Mutation = tuple[str, bool, tuple[str | int, ...], Callable[[Any], Any]]
 def _container_variants(node: Any, path: tuple[str | int, ...]) -> Iterator[_Mutation]:
     """Mutations of one container: (description, whether a value changes JSON type, path of the
     container, mutate-a-copy)."""
-    slots: list[str | int]
+    slots: Sequence[str | int]
     if isinstance(node, dict):
         keys = list(node)
         slots = [keys[j] for j in _spread(len(keys))]
     elif isinstance(node, list):
-        slots = _list_positions(len(node))
+        slots = list(_list_positions(len(node)))
     else:
         return
     for k in slots:
