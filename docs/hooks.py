@@ -10,6 +10,7 @@ on ``sys.path``: the reference is built from the sources being edited, however q
 from __future__ import annotations
 
 import atexit
+import re
 import shutil
 import sys
 import tempfile
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# the docstrings cross-reference in Sphinx roles (:func:`load`); the page shows the name alone
+_ROLE = re.compile(r":(?:py:)?(?:func|meth|class|data|attr|mod|exc|obj):(?=<code>)")
 
 
 def on_startup(**_: Any) -> None:
@@ -31,3 +34,8 @@ def on_startup(**_: Any) -> None:
     (pkg / "plugins").symlink_to(ROOT / "plugins")
     (pkg / "schemas").symlink_to(ROOT / "schemas")
     sys.path[:] = [str(top)] + [p for p in sys.path if not (Path(p or ".") / "qfmt").is_file()]
+
+
+def on_page_content(html: str, **_: Any) -> str:
+    """Drop the Sphinx role prefix (``:func:``) the rendered docstrings keep before a name."""
+    return _ROLE.sub("", html)
