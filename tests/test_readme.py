@@ -1,4 +1,6 @@
-"""The README's Python examples run as written (so the docs describe what the code does)."""
+"""The README's Python examples run as written (so the docs describe what the code does).
+
+``run_block`` is shared with tests/test_docs.py, which runs the blocks of the pages in docs/."""
 
 from __future__ import annotations
 
@@ -10,14 +12,19 @@ import pytest
 README = Path(__file__).parent.parent / "README.md"
 
 
+def python_blocks(path: Path) -> list[str]:
+    """The ```python blocks of a Markdown file, in order."""
+    return re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S)
+
+
 def _python_blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    return python_blocks(README)
 
 
-@pytest.mark.parametrize("index", range(len(_python_blocks())))
-def test_readme_python_block_runs(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                  ) -> None:
-    block = _python_blocks()[index]
+def run_block(block: str, label: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run one documentation block from the repository root, as a reader would: a block that
+    fetches (``qfmt.Client()``) against the local fake IonQ server, the plugin example as a plugin
+    module in a fresh registry, any other block as it is."""
     monkeypatch.chdir(README.parent)  # the examples' paths are relative to the repository
     if "qfmt.Client()" in block:
         _run_against_local_server(block, tmp_path, monkeypatch)
@@ -38,22 +45,13 @@ def test_readme_python_block_runs(index: int, tmp_path: Path, monkeypatch: pytes
             {"histogram": {"registers": {"output_all": {"11": 2}}}}
         assert "acme.counts.v1" not in qfmt.default_registry().ids(discover=False)
         return
-    exec(compile(block, f"README.md block {index}", "exec"), {})
+    exec(compile(block, label, "exec"), {})
 
 
-def test_readme_comments_state_real_values() -> None:
-    """The values the README's comments promise, computed."""
-    import qfmt
-
-    text = README.read_text()
-    r = qfmt.load((README.parent / "examples/qiskit/result.json").read_text(),
-                  "qiskit.result.json.v1")
-    shown = qfmt.marginal_counts(r, [0, 2]).get_counts()
-    assert f"# {shown}" in text
-    h = qfmt.load({"1": 7, "2": 3}, "ionq.result.histogram.json.v1", num_qubits=2)
-    assert f"# {h.most_frequent()}, {qfmt.marginal_distribution(h, [1]).display()}" in text
-    assert repr(r.counts()).startswith("Counts({0: 457, ")
-    assert repr(r.get_counts()).startswith("{'000': 457, ")
+@pytest.mark.parametrize("index", range(len(_python_blocks())))
+def test_readme_python_block_runs(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  ) -> None:
+    run_block(_python_blocks()[index], f"README.md block {index}", tmp_path, monkeypatch)
 
 
 def test_readme_quick_start_shows_right_values() -> None:
@@ -93,6 +91,6 @@ def _run_against_local_server(block: str, tmp_path: Path,
         monkeypatch.setenv("IONQ_API_KEY", "readme")
         monkeypatch.setenv("QFMT_CACHE_DIR", str(tmp_path / "cache"))
         ns: dict[str, object] = {}
-        exec(compile(block.replace("wait=5", "wait=0.01"), "README.md fetch block", "exec"), ns)
+        exec(compile(block.replace("wait=5", "wait=0.01"), "fetch block", "exec"), ns)
     assert ns["result"].get_counts().shots() == 1000  # type: ignore[attr-defined]
     assert all(auth == "apiKey readme" for _, _, auth in fake.requests)
