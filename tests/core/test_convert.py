@@ -215,11 +215,11 @@ def _same(x: Any, y: Any) -> bool:
     if isinstance(x, qfmt.RegisterMarginals) and isinstance(y, qfmt.RegisterMarginals):
         if len(x) == 1 or len(y) == 1:
             # one side went through a format without registers: it carries the joint register
-            # alone (its name too is not carried; the README's rule [R])
+            # alone (its name too is not carried; rule [R] of docs/conversions.md)
             return _same(x.joint(), y.joint())
         if (x.joint_register is None) != (y.joint_register is None):
             # one route went through registers whose bit positions are not known (Cirq's keys):
-            # the joint register is written only where the positions are (the README's rule),
+            # the joint register is written only where the positions are (rule [R] of docs/conversions.md),
             # so compare the registers both carry
             def named(m: Any) -> dict[str, Any]:
                 return {n: d for n, d in m.registers.items() if n != m.joint_register}
