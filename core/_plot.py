@@ -278,7 +278,7 @@ def _plot(data: Any, *, normalise: bool, number_to_keep: int | None, sort: str,
     if own:
         fig.tight_layout()
     _fit_labels(fig, ax, texts)
-    if own:
+    if own and texts:  # the fitted range may widen the tick labels: settle the layout again
         fig.tight_layout()
         _fit_labels(fig, ax, texts)
     if filename is not None:
