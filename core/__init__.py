@@ -65,6 +65,7 @@ from ._mitigation import (
     LocalReadoutMitigator,
     sampled_expectation_value,
 )
+from ._plot import plot_distribution, plot_histogram
 from ._registry import Format, FormatInfo, Registry, default_registry, hookimpl, hookspec
 from ._results import ExperimentResult, RegisterMarginals, Result
 from ._rules import PROB_ATOL, largest_remainder
@@ -174,6 +175,8 @@ __all__ = [
     "marginal_counts",
     "marginal_distribution",
     "marginal_memory",
+    "plot_distribution",
+    "plot_histogram",
     "prefer",
     "problems",
     "register",

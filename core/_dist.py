@@ -250,13 +250,24 @@ class Distribution(Mapping[int, V], Generic[V]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
+        """``Counts({0: 500, 3: 500}, width=2)``: the first 8 outcomes, then how many there are;
+        ``width=3 (inferred)`` when no width was declared; the registers when there is a layout."""
+        from ._html import layout_text, width_text
+
         n = len(self)
         head = zip(self.outcome_array[:8].tolist(), self.value_array[:8].tolist())
         body = ", ".join(f"{k}: {v!r}" for k, v in head)
         if n > 8:
-            body += f", ... ({n} outcomes)"
-        w = f"{self.width}{'?' if self.width_inferred else ''}"
-        return f"{type(self).__name__}({{{body}}}, width={w})"
+            body += f", ..., {n:,} outcomes"
+        regs = f", registers={layout_text(self.layout)}" if self.layout is not None else ""
+        return (f"{type(self).__name__}({{{body}}}, "
+                f"width={width_text(self.width, self.width_inferred)}{regs})")
+
+    def _repr_html_(self) -> str:
+        """The notebook view: the largest values as a table with bars (bounded in size)."""
+        from ._html import dist_html
+
+        return dist_html(self)
 
     # -- views --------------------------------------------------------------------------------
 

@@ -201,5 +201,13 @@ class Expectations:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shapes = [b.shape for b in self.pubs]
-        return f"Expectations(pubs={len(self.pubs)}, shapes={shapes})"
+        shapes = ", ".join(str(b.shape) for b in self.pubs[:8])
+        if len(self.pubs) > 8:
+            shapes += ", ..."
+        return f"Expectations(pubs={len(self.pubs):,}, shapes=[{shapes}])"
+
+    def _repr_html_(self) -> str:
+        """The notebook view: one row per block (shape, fields, first values)."""
+        from ._html import expectations_html
+
+        return expectations_html(self)

@@ -122,9 +122,19 @@ class Memory:
         return len(self)
 
     def __repr__(self) -> str:
-        w = f"{self.width}{'?' if self.width_inferred else ''}"
-        leak = f", leaked={int(self.leaked().sum())}" if self.leakage is not None else ""
-        return f"Memory(shots={len(self)}, width={w}{leak})"
+        """``Memory(shots=1,000, width=2)``, with the registers and leaked shots when known."""
+        from ._html import layout_text, width_text
+
+        regs = f", registers={layout_text(self.layout)}" if self.layout is not None else ""
+        leak = f", leaked={int(self.leaked().sum()):,}" if self.leakage is not None else ""
+        return (f"Memory(shots={len(self):,}, width={width_text(self.width, self.width_inferred)}"
+                f"{regs}{leak})")
+
+    def _repr_html_(self) -> str:
+        """The notebook view: size, registers and the most frequent outcomes."""
+        from ._html import memory_html
+
+        return memory_html(self)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Memory):

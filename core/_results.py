@@ -44,7 +44,7 @@ def _as_opt_dict(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if value is None else dict(value)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class RegisterMarginals:
     """One distribution per named register, as some vendors report histograms and probabilities.
 
@@ -87,6 +87,19 @@ class RegisterMarginals:
         """The registers and their widths (a description; not a joint bit layout)."""
         return RegisterLayout([(n, d.width) for n, d in self.registers.items()])
 
+    def __repr__(self) -> str:
+        regs = ", ".join(f"{n!r}: {d!r}" for n, d in list(self.registers.items())[:8])
+        if len(self.registers) > 8:
+            regs += f", ..., {len(self.registers):,} registers"
+        joint = f", joint_register={self.joint_register!r}" if self.joint_register else ""
+        return f"RegisterMarginals({{{regs}}}{joint})"
+
+    def _repr_html_(self) -> str:
+        """The notebook view: one table per register."""
+        from ._html import marginals_html
+
+        return marginals_html(self)
+
     def __getitem__(self, name: str) -> Dist:
         return self.registers[name]
 
@@ -120,7 +133,7 @@ class RegisterMarginals:
             "every bit: they cannot be joined without inventing correlations")
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, repr=False)
 class ExperimentResult:
     """One experiment (circuit) of a result.
 
@@ -150,6 +163,27 @@ class ExperimentResult:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __repr__(self) -> str:
+        """``ExperimentResult(name='bell', shots=1000, data={'counts': Counts(...)})``; arrays
+        and long values are summarised."""
+        from ._html import mapping_text
+
+        parts = [f"name={self.name!r}"] if self.name is not None else []
+        if self.shots is not None:
+            parts.append(f"shots={self.shots!r}")
+        if not self.success:
+            parts.append("success=False")
+        if self.status is not None:
+            parts.append(f"status={self.status!r}")
+        parts.append(f"data={mapping_text(self.data)}")
+        return f"ExperimentResult({', '.join(parts)})"
+
+    def _repr_html_(self) -> str:
+        """The notebook view: name, shots, status and each data field."""
+        from ._html import experiment_html
+
+        return experiment_html(self)
+
     @property
     def name(self) -> str | None:
         """``header["name"]``, or the child job id."""
@@ -164,7 +198,7 @@ def _as_experiments(value: Iterable[ExperimentResult]) -> tuple[ExperimentResult
     return tuple(value)
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, repr=False)
 class Result:
     """The results of a job: one :class:`ExperimentResult` per circuit.
 
@@ -192,6 +226,26 @@ class Result:
                             attrs.astuple(other, recurse=False))
 
     __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        """``Result(backend_name='ionq.simulator', job_id='...', results=[...])``, at most three
+        experiments written out."""
+        parts = [f"{k}={v!r}" for k, v in (("backend_name", self.backend_name),
+                                             ("job_id", self.job_id), ("status", self.status))
+                 if v is not None]
+        if not self.success:
+            parts.append("success=False")
+        exps = ", ".join(repr(e) for e in self.results[:3])
+        if len(self.results) > 3:
+            exps += f", ..., {len(self.results):,} experiments"
+        parts.append(f"results=[{exps}]")
+        return f"Result({', '.join(parts)})"
+
+    def _repr_html_(self) -> str:
+        """The notebook view: job fields and the first experiments."""
+        from ._html import result_html
+
+        return result_html(self)
 
     @property
     def experiments(self) -> tuple[ExperimentResult, ...]:

@@ -618,14 +618,19 @@ def _describe(item: Any) -> str:
 @click.option("-o", "--output", default="histogram.png", show_default=True,
               help="Image file (.png or .svg).")
 @click.option("--top", default=16, show_default=True,
-              help="Outcomes to show; the rest are summed into 'other'.")
+              help="Outcomes to keep per file; the rest are summed into 'rest'.")
+@click.option("--sort", type=click.Choice(["asc", "desc", "hamming", "value", "value_desc"]),
+              default="asc", show_default=True,
+              help="Bar order, as Qiskit's plot_histogram (hamming needs --target).")
+@click.option("--target", help="Target bitstring for --sort hamming.")
 @click.option("--size", default="1000x600", show_default=True, help="Image size in pixels, WxH.")
 @click.option("--title", help="Figure title.")
 @click.option("--num-qubits", type=int, help="Declared width of v1 payloads.")
 @click.pass_context
 def plot_cmd(ctx: click.Context, files: tuple[str, ...], fmt: str | None, output: str, top: int,
-             size: str, title: str | None, num_qubits: int | None) -> None:
-    """Plot a histogram of FILE(s) like Qiskit's plot_histogram; several files side by side."""
+             size: str, title: str | None, num_qubits: int | None, sort: str,
+             target: str | None) -> None:
+    """Plot a histogram of FILE(s) like Qiskit's plot_distribution; several files side by side."""
     from ._plot import plot_histograms
 
     try:
@@ -646,7 +651,8 @@ def plot_cmd(ctx: click.Context, files: tuple[str, ...], fmt: str | None, output
                     continue
                 name = Path(file).name + (f" {label}" if label else "")
                 series.append((name, item))
-        plot_histograms(series, output, top=top, size=(w, h), title=title)
+        plot_histograms(series, output, top=top, size=(w, h), title=title, sort=sort,
+                        target_string=target)
 
     _guard(_debug(ctx), run)
     click.echo(output)
