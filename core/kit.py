@@ -29,7 +29,7 @@ key decoders              :func:`decimal_key`, :func:`binary_key`, :func:`decima
                           :func:`decimal_shots`, :func:`looks_binary`
 fast paths                :func:`fast_decimals`, :func:`fast_hex`, :func:`fast_bitstrings`,
                           :func:`decimal_array_text`, :func:`decimal_counts_text`,
-                          :func:`bitstring_counts_text`
+                          :func:`bitstring_counts_text`, :func:`sorted_order`
 builders                  :func:`counts`, :func:`probabilities`, :func:`quasi`, :func:`memory`,
                           :func:`memory_from_bits`, :func:`memory_from_ints`,
                           :func:`register_marginals`, :func:`resolve_width`, :func:`sum_to_one`,
@@ -90,6 +90,7 @@ from ._keys import (
     looks_binary,
     outcome_items,
     outcome_object,
+    sorted_order,
 )
 from ._layout import Note, RegisterLayout
 from ._marginal import map_bits
@@ -178,6 +179,7 @@ __all__ = [
     "resolve_width",
     "short_repr",
     "single_register",
+    "sorted_order",
     "subpath",
     "sum_to_one",
     "type_name",
@@ -335,8 +337,9 @@ def probabilities_many(outcomes: npt.NDArray[np.uint64], values: Any,
     ends = np.cumsum(lengths)
     starts = ends - lengths
     seg = np.repeat(np.arange(n), lengths)
-    order = np.lexsort((outs, seg))
-    outs, vals, seg = outs[order], vals[order], seg[order]
+    if np.count_nonzero((outs[1:] <= outs[:-1]) & (seg[1:] == seg[:-1])):  # not yet ascending
+        order = np.lexsort((outs, seg))
+        outs, vals, seg = outs[order], vals[order], seg[order]
     same = np.flatnonzero((outs[1:] == outs[:-1]) & (seg[1:] == seg[:-1]))
     if same.size:
         i = int(seg[int(same[0])])

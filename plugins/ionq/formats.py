@@ -69,10 +69,10 @@ def _unique_sorted(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np
     """Keys ascending with their values (the one sort the builder would do anyway), or None when
     a key repeats."""
     if keys.size > 1 and not bool((keys[1:] > keys[:-1]).all()):
-        order = np.argsort(keys, kind="stable")
-        keys, values = keys[order], values[order]
-        if bool((keys[1:] == keys[:-1]).any()):
+        order = kit.sorted_order(keys)
+        if order is None:
             return None
+        keys, values = keys[order], values[order]
     return keys, values
 
 
