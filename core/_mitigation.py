@@ -99,6 +99,23 @@ def _probabilities(data: Any, clbits: Sequence[int] | None, shots: int | None
                                                                                 None)
 
 
+def _prob_arrays(data: Any, clbits: Sequence[int] | None, shots: int | None
+                 ) -> tuple[Array, Array, int, int | None]:
+    """(outcome_array, probabilities, width, shots) of the data, marginalised to ``clbits``: the
+    arrays of :func:`_probabilities`, with no Python object per outcome."""
+    dist = _as_distribution(data)
+    if clbits is not None:
+        dist = marginal_distribution(dist, list(clbits))
+    if isinstance(dist, Counts):
+        total = dist.shots()
+        if total == 0:
+            raise ResultError("the counts hold no shots")
+        probs = np.asarray(dist.value_array, dtype=np.float64) / total
+        return dist.outcome_array, probs, dist.width, total if shots is None else shots
+    return (dist.outcome_array, np.asarray(dist.value_array, dtype=np.float64), dist.width,
+            shots if shots is not None else getattr(dist, "shots", None))
+
+
 def _keys_array(probs: Mapping[int, float]) -> tuple[Any, Array]:
     keys = list(probs)
     values = np.fromiter(probs.values(), dtype=np.float64, count=len(keys))
@@ -285,11 +302,58 @@ class BaseReadoutMitigator(abc.ABC):
 
     def _quasi(self, vec: Array, width: int, shots: int | None,
                bound: float | None) -> QuasiDistribution:
-        nz = np.flatnonzero(vec)
+        """The nonzero entries of a dense float64 ``vec`` (consumed: compacted in place) as a
+        QuasiDistribution on arrays; no copy of ``vec`` when every entry is nonzero."""
         note = Note("readout-mitigated", f"{type(self).__name__} on {width} bits")
-        return QuasiDistribution._trusted(nz.astype(np.uint64), vec[nz].astype(np.float64), width,
-                                          shots=shots, stddev_upper_bound=bound,
-                                          provenance=(note,))
+        outs, values = _nonzero(vec)
+        return QuasiDistribution._trusted(outs, values, width, shots=shots,
+                                          stddev_upper_bound=bound, provenance=(note,))
+
+
+#: Entries per block when a dense vector is worked on in place (keeps temporaries small).
+_BLOCK = 1 << 16
+
+
+def _nonzero(vec: Array) -> tuple[Array, Array]:
+    """(ascending uint64 indices, values) of the nonzero entries of a float64 vector. ``vec`` is
+    compacted in place block by block, so the peak is ``vec`` plus the index array."""
+    mask = vec != 0
+    kept = int(np.count_nonzero(mask))
+    if kept == vec.size:
+        return np.arange(vec.size, dtype=np.uint64), vec
+    outs = np.flatnonzero(mask).view(np.uint64)
+    pos = 0
+    for start in range(0, vec.size, _BLOCK):
+        part = vec[start:start + _BLOCK][mask[start:start + _BLOCK]]  # a copy: safe to write
+        vec[pos:pos + part.size] = part
+        pos += part.size
+    values = vec[:kept]
+    return outs, values.copy() if kept < vec.size // 2 else values
+
+
+def _apply_local(vec: Array, minvs: Sequence[Array]) -> Array:
+    """Apply ``minvs[k]`` to bit ``k`` of the index of the dense vector ``vec``, in place, block
+    by block (temporaries of at most :data:`_BLOCK` entries; no 2**n x 2**n matrix)."""
+    n = len(minvs)
+    for k, minv in enumerate(minvs):
+        (m00, m01), (m10, m11) = (float(x) for x in minv[0]), (float(x) for x in minv[1])
+        inner = 1 << k
+        v3 = vec.reshape(1 << (n - 1 - k), 2, inner)
+        if inner >= _BLOCK:
+            blocks = [(slice(o, o + 1), slice(s, s + _BLOCK)) for o in range(v3.shape[0])
+                      for s in range(0, inner, _BLOCK)]
+        else:
+            step = _BLOCK // inner
+            blocks = [(slice(o, o + step), slice(None)) for o in range(0, v3.shape[0], step)]
+        for rows, cols in blocks:
+            a = v3[rows, 0, cols]
+            b = v3[rows, 1, cols]
+            new_b = a * m10
+            new_b += b * m11
+            a *= m00
+            a += b * m01
+            b[...] = new_b
+    return vec
 
 
 def _shots_bound(bound: float, shots: int | None) -> float | None:
@@ -383,15 +447,14 @@ class LocalReadoutMitigator(BaseReadoutMitigator):
                             ) -> QuasiDistribution:
         """Apply each qubit's inverse to the measured distribution, one qubit at a time (no
         ``2**n x 2**n`` matrix); up to :data:`LOCAL_MAX_QUBITS` bits."""
-        probs, width, shots = _probabilities(data, clbits, shots)
+        outs, probs, width, shots = _prob_arrays(data, clbits, shots)
         positions = self._resolve(width, qubits)
         _check_dense(width, LOCAL_MAX_QUBITS, "local readout mitigation")
-        vec = _dense(probs, width).reshape([2] * width) if width else _dense(probs, 0)
-        for k, minv in enumerate(self._minvs[p] for p in positions):
-            axis = width - 1 - k  # C order: the first axis is the most significant bit
-            vec = np.moveaxis(np.tensordot(minv, vec, axes=([1], [axis])), 0, axis)
+        vec = np.zeros(2**width, dtype=np.float64)
+        vec[outs.astype(np.intp)] = probs
+        _apply_local(vec, [self._minvs[p] for p in positions])
         bound = float(np.prod(self._gammas[positions]))
-        return self._quasi(vec.reshape(-1), width, shots, _shots_bound(bound, shots))
+        return self._quasi(vec, width, shots, _shots_bound(bound, shots))
 
     def expectation_value(self, data: Any, diagonal: Any = None,
                           qubits: Iterable[int] | None = None,
