@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -167,10 +168,9 @@ def largest_remainder(probs: Mapping[int, float], shots: int) -> dict[int, int]:
     p = np.fromiter(probs.values(), dtype=np.float64, count=len(keys))
     karr: npt.NDArray[Any] | None = None
     if set(map(type, keys)) <= {int}:
-        try:
+        # negative or past 64 bits: OverflowError, and numpy sorts the Python ints instead
+        with contextlib.suppress(OverflowError):
             karr = np.fromiter(keys, dtype=np.uint64, count=len(keys))
-        except OverflowError:  # negative or past 64 bits: numpy's sort of the Python ints
-            pass
     if karr is None:
         karr = np.array(keys, dtype=object)
     order = np.argsort(karr, kind="stable")  # ascending outcomes: ties go to the smaller one

@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qfmt
-from qfmt import kit
-from qfmt import _marginal
+from qfmt import _marginal, kit
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -62,3 +62,21 @@ def test_nonzero_compacts_in_place() -> None:
     full = np.array([1.0, 2.0])
     outs, values = _mitigation._nonzero(full)
     assert outs.tolist() == [0, 1] and values is full  # no copy when nothing is dropped
+
+
+def test_expectation_past_64_bits_reads_python_int_outcomes() -> None:
+    mit = qfmt.LocalReadoutMitigator([[[0.98, 0.02], [0.02, 0.98]]] * 70)
+    counts = qfmt.Counts({2**70 - 1: 10, 0: 10}, 70)
+    assert counts.outcome_array.dtype == object
+    value, _ = mit.expectation_value(counts)
+    assert value == pytest.approx(1 / 0.96**70)
+    assert mit.expectation_value(counts, "Z" + "I" * 69)[0] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_calibration_on_arrays_matches_the_per_qubit_error_rates() -> None:
+    # qubit 0 reads 1 in 10% of all-zeros shots, qubit 1 reads 0 in 20% of all-ones shots
+    zeros = qfmt.Counts({0b00: 90, 0b01: 10}, 2)
+    ones = qfmt.Counts({0b11: 80, 0b01: 20}, 2)
+    mit = qfmt.LocalReadoutMitigator.from_calibration(zeros, ones)
+    assert np.allclose(mit.assignment_matrix([0]), [[0.9, 0.0], [0.1, 1.0]])
+    assert np.allclose(mit.assignment_matrix([1]), [[1.0, 0.2], [0.0, 0.8]])

@@ -4,7 +4,6 @@ to the smaller outcome), for arrays and for dicts in any key order, any key size
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
