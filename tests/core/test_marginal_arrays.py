@@ -147,3 +147,35 @@ def test_remap_of_a_big_table_sorts_instead() -> None:
     outs, vals = _marginal.remap(outcomes, np.array([1, 2, 3], dtype=np.uint64),
                                  list(range(41)))
     assert outs.tolist() == [5, 2**30, 2**40 + 1] and vals.tolist() == [2, 1, 3]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(2, 70), st.data())
+def test_qiskit_memory_slots_narrower_than_the_data(w: int, data: st.DataObject) -> None:
+    """Qiskit's memory_slots below the data's width is allowed exactly when no outcome (no shot)
+    has a bit at or past it, for counts and for per-shot memory."""
+    values = data.draw(st.lists(st.integers(0, 2**w - 1), min_size=1, max_size=30))
+    slots = data.draw(st.integers(1, w - 1))
+    fits = max(values).bit_length() <= slots
+    counts = qfmt.Counts(dict.fromkeys(values, 1), w)
+    memory = qfmt.Memory.from_ints(values, w)
+    for obj, fid in ((counts, "qiskit.counts.json.v1"), (memory, "qiskit.memory.json.v1")):
+        if fits:
+            out = qfmt.load(qfmt.dump(obj, fid, memory_slots=slots), fid)
+            assert out.width == slots
+            assert sorted(set(out.keys() if fid.endswith("counts.json.v1") else
+                              out.outcomes())) == sorted(set(values))
+        else:
+            with pytest.raises(qfmt.OptionError, match=f"memory_slots={slots} is narrower"):
+                qfmt.dump(obj, fid, memory_slots=slots)
+
+
+@settings(max_examples=100, deadline=None)
+@given(plain_counts(), st.data())
+def test_plain_marginal_counts_is_qiskits(case: tuple[dict[str, int], int],
+                                          data: st.DataObject) -> None:
+    counts, w = case
+    idx = data.draw(indices(w))
+    ours = qfmt.marginal_counts(counts, idx)
+    assert type(ours) is dict and ours == qr.marginal_counts(counts, idx)
+    assert ours == qfmt.marginal_counts(qfmt.Counts(counts), idx).bitstrings()
