@@ -26,7 +26,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ._bits import bitstring
+from ._bits import bitstring, bitstrings
 from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
 from ._errors import IndexRangeError, OptionError, ResultError
 from ._keys import binary_key
@@ -65,17 +65,41 @@ def _as_dist(data: Any, floats: Callable[[Any], Distribution[Any]] = QuasiDistri
     raise ResultError(f"cannot {what} a {type(data).__name__}")
 
 
+def _gather(outcomes: npt.NDArray[np.uint64], indices: Sequence[int | None]
+            ) -> npt.NDArray[np.uint64]:
+    """uint64 outcomes -> outcomes whose bit k is bit ``indices[k]`` (0 where it is None)."""
+    new = np.zeros(outcomes.size, dtype=np.uint64)
+    bit = np.empty_like(new)
+    one = np.uint64(1)
+    for j, i in enumerate(indices):
+        if i is not None:
+            np.right_shift(outcomes, np.uint64(i), out=bit)
+            bit &= one
+            if j:
+                bit <<= np.uint64(j)
+            new |= bit
+    return new
+
+
+#: Widest output for which :func:`remap` sums with a dense ``2**width`` table (np.bincount)
+#: instead of a sort; used only when the table is not much larger than the data.
+_DENSE_REMAP_BITS = 22
+
+
 def remap(outcomes: npt.NDArray[Any], values: npt.NDArray[Any], indices: Sequence[int | None]
           ) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
     """Outcomes -> marginal outcomes whose bit k is bit ``indices[k]`` (0 where it is None), with
     the values of outcomes that land together summed (exactly, in the values' dtype). Returns
     ascending unique outcomes and their values. Vectorised within 64 bits."""
     width = len(indices)
+    live = [j for j, i in enumerate(indices) if i is not None]
+    if outcomes.dtype == np.uint64 and width <= 64 and len(live) < width:
+        # sum on the compact key of the bits that are read (a smaller table), then spread the
+        # few unique results to their positions (order-preserving: positions ascend with bits)
+        outs, vals = remap(outcomes, values, [indices[j] for j in live])
+        return _gather(outs, [live.index(j) if j in live else None for j in range(width)]), vals
     if outcomes.dtype == np.uint64 and width <= 64:
-        new = np.zeros(outcomes.size, dtype=np.uint64)
-        for j, i in enumerate(indices):
-            if i is not None:
-                new |= ((outcomes >> np.uint64(i)) & np.uint64(1)) << np.uint64(j)
+        new = _gather(outcomes, indices)
     else:
         ints = []
         for key in outcomes.tolist():
@@ -87,12 +111,34 @@ def remap(outcomes: npt.NDArray[Any], values: npt.NDArray[Any], indices: Sequenc
         new = np.array(ints, dtype=np.uint64) if width <= 64 else np.array(ints, dtype=object)
     if new.size == 0:
         return new, values[:0]
+    dense = _dense_sum(new, values, width)
+    if dense is not None:
+        return dense
     order = np.argsort(new, kind="stable")
     ordered = new[order]
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     if starts.size == new.size:
         return ordered, values[order]
     return ordered[starts], np.add.reduceat(values[order], starts)
+
+
+def _dense_sum(new: npt.NDArray[Any], values: npt.NDArray[Any], width: int
+               ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[Any]] | None:
+    """The sums of :func:`remap` by np.bincount over a ``2**width`` table, when that table is
+    small next to the data and the sums are exact (float64 values, or counts whose total stays
+    below 2**53); else None."""
+    if new.dtype != np.uint64 or width > _DENSE_REMAP_BITS or 2**width > 4 * new.size + 1024:
+        return None
+    if values.dtype == np.uint64:
+        if int(values.max()) * values.size >= 2**53:
+            return None
+    elif values.dtype != np.float64:
+        return None
+    slots = new.astype(np.intp)
+    present = np.flatnonzero(np.bincount(slots, minlength=2**width))
+    sums = np.bincount(slots, weights=values, minlength=2**width)[present]
+    out = sums.astype(np.uint64) if values.dtype == np.uint64 else sums
+    return present.view(np.uint64), out
 
 
 def _marginal_layout(layout: RegisterLayout | None, kept: Sequence[int]) -> RegisterLayout | None:
@@ -147,6 +193,10 @@ def marginal_distribution(counts: Any, indices: Sequence[int] | None = None,
     >>> marginal_distribution({"110 10": 5, "001 01": 2}, [3, 0])
     {'01': 5, '10': 2}
     """
+    if not format_marginal:
+        fast = _plain_marginal(counts, indices)
+        if fast is not None:
+            return fast
     dist = _as_dist(counts)
     idx = _check_indices(indices, dist.width)
     marg = remap(dist.outcome_array, dist.value_array, idx)
@@ -155,6 +205,68 @@ def marginal_distribution(counts: Any, indices: Sequence[int] | None = None,
     layout = _marginal_layout(dist.layout, idx) if idx == sorted(idx) else None
     out = dist._rebuilt(marg[0], marg[1], width=len(idx), width_inferred=False, layout=layout)
     return out.bitstrings() if _plain(counts) else out
+
+
+def _plain_marginal(data: Any, indices: Sequence[int] | None, ascending: bool = False
+                    ) -> dict[str, Any] | None:
+    """:func:`marginal_distribution` of Qiskit's plain dict (bitstring keys of one width, no
+    spaces; int counts or float values) on arrays: keys decoded in numpy, marginalised on uint64,
+    the output dict built once (``ascending``: the indices are sorted first, as
+    :func:`marginal_counts` does). None when the input needs the general path."""
+    if not isinstance(data, dict) or not data or isinstance(data, Distribution):
+        return None
+    keys = list(data)
+    if type(keys[0]) is not str:
+        return None
+    decoded = _bitstring_keys(keys)
+    if decoded is None:
+        return None
+    outcomes, width = decoded
+    raw = list(data.values())
+    kinds = set(map(type, raw))
+    values: npt.NDArray[Any]
+    if kinds == {int}:
+        try:
+            values = np.fromiter(raw, dtype=np.int64, count=len(raw))
+        except OverflowError:
+            return None
+        if int(values.min()) < 0:
+            return None
+        values = values.view(np.uint64)
+    elif kinds <= {float, int}:
+        values = np.fromiter(raw, dtype=np.float64, count=len(raw))
+        if not np.isfinite(values).all():
+            return None
+    else:
+        return None
+    idx = _check_indices(indices, width)
+    outs, vals = remap(outcomes, values, sorted(idx) if ascending else idx)
+    return dict(zip(bitstrings(outs, len(idx)), vals.tolist()))
+
+
+def _bitstring_keys(keys: list[str]) -> tuple[npt.NDArray[np.uint64], int] | None:
+    """Bitstring keys of one width (1 to 64, only ``0``/``1``, bit 0 rightmost) -> uint64
+    outcomes, from the joined bytes: each row is padded to 64 bits and the whole is bit-packed
+    at once. None for anything else (the general reader then takes it)."""
+    n = len(keys)
+    width = len(keys[0])
+    if not 1 <= width <= 64:
+        return None
+    try:
+        raw = ",".join(keys).encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    if len(raw) != n * (width + 1) - 1:
+        return None
+    b = np.frombuffer(raw + b",", dtype=np.uint8).reshape(n, width + 1)
+    if not (b[:, width] == 44).all():
+        return None  # keys of different widths
+    bits = b[:, :width] - np.uint8(48)
+    if not (bits <= 1).all():
+        return None
+    full = np.zeros((n, 64), dtype=np.uint8)
+    full[:, 64 - width:] = bits
+    return np.packbits(full.reshape(-1)).view(">u8").astype(np.uint64), width
 
 
 def _plain(data: Any) -> bool:
@@ -229,6 +341,9 @@ def marginal_counts(result: Any, indices: Sequence[int] | None = None, inplace: 
     ``inplace=True`` the given Result object is updated and returned; otherwise a new one.
     """
     if not isinstance(result, Result):
+        fast = None if format_marginal else _plain_marginal(result, indices, ascending=True)
+        if fast is not None:
+            return fast
         dist = _as_dist(result)
         idx = sorted(_check_indices(indices, dist.width))
         out = marginal_distribution(dist, idx, format_marginal)

@@ -83,9 +83,10 @@ def _as_distribution(data: Any) -> Distribution[Any]:
     return _as_dist(data, ProbDistribution, "mitigate")
 
 
-def _probabilities(data: Any, clbits: Sequence[int] | None, shots: int | None
-                   ) -> tuple[dict[int, float], int, int | None]:
-    """(outcome -> probability, width, shots) of the data, marginalised to ``clbits``."""
+def _prob_arrays(data: Any, clbits: Sequence[int] | None, shots: int | None
+                 ) -> tuple[Array, Array, int, int | None]:
+    """(outcome_array, probabilities, width, shots) of the data, marginalised to ``clbits``
+    (counts are divided by their total), as arrays: no Python object per outcome."""
     dist = _as_distribution(data)
     if clbits is not None:
         dist = marginal_distribution(dist, list(clbits))
@@ -93,34 +94,25 @@ def _probabilities(data: Any, clbits: Sequence[int] | None, shots: int | None
         total = dist.shots()
         if total == 0:
             raise ResultError("the counts hold no shots")
-        probs = {k: v / total for k, v in dist.data.items()}
-        return probs, dist.width, total if shots is None else shots
-    return dict(dist.data), dist.width, shots if shots is not None else getattr(dist, "shots",
-                                                                                None)
+        probs = np.asarray(dist.value_array, dtype=np.float64) / total
+        return dist.outcome_array, probs, dist.width, total if shots is None else shots
+    return (dist.outcome_array, np.asarray(dist.value_array, dtype=np.float64), dist.width,
+            shots if shots is not None else getattr(dist, "shots", None))
 
 
-def _keys_array(probs: Mapping[int, float]) -> tuple[Any, Array]:
-    keys = list(probs)
-    values = np.fromiter(probs.values(), dtype=np.float64, count=len(keys))
-    if keys and max(keys).bit_length() <= 64:
-        return np.fromiter(keys, dtype=np.uint64, count=len(keys)), values
-    return keys, values
-
-
-def _bit(keys: Any, k: int) -> Array:
-    if isinstance(keys, np.ndarray):
+def _bit(keys: Array, k: int) -> Array:
+    """Bit ``k`` of each outcome (uint64, or Python ints past 64 bits) as an index array."""
+    if keys.dtype == np.uint64:
         bits: Array = ((keys >> np.uint64(k)) & np.uint64(1)).astype(np.intp)
         return bits
-    return np.fromiter(((key >> k) & 1 for key in keys), dtype=np.intp, count=len(keys))
+    return np.fromiter(((int(key) >> k) & 1 for key in keys), dtype=np.intp, count=len(keys))
 
 
-def _product_value(probs: Mapping[int, float], factors: Sequence[Array]
-                   ) -> float:
+def _product_value(outs: Array, probs: Array, factors: Sequence[Array]) -> float:
     """sum_s p(s) prod_k factors[k][bit_k(s)]: a product diagonal, no dense vector."""
-    keys, values = _keys_array(probs)
-    weight = values.copy()
+    weight = np.array(probs, dtype=np.float64)
     for k, f in enumerate(factors):
-        weight *= np.asarray(f, dtype=np.float64)[_bit(keys, k)]
+        weight *= np.asarray(f, dtype=np.float64)[_bit(outs, k)]
     return float(weight.sum())
 
 
@@ -160,12 +152,12 @@ def sampled_expectation_value(dist: Any, oper: str | Mapping[str, float]) -> flo
     0.5
     """
     if isinstance(dist, QuasiDistribution):
-        probs, width = dict(dist.data), dist.width
+        outs, probs, width = dist.outcome_array, dist.value_array, dist.width
     else:
-        probs, width, _ = _probabilities(dist, None, None)
+        outs, probs, width, _ = _prob_arrays(dist, None, None)
     if not isinstance(oper, (str, Mapping)):
         raise OptionError(f"oper must be a string or a dict of strings, got {type(oper).__name__}")
-    return sum(c * _product_value(probs, f) for c, f in _diag_terms(oper, width))
+    return sum(c * _product_value(outs, probs, f) for c, f in _diag_terms(oper, width))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,21 +277,68 @@ class BaseReadoutMitigator(abc.ABC):
 
     def _quasi(self, vec: Array, width: int, shots: int | None,
                bound: float | None) -> QuasiDistribution:
-        nz = np.flatnonzero(vec)
+        """The nonzero entries of a dense float64 ``vec`` (consumed: compacted in place) as a
+        QuasiDistribution on arrays; no copy of ``vec`` when every entry is nonzero."""
         note = Note("readout-mitigated", f"{type(self).__name__} on {width} bits")
-        return QuasiDistribution._trusted(nz.astype(np.uint64), vec[nz].astype(np.float64), width,
-                                          shots=shots, stddev_upper_bound=bound,
-                                          provenance=(note,))
+        outs, values = _nonzero(vec)
+        return QuasiDistribution._trusted(outs, values, width, shots=shots,
+                                          stddev_upper_bound=bound, provenance=(note,))
+
+
+#: Entries per block when a dense vector is worked on in place (keeps temporaries small).
+_BLOCK = 1 << 16
+
+
+def _nonzero(vec: Array) -> tuple[Array, Array]:
+    """(ascending uint64 indices, values) of the nonzero entries of a float64 vector. ``vec`` is
+    compacted in place block by block, so the peak is ``vec`` plus the index array."""
+    mask = vec != 0
+    kept = int(np.count_nonzero(mask))
+    if kept == vec.size:
+        return np.arange(vec.size, dtype=np.uint64), vec
+    outs = np.flatnonzero(mask).view(np.uint64)
+    pos = 0
+    for start in range(0, vec.size, _BLOCK):
+        part = vec[start:start + _BLOCK][mask[start:start + _BLOCK]]  # a copy: safe to write
+        vec[pos:pos + part.size] = part
+        pos += part.size
+    values = vec[:kept]
+    return outs, values.copy() if kept < vec.size // 2 else values
+
+
+def _apply_local(vec: Array, minvs: Sequence[Array]) -> Array:
+    """Apply ``minvs[k]`` to bit ``k`` of the index of the dense vector ``vec``, in place, block
+    by block (temporaries of at most :data:`_BLOCK` entries; no 2**n x 2**n matrix)."""
+    n = len(minvs)
+    for k, minv in enumerate(minvs):
+        (m00, m01), (m10, m11) = (float(x) for x in minv[0]), (float(x) for x in minv[1])
+        inner = 1 << k
+        v3 = vec.reshape(1 << (n - 1 - k), 2, inner)
+        if inner >= _BLOCK:
+            blocks = [(slice(o, o + 1), slice(s, s + _BLOCK)) for o in range(v3.shape[0])
+                      for s in range(0, inner, _BLOCK)]
+        else:
+            step = _BLOCK // inner
+            blocks = [(slice(o, o + step), slice(None)) for o in range(0, v3.shape[0], step)]
+        for rows, cols in blocks:
+            a = v3[rows, 0, cols]
+            b = v3[rows, 1, cols]
+            new_b = a * m10
+            new_b += b * m11
+            a *= m00
+            a += b * m01
+            b[...] = new_b
+    return vec
 
 
 def _shots_bound(bound: float, shots: int | None) -> float | None:
     return None if not shots else bound / math.sqrt(shots)
 
 
-def _dense(probs: Mapping[int, float], width: int) -> Array:
+def _dense(outs: Array, probs: Array, width: int) -> Array:
+    """The dense ``2**width`` vector of a distribution's arrays."""
     vec = np.zeros(2**width, dtype=np.float64)
-    keys, values = _keys_array(probs)
-    vec[np.asarray(keys, dtype=np.int64)] = values
+    vec[outs.astype(np.intp)] = probs
     return vec
 
 
@@ -354,14 +393,14 @@ class LocalReadoutMitigator(BaseReadoutMitigator):
             from ._api import load
 
             zeros, ones = load(zeros, fmt, **options), load(ones, fmt, **options)
-        p0, w0, _ = _probabilities(zeros, None, None)
-        p1, w1, _ = _probabilities(ones, None, None)
+        o0, p0, w0, _ = _prob_arrays(zeros, None, None)
+        o1, p1, w1, _ = _prob_arrays(ones, None, None)
         if w0 != w1:
             raise CalibrationError(f"the all-zeros run has {w0} bits but the all-ones run {w1}")
         mats = []
         for k in range(w0):
-            read1_given0 = sum(v for s, v in p0.items() if (s >> k) & 1)
-            read0_given1 = sum(v for s, v in p1.items() if not (s >> k) & 1)
+            read1_given0 = float(p0 @ _bit(o0, k))
+            read0_given1 = float(p1 @ (1 - _bit(o1, k)))
             mats.append([[1 - read1_given0, read0_given1], [read1_given0, 1 - read0_given1]])
         return cls(mats, qubits)
 
@@ -383,15 +422,13 @@ class LocalReadoutMitigator(BaseReadoutMitigator):
                             ) -> QuasiDistribution:
         """Apply each qubit's inverse to the measured distribution, one qubit at a time (no
         ``2**n x 2**n`` matrix); up to :data:`LOCAL_MAX_QUBITS` bits."""
-        probs, width, shots = _probabilities(data, clbits, shots)
+        outs, probs, width, shots = _prob_arrays(data, clbits, shots)
         positions = self._resolve(width, qubits)
         _check_dense(width, LOCAL_MAX_QUBITS, "local readout mitigation")
-        vec = _dense(probs, width).reshape([2] * width) if width else _dense(probs, 0)
-        for k, minv in enumerate(self._minvs[p] for p in positions):
-            axis = width - 1 - k  # C order: the first axis is the most significant bit
-            vec = np.moveaxis(np.tensordot(minv, vec, axes=([1], [axis])), 0, axis)
+        vec = _dense(outs, probs, width)
+        _apply_local(vec, [self._minvs[p] for p in positions])
         bound = float(np.prod(self._gammas[positions]))
-        return self._quasi(vec.reshape(-1), width, shots, _shots_bound(bound, shots))
+        return self._quasi(vec, width, shots, _shots_bound(bound, shots))
 
     def expectation_value(self, data: Any, diagonal: Any = None,
                           qubits: Iterable[int] | None = None,
@@ -400,7 +437,7 @@ class LocalReadoutMitigator(BaseReadoutMitigator):
         """Mitigated ``<O>`` and its standard-deviation bound. Product diagonals (strings, dicts
         of strings, the default Z...Z) are computed on the measured outcomes directly: each
         qubit's factor becomes ``Ainv_k^T f_k``, so no ``2**n`` vector is built."""
-        probs, width, shots = _probabilities(data, clbits, shots)
+        outs, probs, width, shots = _prob_arrays(data, clbits, shots)
         positions = self._resolve(width, qubits)
         minvs = [self._minvs[p] for p in positions]
         bound = float(np.prod(self._gammas[positions]))
@@ -413,10 +450,11 @@ class LocalReadoutMitigator(BaseReadoutMitigator):
             for k, minv in enumerate(minvs):
                 axis = width - 1 - k
                 coeffs = np.moveaxis(np.tensordot(minv.T, coeffs, axes=([1], [axis])), 0, axis)
-            return float(coeffs.reshape(-1) @ _dense(probs, width)), bound_out
+            return float(coeffs.reshape(-1) @ _dense(outs, probs, width)), bound_out
         value = 0.0
         for coeff, factors in terms:
-            value += coeff * _product_value(probs, [m.T @ f for m, f in zip(minvs, factors)])
+            value += coeff * _product_value(outs, probs,
+                                            [m.T @ f for m, f in zip(minvs, factors)])
         return value, bound_out
 
 
@@ -479,25 +517,24 @@ class CorrelatedReadoutMitigator(BaseReadoutMitigator):
         if n > CORRELATED_MAX_QUBITS:
             raise CalibrationError(f"{len(items)} calibration runs is past the correlated "
                                    f"mitigator's limit of {CORRELATED_MAX_QUBITS} qubits")
-        cols: dict[int, dict[int, float]] = {}
+        cols: dict[int, tuple[Array, Array]] = {}
         for key, run in items.items():
             j = int(key, 2) if isinstance(key, str) else int(key)
             if fmt is not None:
                 from ._api import load
 
                 run = load(run, fmt, **options)
-            probs, width, _ = _probabilities(run, None, None)
+            outs, probs, width, _ = _prob_arrays(run, None, None)
             if width > n:
                 n = width
-            cols[j] = probs
+            cols[j] = outs, probs
         if sorted(cols) != list(range(2**n)):
             missing = sorted(set(range(2**n)) - set(cols))[:8]
             raise CalibrationError(f"a correlated calibration needs all {2**n} basis states; "
                                    f"missing {missing}")
         a = np.zeros((2**n, 2**n))
-        for j, probs in cols.items():
-            for i, p in probs.items():
-                a[i, j] = p
+        for j, (outs, probs) in cols.items():
+            a[outs.astype(np.intp), j] = probs
         return cls(a, qubits)
 
     def assignment_matrix(self, qubits: Iterable[int] | None = None) -> Array:
@@ -543,22 +580,22 @@ class CorrelatedReadoutMitigator(BaseReadoutMitigator):
                             clbits: Sequence[int] | None = None, shots: int | None = None
                             ) -> QuasiDistribution:
         """``Ainv @ p`` for the measured distribution ``p``."""
-        probs, width, shots = _probabilities(data, clbits, shots)
+        outs, probs, width, shots = _prob_arrays(data, clbits, shots)
         qs = [self._qubits[p] for p in self._resolve(width, qubits)]
         minv = self.mitigation_matrix(qs)
         gamma = float(np.max(np.sum(np.abs(minv), axis=0)))
-        return self._quasi(minv @ _dense(probs, width), width, shots, _shots_bound(gamma, shots))
+        return self._quasi(minv @ _dense(outs, probs, width), width, shots, _shots_bound(gamma, shots))
 
     def expectation_value(self, data: Any, diagonal: Any = None,
                           qubits: Iterable[int] | None = None,
                           clbits: Sequence[int] | None = None, shots: int | None = None
                           ) -> tuple[float, float]:
         """Mitigated ``<O>`` and its standard-deviation bound."""
-        probs, width, shots = _probabilities(data, clbits, shots)
+        outs, probs, width, shots = _prob_arrays(data, clbits, shots)
         qs = [self._qubits[p] for p in self._resolve(width, qubits)]
         minv = self.mitigation_matrix(qs)
         gamma = float(np.max(np.sum(np.abs(minv), axis=0)))
-        quasi = minv @ _dense(probs, width)
+        quasi = minv @ _dense(outs, probs, width)
         try:
             terms = _diag_terms(diagonal, width)
             diag = np.zeros(2**width)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -130,8 +131,15 @@ def largest_remainder_array(probs: npt.NDArray[np.float64], shots: int) -> npt.N
     counts = base.astype(np.uint64)
     left = shots - int(counts.sum(dtype=np.uint64))
     n = p.size
-    # a stable sort on -rem keeps ascending outcome order among equal remainders
-    if left > 0:
+    if 0 < left < n:
+        # the `left` largest remainders, ties to the earlier entry (what a stable sort on -rem
+        # gives), found in O(n) by the left-th largest value instead of a sort
+        threshold = np.partition(rem, n - left)[n - left]
+        above = rem > threshold
+        ties = np.flatnonzero(rem == threshold)[: left - int(np.count_nonzero(above))]
+        counts[above] += np.uint64(1)
+        counts[ties] += np.uint64(1)
+    elif left > 0:  # float rounding left at least one shot per outcome: one more each, in order
         order = np.argsort(-rem, kind="stable")
         counts[order[:left]] += np.uint64(1)
     elif left < 0:  # float rounding pushed us over: take back from the smallest remainders
@@ -156,8 +164,16 @@ def largest_remainder(probs: Mapping[int, float], shots: int) -> dict[int, int]:
     if arrays[0] is not None and arrays[1] is not None:  # a distribution: already ascending
         counts = largest_remainder_array(np.asarray(arrays[1], dtype=np.float64), shots)
         return dict(zip(arrays[0].tolist(), counts.tolist()))
-    keys = sorted(probs)
-    p = np.fromiter((probs[k] for k in keys), dtype=np.float64, count=len(keys))
-    counts = largest_remainder_array(p, shots)
-    out = dict(zip(keys, counts.tolist()))
-    return {k: out[k] for k in probs}
+    keys = list(probs)
+    p = np.fromiter(probs.values(), dtype=np.float64, count=len(keys))
+    karr: npt.NDArray[Any] | None = None
+    if set(map(type, keys)) <= {int}:
+        # negative or past 64 bits: OverflowError, and numpy sorts the Python ints instead
+        with contextlib.suppress(OverflowError):
+            karr = np.fromiter(keys, dtype=np.uint64, count=len(keys))
+    if karr is None:
+        karr = np.array(keys, dtype=object)
+    order = np.argsort(karr, kind="stable")  # ascending outcomes: ties go to the smaller one
+    counts = np.empty(len(keys), dtype=np.uint64)
+    counts[order] = largest_remainder_array(p[order], shots)
+    return dict(zip(keys, counts.tolist()))

@@ -309,7 +309,7 @@ def apply_bit_map(obj: Any, *, meas_mapped: Sequence[int | None] | None = None,
         sources = [None if q is None else int(q) for q in meas_mapped]
         how = f"qubits mapped to classical bits by meas_mapped {list(meas_mapped)}"
     else:
-        if width < obj.width and any(k.bit_length() > width for k in _outcomes(obj)):
+        if width < obj.width and _bit_length(obj) > width:
             raise qfmt.OptionError(f"memory_slots={width} is narrower than the data "
                                    f"({obj.width} bits); pass meas_mapped to choose the bits")
         sources = [i if i < obj.width else None for i in range(width)]
@@ -350,8 +350,17 @@ def _fold_by_labels(src: qfmt.RegisterLayout, clbit_labels: Sequence[Sequence[An
     return sources, how
 
 
-def _outcomes(obj: Any) -> Any:
-    return obj.outcomes() if isinstance(obj, qfmt.Memory) else obj.keys()
+def _bit_length(obj: Any) -> int:
+    """Bit length of the widest outcome of a distribution or Memory, from its arrays (the OR of
+    all shots' packed bytes for Memory: no Python int per shot)."""
+    if isinstance(obj, qfmt.Memory):
+        if obj.bits.size == 0:
+            return 0
+        seen = np.bitwise_or.reduce(obj.bits, axis=0)
+        used = np.flatnonzero(seen)
+        return 0 if used.size == 0 else int(used[-1]) * 8 + int(seen[used[-1]]).bit_length()
+    outs = obj.outcome_array
+    return int(outs.max()).bit_length() if outs.size else 0
 
 
 # -- serializing --------------------------------------------------------------------------------

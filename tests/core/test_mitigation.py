@@ -243,8 +243,8 @@ class TestScale:
         assert math.isfinite(value) and bound > 0
         q = mit.quasi_probabilities(counts)
         assert q.width == 24 and len(q) == 2**24
-        values = np.fromiter(q.values(), dtype=np.float64, count=len(q))
-        keys = np.fromiter(q.keys(), dtype=np.uint64, count=len(q))
+        assert q._dict is None  # on arrays: nothing built a dict of 2**24 entries
+        values, keys = q.value_array, q.outcome_array
         parity = np.bitwise_count(keys) % 2 if hasattr(np, "bitwise_count") else \
             np.array([int(k).bit_count() % 2 for k in keys])
         assert values.sum() == pytest.approx(1.0)
