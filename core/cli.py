@@ -517,7 +517,7 @@ def _select_register(obj: Any, name: str) -> Any:
         names = list(obj.registers)
         if name not in obj.registers:
             raise qfmt.OptionError(f"--register {name!r}: the payload's registers are {names}")
-        sub = obj.registers[name]
+        sub: Any = obj.registers[name]
     else:
         layout = getattr(obj, "layout", None)
         names = list(layout.names) if layout is not None else []
@@ -826,16 +826,17 @@ def _show_text(console: Any, file: str, f: str, obj: Any, top: int) -> None:
             for note in dist.provenance:
                 if note.kind == "leakage-excluded":
                     console.print(f"  [yellow]note[/yellow] {note.detail}")
-        pairs, more, rest, total = _ranked(dist, top)
+        pairs, n_more, rest, total = _ranked(dist, top)
         table = Table("outcome", "int", "value", "share", "", box=None, padding=(0, 1))
-        for k, v in pairs:
-            share = v / total  # signed: a negative quasi-probability has a negative share
-            key = dist.layout.format(k) if dist.layout is not None else \
-                kit.bitstring(k, dist.width)
-            table.add_row(key, str(k), f"{v:g}" if isinstance(v, float) else str(v),
+        for outcome, value in pairs:
+            share = value / total  # signed: a negative quasi-probability has a negative share
+            bits = dist.layout.format(outcome) if dist.layout is not None else \
+                kit.bitstring(outcome, dist.width)
+            table.add_row(bits, str(outcome),
+                          f"{value:g}" if isinstance(value, float) else str(value),
                           f"{share:6.1%}", "█" * max(1, round(share * 40)) if share > 0 else "")
-        if more:
-            table.add_row(f"({more} more)", "", f"{rest:g}", f"{rest / total:6.1%}", "")
+        if n_more:
+            table.add_row(f"({n_more} more)", "", f"{rest:g}", f"{rest / total:6.1%}", "")
         console.print(table)
 
 

@@ -131,11 +131,26 @@ def output_file(folder: Path, job_id: str) -> Path:
     return target
 
 
+def _complete_formats(ctx: click.Context, param: click.Parameter,
+                      incomplete: str) -> list[Any]:
+    """Shell completion of a format id (``--to``, ``--format``, ``schema-diff FMT``)."""
+    import warnings
+
+    from click.shell_completion import CompletionItem
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = qfmt.formats()
+    ids = dict.fromkeys(r.id for r in rows if r.status != "failed" and r.id.startswith(incomplete))
+    return [CompletionItem(fid) for fid in ids]
+
+
 @click.command("fetch")
 @click.argument("job_ids", nargs=-1, required=True)
-@click.option("--format", "-f", "fmt", help="Result format to fetch (default: the richest).")
+@click.option("--format", "-f", "fmt", help="Result format to fetch (default: the richest).",
+              shell_complete=_complete_formats)
 @click.option("--to", "dst", default="qiskit.result.json.v1", show_default=True,
-              help="Format to write.")
+              help="Format to write.", shell_complete=_complete_formats)
 @click.option("-o", "--output", help="Output file (one job) or folder (several, or an existing "
               "folder: one <job id>.json each); default stdout.")
 @click.option("--timeout", type=float, help="Seconds to wait for each job, retries included "
@@ -232,7 +247,7 @@ def cache_clear_cmd(job_id: str | None, yes: bool) -> None:
 
 
 @click.command("schema-diff")
-@click.argument("fmt")
+@click.argument("fmt", shell_complete=_complete_formats)
 @click.option("--base-url", envvar="IONQ_API_URL", help="API base URL (default IonQ's).")
 @click.option("--served", type=click.Path(exists=True, dir_okay=False),
               help="Compare with this schema file instead of fetching it.")

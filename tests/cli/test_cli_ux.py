@@ -310,7 +310,8 @@ def _complete(args: list[str], incomplete: str) -> list[str]:
 
 
 @pytest.mark.parametrize("args", [["convert", "x.json", "--to"], ["convert", "--from"],
-                                  ["validate", "--format"], ["show", "-f"], ["schema"]])
+                                  ["validate", "--format"], ["show", "-f"], ["schema"],
+                                  ["fetch", JOB, "--to"], ["schema-diff"]])
 def test_completion_of_format_ids(args: list[str]) -> None:
     got = _complete(args, "ionq.result.hist")
     assert got == ["ionq.result.histogram.json.v1", "ionq.result.histogram.json.v2"]
