@@ -367,7 +367,7 @@ class PluginWarning(RuntimeWarning):
 def _qfmt_dirs() -> tuple[str, ...]:
     """The folders of qfmt's own code (the core package and the built-in plugins)."""
     dirs = [os.path.dirname(os.path.abspath(__file__))]
-    plugins = sys.modules.get("qfmt.plugins")
+    plugins = sys.modules.get(BUILTIN_PACKAGE)
     dirs.extend(os.path.abspath(d) for d in getattr(plugins, "__path__", ()))
     return tuple(d.rstrip(os.sep) + os.sep for d in dirs)
 

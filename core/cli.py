@@ -577,8 +577,8 @@ def _output_folder(output: str | None) -> bool:
               "missing: one input becomes FOLDER/<name>.<ext>).")
 @click.option("--pretty", is_flag=True, help="Indent JSON output (JSON formats only).")
 @click.option("--register", "register", metavar="NAME",
-              help="Convert register NAME alone (e.g. an IonQ v2 payload with several registers "
-              "and no output_all, into a format without registers).")
+              help="Convert register NAME alone (e.g. of a payload whose registers have no joint "
+              "distribution, into a format without registers).")
 @click.option("--shots", type=int, help="Shots for probabilities -> counts.")
 @click.option("--num-qubits", type=int, help="Declared width of v1 payloads.")
 @click.option("--sample", is_flag=True, help="Allow synthesising per-shot data from counts.")
