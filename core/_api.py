@@ -132,6 +132,7 @@ def load(payload: Any, fmt: str | Format | None = None, *, registry: Registry | 
     reg = _registry(registry)
     f = reg.resolve(fmt) if fmt is not None else detect_one(payload, registry=reg)
     _reject_unknown(options, f.load_options, what=f"loading {f.id}")
+    given = payload
     try:
         if not f.is_json:
             data: Any = read_bytes(payload, f.id)
@@ -144,6 +145,11 @@ def load(payload: Any, fmt: str | Format | None = None, *, registry: Registry | 
                 payload = raw
             data = read_json(payload, f.id)
         obj = f.parse(data, **options)
+    except PayloadError as exc:
+        hint = _path_hint(given)
+        if hint is None:
+            raise
+        raise PayloadError(exc.format, exc.path, f"{exc.reason[:200]} ({hint})") from exc
     except (QfmtError, KeyboardInterrupt):
         raise
     except BaseException as exc:  # a plugin must not take the host down, whatever it raises
@@ -152,6 +158,23 @@ def load(payload: Any, fmt: str | Format | None = None, *, registry: Registry | 
                            "report it") from exc
     _check_passthrough(obj, f)
     return _checked(obj, f, reg)
+
+
+def _path_hint(payload: Any) -> str | None:
+    """``pass pathlib.Path('runs/a.json') to read a file`` when ``payload`` is a str that is not
+    JSON but names an existing file (a str is JSON text, a Path a file); else None."""
+    if not isinstance(payload, str) or len(payload) > 4096 or "\n" in payload:
+        return None
+    text = payload.strip()
+    if not text or text[0] in "{[\"":
+        return None
+    try:
+        if not os.path.isfile(payload):
+            return None
+    except (OSError, ValueError):  # a name the OS cannot take
+        return None
+    shown = payload if len(payload) <= 80 else payload[:77] + "..."
+    return f"pass pathlib.Path({shown!r}) to read a file"
 
 
 def _check_passthrough(obj: Any, f: Format) -> None:

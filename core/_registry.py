@@ -27,6 +27,7 @@ import functools
 import importlib
 import inspect
 import os
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -358,6 +359,33 @@ def blocked_plugins() -> frozenset[str]:
                      if n.strip())
 
 
+class PluginWarning(RuntimeWarning):
+    """A plugin failed to load, or claims a format another plugin provides (a RuntimeWarning;
+    the command line prints it as one ``qfmt: warning: ...`` line)."""
+
+
+def _qfmt_dirs() -> tuple[str, ...]:
+    """The folders of qfmt's own code (the core package and the built-in plugins)."""
+    dirs = [os.path.dirname(os.path.abspath(__file__))]
+    plugins = sys.modules.get(BUILTIN_PACKAGE)
+    dirs.extend(os.path.abspath(d) for d in getattr(plugins, "__path__", ()))
+    return tuple(d.rstrip(os.sep) + os.sep for d in dirs)
+
+
+def _warn_plugin(message: str) -> None:
+    """A :class:`PluginWarning` about a plugin, attributed to the first caller outside qfmt (and outside
+    the import machinery), so that it points at the user's line, not at qfmt's source."""
+    skip = _qfmt_dirs()
+    frame = sys._getframe(1)
+    level = 2
+    while frame.f_back is not None and (
+            os.path.abspath(frame.f_code.co_filename).startswith(skip)
+            or frame.f_code.co_filename.startswith("<frozen importlib")):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, PluginWarning, stacklevel=level)
+
+
 class Registry:
     """Every known format, their compiled JSON Schema validators, and the plugin state.
 
@@ -539,10 +567,9 @@ class Registry:
             self._claims.setdefault(f.id, []).append(
                 _Claim(f, name, dist, version, builtin))
             if len(self._claims[f.id]) > 1 and any(c.builtin for c in self._claims[f.id]):
-                warnings.warn(
+                _warn_plugin(
                     f"plugin {name!r} (distribution {dist}) claims built-in format {f.id!r}; "
-                    f"the built-in one is used unless you call qfmt.prefer({f.id!r}, {name!r})",
-                    RuntimeWarning, stacklevel=4)
+                    f"the built-in one is used unless you call qfmt.prefer({f.id!r}, {name!r})")
 
     def _fail(self, name: str, dist: str | None, version: str | None, why: str,
               exc: BaseException, *, format_id: str | None = None) -> None:
@@ -552,8 +579,8 @@ class Registry:
             if isinstance(exc, FormatContractError):
                 raise exc
             raise PluginError(msg) from exc
-        warnings.warn(msg + " (other formats keep working; QFMT_STRICT_PLUGINS=1 makes this an "
-                      "error)", RuntimeWarning, stacklevel=5)
+        _warn_plugin(msg + " (other formats keep working; QFMT_STRICT_PLUGINS=1 makes this an "
+                     "error)")
 
     # -- the command line ---------------------------------------------------------------------
 
@@ -582,7 +609,7 @@ class Registry:
                        f"qfmt_cli_commands() failed: {exc!r}; its commands are skipped")
                 if _truthy("QFMT_STRICT_PLUGINS"):
                     raise PluginError(msg) from exc
-                warnings.warn(msg, RuntimeWarning, stacklevel=2)
+                _warn_plugin(msg)
                 continue
             found.extend((not info.builtin, order, name, cast("click.Command", c)) for c in got)
         return [(name, cmd) for _, _, name, cmd in sorted(found, key=lambda t: t[:2])]

@@ -21,13 +21,14 @@ commands through the ``qfmt_cli_commands`` hook; they are looked up when the com
 
 from __future__ import annotations
 
+import contextlib
 import json
-import mimetypes
 import os
 import re
 import sys
+import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -91,12 +92,62 @@ def _message(exc: BaseException) -> str:
     from ._errors import one_line
 
     if isinstance(exc, OSError):
-        text = f"{exc.strerror or exc}: {exc.filename}"
+        text = os_error_text(exc)
     elif isinstance(exc, qfmt.LossyConversionError) and exc.option in _FLAGS:
         text = f"{exc.what}; pass {_FLAGS[exc.option]} to allow it"
+    elif isinstance(exc, qfmt.LossyConversionError) and "separate marginals" in str(exc):
+        text = f"{exc}; pass --register NAME to convert one register"
     else:
         text = str(exc)
     return one_line(text, 1000)
+
+
+def os_error_text(exc: OSError) -> str:
+    """``No such file or directory: runs/a.json``; the file name only when the error has one
+    (never ``...: None``)."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    return f"{what}: {exc.filename}" if exc.filename is not None else what
+
+
+# -- the spinner (stderr, a terminal only) -----------------------------------------------------
+
+_live: list[Any] = []  # the rich Console a spinner is showing on, while it shows
+
+
+def _stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal (a spinner there; nothing when redirected)."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    try:
+        return bool(isatty()) if callable(isatty) else False
+    except ValueError:  # a closed stream
+        return False
+
+
+@contextlib.contextmanager
+def _busy(message: str, console: Any = None) -> Iterator[None]:
+    """A spinner saying ``message`` on stderr while the block runs, when stderr is a terminal
+    (or on ``console``, for tests); nothing otherwise. It is transient: it leaves no line."""
+    if console is None:
+        if not _stderr_is_terminal():
+            yield
+            return
+        from rich.console import Console
+
+        console = Console(stderr=True, highlight=False)
+    _live.append(console)
+    try:
+        with console.status(message, spinner="dots"):
+            yield
+    finally:
+        _live.pop()
+
+
+def _note(text: str) -> None:
+    """An informational line on stderr (above the spinner when one shows)."""
+    if _live:
+        _live[-1].print(text, markup=False, highlight=False, soft_wrap=True)
+    else:
+        click.echo(text, err=True)
 
 
 def _read(path: str) -> bytes:
@@ -127,7 +178,7 @@ def _detect_one(raw: bytes, path: str) -> str:
         names = ", ".join(found.candidates)
         raise _Fail(f"{path}: ambiguous: {names} read this payload differently; choose one with "
                     f"--from/--format (e.g. --from {found.candidates[0]})", EXIT_USAGE)
-    click.echo(f"qfmt: {path}: detected format {found[0]}", err=True)
+    _note(f"qfmt: {path}: detected format {found[0]}")
     return found[0]
 
 
@@ -160,10 +211,10 @@ def _write(out: str | bytes, fmt: qfmt.Format, path: str | None) -> None:
 
 
 def _extension(fmt: qfmt.Format) -> str:
-    """The file extension for a format's output in a batch folder."""
-    if fmt.is_json:
-        return ".json"
-    return mimetypes.guess_extension(fmt.media_type.split(";", 1)[0].strip()) or ".out"
+    """The file extension for a format's output in a folder (as a batch names it)."""
+    from ._batch import output_extension
+
+    return output_extension(fmt)
 
 
 def _width_options(num_qubits: int | None) -> dict[str, Any]:
@@ -203,6 +254,22 @@ class _Main(click.Group):
     listed, so running a built-in command reads no plugin."""
 
     _plugins_added = False
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command line; plugin warnings print as ``qfmt: warning: ...`` lines."""
+        from ._registry import PluginWarning
+
+        def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: Any = None, line: str | None = None) -> None:
+            if issubclass(category, PluginWarning):
+                _note(f"qfmt: warning: {message}")
+            else:
+                original(message, category, filename, lineno, file, line)
+
+        with warnings.catch_warnings():
+            original = warnings.showwarning
+            warnings.showwarning = show
+            return super().invoke(ctx)
 
     def _add_plugin_commands(self) -> None:
         if self._plugins_added:
@@ -344,8 +411,26 @@ def plugins_cmd(as_json: bool) -> None:
     _console().print(_plugins_table(rows))
 
 
+def _complete_formats(ctx: click.Context, param: click.Parameter,
+                      incomplete: str) -> list[Any]:
+    """Shell completion of a format id (``--from``, ``--to``, ``--format``, ``schema FMT``):
+    every format that loaded, with its description. Plugin warnings stay quiet here."""
+    from click.shell_completion import CompletionItem
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            rows = qfmt.formats()
+        except qfmt.QfmtError:
+            return []
+    seen = dict.fromkeys(r.id for r in rows if r.status != "failed" and
+                         r.id.startswith(incomplete))
+    about = {r.id: r.description for r in rows}
+    return [CompletionItem(fid, help=about.get(fid) or None) for fid in seen]
+
+
 @main.command("schema")
-@click.argument("fmt")
+@click.argument("fmt", shell_complete=_complete_formats)
 @click.pass_context
 def schema_cmd(ctx: click.Context, fmt: str) -> None:
     """Print the JSON Schema of FMT."""
@@ -354,17 +439,28 @@ def schema_cmd(ctx: click.Context, fmt: str) -> None:
 
 @main.command("detect")
 @click.argument("file")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON: formats, candidates, scores, ambiguous, readings.")
 @click.pass_context
-def detect_cmd(ctx: click.Context, file: str) -> None:
+def detect_cmd(ctx: click.Context, file: str, as_json: bool) -> None:
     """Print the formats FILE could be, best first (exit 1 if none)."""
-    def run() -> tuple[list[str], bytes]:
+    def run() -> tuple[Any, bytes]:
         raw = _read(file)
-        return qfmt.detect(raw), raw
+        with _busy(f"detecting the format of {file}"):
+            return qfmt.detect(raw), raw
 
     found, raw = _guard(_debug(ctx), run)
+    if as_json:
+        click.echo(json.dumps({"file": file, "formats": list(found),
+                               "candidates": found.candidates,
+                               "scores": {k: found.scores.get(k) for k in found},
+                               "ambiguous": found.ambiguous,
+                               "readings": [list(g) for g in found.readings]}, indent=2))
     if not found:
         raise _Fail(f"{file}: no known format accepts this payload{_not_json_note(raw)}",
                     EXIT_INVALID)
+    if as_json:
+        return
     for fid in found:
         click.echo(fid)
     if found.ambiguous:
@@ -374,16 +470,28 @@ def detect_cmd(ctx: click.Context, file: str) -> None:
 
 @main.command("validate")
 @click.argument("file")
-@click.option("--format", "--from", "-f", "fmt", help="Format id (detected when omitted).")
+@click.option("--format", "--from", "-f", "fmt", help="Format id (detected when omitted).",
+              shell_complete=_complete_formats)
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON: file, format, valid, problems (format, path, reason).")
 @click.pass_context
-def validate_cmd(ctx: click.Context, file: str, fmt: str | None) -> None:
+def validate_cmd(ctx: click.Context, file: str, fmt: str | None, as_json: bool) -> None:
     """Check FILE against a format's schema and parser: exit 0 if valid, otherwise print every
     problem with its JSON path and exit 1."""
-    def run() -> list[qfmt.PayloadError]:
+    def run() -> tuple[str, list[qfmt.PayloadError]]:
         raw = _read(file)
-        return qfmt.problems(raw, fmt or _detect_one(raw, file))
+        with _busy(f"validating {file}"):
+            f = fmt or _detect_one(raw, file)
+            return f, qfmt.problems(raw, f)
 
-    found = _guard(_debug(ctx), run)
+    f, found = _guard(_debug(ctx), run)
+    if as_json:
+        click.echo(json.dumps({"file": file, "format": f, "valid": not found,
+                               "problems": [{"format": p.format, "path": p.path,
+                                             "reason": p.reason} for p in found]}, indent=2))
+        if found:
+            sys.exit(EXIT_INVALID)
+        return
     for p in found:
         click.echo(f"{file}: {p.path}: {p.reason}", err=True)
     if found:
@@ -391,12 +499,86 @@ def validate_cmd(ctx: click.Context, file: str, fmt: str | None) -> None:
     click.echo(f"{file}: valid")
 
 
+def _experiment_key(experiment: str) -> int | str:
+    # ASCII digits only: "²".isdigit() is True but int("²") fails
+    return int(experiment) if re.fullmatch(r"-?[0-9]{1,18}", experiment) else experiment
+
+
+def _select_register(obj: Any, name: str) -> Any:
+    """Register ``name`` of ``obj`` on its own (a RegisterMarginals' register, a laid-out
+    distribution's or memory's marginal; in a Result, of each experiment), with a provenance
+    note naming the registers left out. A name ``obj`` does not have is an OptionError."""
+    if isinstance(obj, qfmt.Result):
+        exps = [e if not e.success else kit.evolve(
+            e, data={k: _select_register(v, name) if k in _REGISTER_DATA else v
+                     for k, v in e.data.items()}) for e in obj.results]
+        return kit.evolve(obj, results=exps)
+    if isinstance(obj, qfmt.RegisterMarginals):
+        names = list(obj.registers)
+        if name not in obj.registers:
+            raise qfmt.OptionError(f"--register {name!r}: the payload's registers are {names}")
+        sub: Any = obj.registers[name]
+    else:
+        layout = getattr(obj, "layout", None)
+        names = list(layout.names) if layout is not None else []
+        if layout is None or name not in layout.names:
+            raise qfmt.OptionError(f"--register {name!r}: the payload's registers are {names}"
+                                   if names else f"--register {name!r}: the payload has no "
+                                   "named registers")
+        if isinstance(obj, qfmt.Memory):
+            sub = obj.register(name)
+        else:
+            off = layout.offset(name)
+            sub = qfmt.marginal_distribution(obj, list(range(off, off + layout[name].width)))
+    others = [n for n in names if n != name]
+    note = qfmt.Note("register-selected", f"register {name!r} selected with --register; "
+                     f"registers {others} not carried")
+    return kit.evolve(sub, layout=None, provenance=(*sub.provenance, note))
+
+
+_REGISTER_DATA = ("counts", "probabilities", "memory", "quasi")
+
+
+def _convert_one(raw: bytes, src: str, dst: str, options: dict[str, Any],
+                 register: str | None) -> Any:
+    """``qfmt.convert``; with ``register``, load, keep that register, then dump."""
+    if register is None:
+        return qfmt.convert(raw, src, dst, **options)
+    reg = qfmt.default_registry()
+    accepted = reg.get(src).load_options
+    dump_opts = reg.get(dst).dump_options or ()
+    load_opts = {k: v for k, v in options.items()
+                 if (k in accepted if accepted is not None else
+                     k not in dump_opts and k not in _CONVERSION)}
+    obj = _select_register(qfmt.load(raw, src, **load_opts), register)
+    return qfmt.dump(obj, dst, **{k: v for k, v in options.items() if k not in load_opts})
+
+
+_CONVERSION = ("shots", "sample", "seed", "include_leakage", "join_registers", "experiment",
+               "job_id")
+
+
+def _output_folder(output: str | None) -> bool:
+    """Whether ``-o`` names a folder: an existing one, or a name ending in a path separator
+    (``newdir/``, created when missing)."""
+    if output is None or output == "-":
+        return False
+    return Path(output).is_dir() or output.endswith(("/", os.sep))
+
+
 @main.command("convert")
 @click.argument("files", nargs=-1, required=True)
-@click.option("--from", "src", help="Source format id (detected when omitted and unambiguous).")
-@click.option("--to", "dst", required=True, help="Target format id.")
+@click.option("--from", "src", help="Source format id (detected when omitted and unambiguous).",
+              shell_complete=_complete_formats)
+@click.option("--to", "dst", required=True, help="Target format id.",
+              shell_complete=_complete_formats)
 @click.option("-o", "--output", help="Output file ('-' = stdout, the default for one input), or "
-              "a folder for several inputs.")
+              "a folder for several inputs (a name ending in '/' is a folder, created when "
+              "missing: one input becomes FOLDER/<name>.<ext>).")
+@click.option("--pretty", is_flag=True, help="Indent JSON output (JSON formats only).")
+@click.option("--register", "register", metavar="NAME",
+              help="Convert register NAME alone (e.g. of a payload whose registers have no joint "
+              "distribution, into a format without registers).")
 @click.option("--shots", type=int, help="Shots for probabilities -> counts.")
 @click.option("--num-qubits", type=int, help="Declared width of v1 payloads.")
 @click.option("--sample", is_flag=True, help="Allow synthesising per-shot data from counts.")
@@ -418,8 +600,8 @@ def validate_cmd(ctx: click.Context, file: str, fmt: str | None) -> None:
               "dask. Without it, --executor dask starts a local cluster for the batch.")
 @click.pass_context
 def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst: str,
-                output: str | None, shots: int | None, num_qubits: int | None, sample: bool,
-                seed: int | None, join_registers: bool,
+                output: str | None, pretty: bool, register: str | None, shots: int | None,
+                num_qubits: int | None, sample: bool, seed: int | None, join_registers: bool,
                 include_leakage: bool, experiment: str | None, job_id: str | None,
                 extra: tuple[str, ...], jobs: int, executor_name: str | None,
                 scheduler: str | None) -> None:
@@ -427,55 +609,87 @@ def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst
 
     Several files (or a quoted glob such as 'runs/*.json') go into the folder named by -o, one
     output per input, converted in parallel (a local process pool, or a Dask cluster with
-    --executor dask / --scheduler); bad files are reported and the others still written."""
+    --executor dask / --scheduler); bad files are reported and the others still written. A
+    batch ends with a summary line on stderr."""
     debug = _debug(ctx)
     options: dict[str, Any] = {**_width_options(num_qubits), **_parse_kv(extra)}
     for key, value in (("shots", shots), ("seed", seed), ("job_id", job_id)):
         if value is not None:
             options[key] = value
     if experiment is not None:
-        # ASCII digits only: "²".isdigit() is True but int("²") fails
-        options["experiment"] = int(experiment) if re.fullmatch(r"-?[0-9]{1,18}", experiment) \
-            else experiment
+        options["experiment"] = _experiment_key(experiment)
     for key, flag in (("sample", sample), ("join_registers", join_registers),
                       ("include_leakage", include_leakage)):
         if flag:
             options[key] = True
     target = _guard(debug, lambda: qfmt.default_registry().get(dst))
+    if pretty and not target.is_json:
+        raise _Fail(f"--pretty applies to JSON formats; {dst} is {target.media_type}",
+                    EXIT_USAGE)
     if scheduler is not None and executor_name == "local":
         raise _Fail("--scheduler is an address of a Dask scheduler; it cannot be used with "
                     "--executor local", EXIT_USAGE)
     one_file = len(files) == 1 and not _is_pattern(files[0])
-    if one_file and (output is None or output == "-" or not Path(output).is_dir()):
+    if one_file:
         if executor_name is not None or scheduler is not None:
             raise _Fail("--executor and --scheduler are for a batch: give several files (or a "
                         "glob) and -o FOLDER", EXIT_USAGE)
+        if _output_folder(output):
+            if files[0] == "-":
+                raise _Fail("'-' (stdin) has no name to write into a folder; give -o FILE",
+                            EXIT_USAGE)
+            output = str(Path(str(output)) / (Path(files[0]).stem + _extension(target)))
 
         def one() -> str | bytes:
             raw = _read(files[0])
-            fmt = src or _detect_one(raw, files[0])
-            return _rendered(qfmt.convert(raw, fmt, dst, **options), target)
+            with _busy(f"converting {files[0]} to {dst}"):
+                fmt = src or _detect_one(raw, files[0])
+                out = _convert_one(raw, fmt, dst, options, register)
+                return _pretty_json(out) if pretty else _rendered(out, target)
 
         out = _guard(debug, one)
-        _guard(debug, lambda: _write(out, target, output))
+
+        def write() -> None:
+            if output not in (None, "-"):
+                Path(str(output)).parent.mkdir(parents=True, exist_ok=True)
+            _write(out, target, output)
+
+        _guard(debug, write)
         return
     if output is None or output == "-":
         raise _Fail("several inputs need -o FOLDER", EXIT_USAGE)
     if "-" in files:
         raise _Fail("'-' (stdin) can only be converted on its own", EXIT_USAGE)
+    if pretty or register is not None:
+        raise _Fail(f"{'--pretty' if pretty else '--register'} applies to one file converted "
+                    "on its own", EXIT_USAGE)
     use_dask = executor_name == "dask" or scheduler is not None
     if use_dask and scheduler is not None and jobs:
         raise _Fail("-j starts a local cluster of N workers; a running scheduler (--scheduler) "
                     "has its own workers", EXIT_USAGE)
-    report = _guard(debug, lambda: _run_batch(files, src, dst, output, options, jobs,
-                                              use_dask, scheduler))
+    started = time.perf_counter()
+    try:
+        report = _guard(debug, lambda: _run_batch(files, src, dst, output, options, jobs,
+                                                  use_dask, scheduler))
+    except _Fail as exc:  # nothing converted: the error, then the summary line
+        exc.show()
+        click.echo(f"qfmt: converted 0 files (the batch did not run) in "
+                   f"{time.perf_counter() - started:.1f} s", err=True)
+        sys.exit(exc.exit_code)
     for rec in report.failed:
         msg = _message(rec.exception) if rec.exception is not None else rec.error
-        click.echo(f"qfmt: {rec.path}: {msg}", err=True)
-    click.echo(f"qfmt: {report.summary()}", err=True)
+        click.echo(f"qfmt: error: {rec.path}: {msg}", err=True)
     if report.failed:
         click.echo(f"qfmt: {len(report.failed)} of {len(report)} files failed", err=True)
+    click.echo(f"qfmt: {report.summary()}", err=True)
+    if report.failed:
         sys.exit(EXIT_INVALID)
+
+
+def _pretty_json(data: Any) -> str:
+    import orjson
+
+    return orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_INDENT_2).decode()
 
 
 def _is_pattern(path: str) -> bool:
@@ -537,26 +751,58 @@ def _summaries(obj: Any) -> list[tuple[str, Any]]:
 
 @main.command("show")
 @click.argument("file")
-@click.option("--format", "--from", "-f", "fmt", help="Format id (detected when omitted).")
+@click.option("--format", "--from", "-f", "fmt", help="Format id (detected when omitted).",
+              shell_complete=_complete_formats)
 @click.option("--top", default=10, show_default=True, help="How many outcomes to list.")
 @click.option("--num-qubits", type=int, help="Declared width of v1 payloads.")
+@click.option("--experiment", help="Show one experiment of a result (index, name or job id).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
 def show_cmd(ctx: click.Context, file: str, fmt: str | None, top: int,
-             num_qubits: int | None) -> None:
+             num_qubits: int | None, experiment: str | None, as_json: bool) -> None:
     """A readable summary of FILE: format, width, shots, top outcomes, provenance."""
     from rich.console import Console
-    from rich.table import Table
 
     def run() -> tuple[str, Any]:
         raw = _read(file)
-        f = fmt or _detect_one(raw, file)
-        opts = _width_options(num_qubits)
-        accepted = qfmt.default_registry().get(f).load_options
-        opts = {k: v for k, v in opts.items() if accepted is None or k in accepted}
-        return f, qfmt.load(raw, f, **opts)
+        with _busy(f"reading {file}"):
+            f = fmt or _detect_one(raw, file)
+            opts = _width_options(num_qubits)
+            accepted = qfmt.default_registry().get(f).load_options
+            opts = {k: v for k, v in opts.items() if accepted is None or k in accepted}
+            obj = qfmt.load(raw, f, **opts)
+        if experiment is not None:
+            if not isinstance(obj, qfmt.Result):
+                raise _Fail(f"--experiment picks one experiment of a result; {file} holds a "
+                            f"{type(obj).__name__}", EXIT_USAGE)
+            obj = kit.evolve(obj, results=[obj.experiment(_experiment_key(experiment))])
+        return f, obj
 
     f, obj = _guard(_debug(ctx), run)
-    console = Console(highlight=False)
+    if as_json:
+        click.echo(json.dumps(_show_data(file, f, obj, top), indent=2))
+        return
+    _show_text(Console(highlight=False), file, f, obj, top)
+
+
+def _ranked(dist: Any, top: int) -> tuple[list[tuple[int, Any]], int, Any, float]:
+    """The ``top`` outcomes of ``dist`` by |value| (ties: smaller outcome first), from its
+    arrays: ``(outcome, value)`` pairs, how many more there are, their summed value, and the
+    sum of all values (the share's denominator: signed for quasi-probabilities)."""
+    import numpy as np
+
+    vals = dist.value_array
+    mags = np.abs(vals.astype(np.float64))
+    order = np.argsort(-mags, kind="stable")[:max(top, 0)]
+    total = vals.sum()
+    shown = vals[order].sum() if len(order) else vals.dtype.type(0)
+    pairs = [(int(dist.outcome_array[i]), vals[i].item()) for i in order]
+    return pairs, len(vals) - len(order), (total - shown).item(), float(total) or 1.0
+
+
+def _show_text(console: Any, file: str, f: str, obj: Any, top: int) -> None:
+    from rich.table import Table
+
     console.print(f"[bold]{file}[/bold]  format [cyan]{f}[/cyan]  ({type(obj).__name__})")
     if isinstance(obj, qfmt.Expectations):  # named arrays per block, no outcomes to rank
         for i, block in enumerate(obj):
@@ -580,24 +826,77 @@ def show_cmd(ctx: click.Context, file: str, fmt: str | None, top: int,
             for note in dist.provenance:
                 if note.kind == "leakage-excluded":
                     console.print(f"  [yellow]note[/yellow] {note.detail}")
-        total = sum(abs(v) for v in dist.values()) or 1
+        pairs, n_more, rest, total = _ranked(dist, top)
         table = Table("outcome", "int", "value", "share", "", box=None, padding=(0, 1))
-        ranked = sorted(dist.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
-        for k, v in ranked[:top]:
-            share = abs(v) / total
-            key = dist.layout.format(k) if dist.layout is not None else \
-                kit.bitstring(k, dist.width)
-            table.add_row(key, str(k), f"{v:g}" if isinstance(v, float) else str(v),
-                          f"{share:6.1%}", "█" * max(1, round(share * 40)) if v else "")
-        if len(ranked) > top:
-            rest = sum(v for _, v in ranked[top:])
-            table.add_row(f"({len(ranked) - top} more)", "", f"{rest:g}", f"{abs(rest) / total:6.1%}",
-                          "")
+        for outcome, value in pairs:
+            share = value / total  # signed: a negative quasi-probability has a negative share
+            bits = dist.layout.format(outcome) if dist.layout is not None else \
+                kit.bitstring(outcome, dist.width)
+            table.add_row(bits, str(outcome),
+                          f"{value:g}" if isinstance(value, float) else str(value),
+                          f"{share:6.1%}", "█" * max(1, round(share * 40)) if share > 0 else "")
+        if n_more:
+            table.add_row(f"({n_more} more)", "", f"{rest:g}", f"{rest / total:6.1%}", "")
         console.print(table)
 
 
+def _show_data(file: str, f: str, obj: Any, top: int) -> dict[str, Any]:
+    """What ``show --json`` prints."""
+    out: dict[str, Any] = {"file": file, "format": f, "type": type(obj).__name__}
+    if isinstance(obj, qfmt.Expectations):
+        out["blocks"] = [{"shape": list(block.shape),
+                          "data": {name: arr.ravel()[:top].tolist()
+                                   for name, arr in block.data.items()}} for block in obj]
+        return out
+    items = []
+    for label, item in _summaries(obj):
+        if item is None:
+            items.append({"label": label, "failed": True})
+            continue
+        dist = item.counts() if isinstance(item, qfmt.Memory) else item
+        pairs, more, rest, total = _ranked(dist, top)
+        entry: dict[str, Any] = {
+            "label": label, "kind": _kind(item), "width": item.width,
+            "width_inferred": item.width_inferred,
+            "registers": None if item.layout is None else
+            [[n, w] for n, w in item.layout.sizes],
+            "outcomes": len(dist),
+            "shots": _shots(item),
+            "provenance": [{"kind": n.kind, "detail": n.detail}
+                           for n in (*item.provenance, *(dist.provenance if dist is not item
+                                                        else ()))],
+            "top": [{"bits": dist.layout.format(k) if dist.layout is not None else
+                     kit.bitstring(k, dist.width), "outcome": k, "value": v,
+                     "share": v / total} for k, v in pairs],
+            "more": {"outcomes": more, "value": rest},
+        }
+        if isinstance(item, qfmt.Memory):
+            entry["leaked_shots"] = int(item.leaked().sum())
+        items.append(entry)
+    out["items"] = items
+    return out
+
+
+def _kind(item: Any) -> str:
+    if isinstance(item, qfmt.Memory):
+        return "memory"
+    if isinstance(item, qfmt.Counts):
+        return "counts"
+    return "probabilities" if isinstance(item, qfmt.ProbDistribution) else "quasi"
+
+
+def _shots(item: Any) -> int | None:
+    if isinstance(item, qfmt.Memory):
+        return len(item)
+    if isinstance(item, qfmt.Counts):
+        return int(item.shots())
+    shots = getattr(item, "shots", None)
+    return int(shots) if isinstance(shots, int) else None
+
+
 def _describe(item: Any) -> str:
-    width = f"{item.width} bits" + (" (inferred from the data)" if item.width_inferred else "")
+    unit = "bit" if item.width == 1 else "bits"
+    width = f"{item.width} {unit}" + (" (inferred from the data)" if item.width_inferred else "")
     regs = ""
     if item.layout is not None:
         regs = ", registers " + ", ".join(f"{n}[{w}]" for n, w in item.layout.sizes)

@@ -10,9 +10,10 @@ stderr, ``qfmt: error: ...``; the root group's ``--debug`` shows the traceback i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -70,9 +71,33 @@ def _guard(func: Callable[[], T]) -> T:
         if _debug(click.get_current_context(silent=True)):
             raise
         if isinstance(exc, OSError) and not isinstance(exc, qfmt.QfmtError):
-            raise _Fail(f"{exc.strerror or exc}: {exc.filename}", EXIT_INVALID) from exc
+            raise _Fail(_os_error_text(exc), EXIT_INVALID) from exc
         raise _Fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
                     _exit_code(exc)) from exc
+
+
+def _os_error_text(exc: OSError) -> str:
+    """``Connection refused``, or ``Permission denied: out/a.json`` when the error names a
+    file (never ``...: None``)."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    return f"{what}: {exc.filename}" if exc.filename is not None else what
+
+
+@contextlib.contextmanager
+def _busy(message: str) -> Iterator[None]:
+    """A transient spinner on stderr while the block runs, when stderr is a terminal."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    try:
+        terminal = bool(isatty()) if callable(isatty) else False
+    except ValueError:
+        terminal = False
+    if not terminal:
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True, highlight=False).status(message, spinner="dots"):
+        yield
 
 
 def _parse_kv(values: Sequence[str]) -> dict[str, Any]:
@@ -106,11 +131,26 @@ def output_file(folder: Path, job_id: str) -> Path:
     return target
 
 
+def _complete_formats(ctx: click.Context, param: click.Parameter,
+                      incomplete: str) -> list[Any]:
+    """Shell completion of a format id (``--to``, ``--format``, ``schema-diff FMT``)."""
+    import warnings
+
+    from click.shell_completion import CompletionItem
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = qfmt.formats()
+    ids = dict.fromkeys(r.id for r in rows if r.status != "failed" and r.id.startswith(incomplete))
+    return [CompletionItem(fid) for fid in ids]
+
+
 @click.command("fetch")
 @click.argument("job_ids", nargs=-1, required=True)
-@click.option("--format", "-f", "fmt", help="Result format to fetch (default: the richest).")
+@click.option("--format", "-f", "fmt", help="Result format to fetch (default: the richest).",
+              shell_complete=_complete_formats)
 @click.option("--to", "dst", default="qiskit.result.json.v1", show_default=True,
-              help="Format to write.")
+              help="Format to write.", shell_complete=_complete_formats)
 @click.option("-o", "--output", help="Output file (one job) or folder (several, or an existing "
               "folder: one <job id>.json each); default stdout.")
 @click.option("--timeout", type=float, help="Seconds to wait for each job, retries included "
@@ -141,8 +181,9 @@ def fetch_cmd(job_ids: tuple[str, ...], fmt: str | None, dst: str, output: str |
                 output_file(folder, job_id)
         with Client(base_url=base_url) as client:
             for job_id in job_ids:
-                result = client.job(job_id).result(timeout=timeout, wait=wait, partial=partial,
-                                                    refresh=refresh, fmt=fmt)
+                with _busy(f"fetching job {job_id}"):
+                    result = client.job(job_id).result(timeout=timeout, wait=wait,
+                                                        partial=partial, refresh=refresh, fmt=fmt)
                 text = _json_text(qfmt.dump(result, dst, **options))
                 if output is None or output == "-":
                     click.echo(text)
@@ -171,13 +212,20 @@ def cache_path_cmd() -> None:
 
 @cache_cmd.command("list")
 @click.argument("job_id", required=False)
-def cache_list_cmd(job_id: str | None) -> None:
-    """List stored artifacts (of one job)."""
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: one object per artifact.")
+def cache_list_cmd(job_id: str | None, as_json: bool) -> None:
+    """List stored artifacts (of one job): job id, key, format, size, when fetched, sha256."""
     import datetime
 
     from ._store import ArtifactStore
 
-    for a in _guard(lambda: list(ArtifactStore().list(job_id))):
+    found = _guard(lambda: list(ArtifactStore().list(job_id)))
+    if as_json:
+        click.echo(json.dumps([{"job_id": a.job_id, "key": a.key, "format": a.format,
+                                "size": a.size, "fetched_at": a.fetched_at,
+                                "sha256": a.sha256} for a in found], indent=2))
+        return
+    for a in found:
         when = datetime.datetime.fromtimestamp(a.fetched_at).isoformat(timespec="seconds")
         click.echo(f"{a.job_id}\t{a.key}\t{a.format or '-'}\t{a.size} B\t{when}\t"
                    f"sha256:{a.sha256[:12]}")
@@ -199,7 +247,7 @@ def cache_clear_cmd(job_id: str | None, yes: bool) -> None:
 
 
 @click.command("schema-diff")
-@click.argument("fmt")
+@click.argument("fmt", shell_complete=_complete_formats)
 @click.option("--base-url", envvar="IONQ_API_URL", help="API base URL (default IonQ's).")
 @click.option("--served", type=click.Path(exists=True, dir_okay=False),
               help="Compare with this schema file instead of fetching it.")

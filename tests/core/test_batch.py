@@ -169,7 +169,7 @@ def test_cli_on_a_running_scheduler(cluster: Any, inputs: list[Path], tmp_path: 
         except qfmt.QfmtError:
             refused += 1
     assert r.exit_code == 1 and refused >= 2
-    assert f"qfmt: {inputs[-1]}: " in r.stderr and "quasi.json" in r.stderr
+    assert f"qfmt: error: {inputs[-1]}: " in r.stderr and "quasi.json" in r.stderr
     assert f"converted {len(inputs) - refused} of {len(inputs)} files to {out}" in r.stderr
     assert f"{refused} of {len(inputs)} files failed" in r.stderr
     for p in out.iterdir():
