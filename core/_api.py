@@ -12,6 +12,7 @@ as UTF-8) or a path, and their parser receives the raw bytes.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -27,7 +28,7 @@ from ._errors import (
     ValidationError,
     short_repr,
 )
-from ._read import jpath, passthrough_problem
+from ._read import MAX_DEPTH, jpath, passthrough_problem
 from ._registry import Format, FormatInfo, Registry, default_registry
 
 __all__ = [
@@ -197,14 +198,18 @@ def _check_passthrough(obj: Any, f: Format) -> None:
         for d in obj.registers.values():
             layout_names(d)
     def attributes(o: Any, label: str) -> None:
-        import attrs
-
-        for a in attrs.fields(type(o)):
-            value = getattr(o, a.name)
-            if isinstance(value, str):
+        for name in _field_names(type(o)):
+            value = getattr(o, name)
+            t = type(value)
+            if t is str:
                 names.append(value)
-            elif isinstance(value, (dict, list, Mapping)) and a.name != "results":
-                fields.append((f"{label}{a.name}", dict(value) if isinstance(value, Mapping)
+            elif t in _PLAIN_SCALARS or name == "results":
+                continue
+            elif t is dict or t is list:
+                if value:  # empty headers and extras: nothing to check
+                    fields.append((f"{label}{name}", value))
+            elif isinstance(value, (list, Mapping)):
+                fields.append((f"{label}{name}", dict(value) if isinstance(value, Mapping)
                                else value))
 
     if isinstance(obj, Result):
@@ -223,10 +228,23 @@ def _check_passthrough(obj: Any, f: Format) -> None:
             fields.append((f"block {i} metadata", dict(block.metadata)))
             fields.append((f"block {i} extra", dict(block.extra)))
     fields.append(("a name", [n for n in names if isinstance(n, str)]))
+    # one walk over everything (one level deeper, as a list); the field is named on a problem
+    if passthrough_problem([v for _, v in fields], MAX_DEPTH + 1) is None:
+        return
     for what, value in fields:
         problem = passthrough_problem(value)
         if problem is not None:
             raise PayloadError(f.id, "$", f"{what}: {problem}")
+
+
+_PLAIN_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    import attrs
+
+    return tuple(a.name for a in attrs.fields(cls))
 
 
 def dump(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
