@@ -238,9 +238,10 @@ def _decimal_chunk(text: bytes, out: npt.NDArray[np.uint64]) -> int | None:
     k = text.count(b",") + 1
     if text[:1] == b'"':
         # "d", "d",..., "d": np.fromstring matches the quoted separator itself (its space stands
-        # for any whitespace, or none), so k values (one per comma, plus one) leave no room for
-        # a stray quote or comma, nor for whitespace amid digits
-        if text[-1:] != b'"' or text.count(b'"') != 2 * k:
+        # for any whitespace, or none) and refuses what it cannot read to the end, so k values
+        # (one per comma, plus one) leave no room for a stray quote or comma, nor for
+        # whitespace amid digits
+        if text[-1:] != b'"':
             return None
         if spaces and not _digits_touch_quotes(text):
             return None  # " 1" or "1 ": whitespace inside a string, which np.fromstring skips
@@ -260,10 +261,10 @@ def _decimal_chunk(text: bytes, out: npt.NDArray[np.uint64]) -> int | None:
     if k > out.size:
         return None
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # a short read: counted below
+        warnings.simplefilter("error", DeprecationWarning)  # older numpy warns on unread text
         try:
             values = np.fromstring(digits, dtype=np.uint64, sep=sep)
-        except ValueError:
+        except (ValueError, DeprecationWarning):
             return None
     if values.size != k:
         return None  # an empty element, a leading or doubled comma
