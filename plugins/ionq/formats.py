@@ -503,7 +503,39 @@ def _check_first_shot_width(first: bytes) -> None:
 
 
 def parse_shots_v2_raw(raw: bytes) -> qfmt.Memory | None:
-    """Fast path for compact shots v2 text: the bits are read in numpy straight from the bytes.
+    """Fast path for shots v2 text, compact or not: the bits are read in numpy straight from the
+    bytes (see :func:`_shots_v2_compact`).
+
+    Text with whitespace is made compact once (``bytes.translate``), read the compact way, and
+    then proven to have had whitespace only between tokens: no backslash anywhere, two digits
+    side by side in the compact text decline, and every key string (``"shots"``,
+    ``"registers"``, the register names, ``"leakage_bits"``) must occur in the original text as
+    often as the compact reading found it (one with whitespace inside would not be found).
+    """
+    if not any(c in raw for c in (b"\n", b" ", b"\t", b"\r")):
+        return _shots_v2_compact(raw)
+    if b"\\" in raw:
+        return None
+    mem = _shots_v2_compact(raw.translate(None, _JSON_WS))
+    if mem is None:
+        return None
+    n = len(mem)
+    expected: dict[str, int] = {"shots": 1}
+    expected["registers"] = expected.get("registers", 0) + n
+    assert mem.layout is not None
+    for reg in mem.layout.registers:
+        expected[reg.name] = expected.get(reg.name, 0) + n
+    if mem.leakage is not None:
+        leaky = n if mem.leakage_present is None else int(mem.leakage_present.sum())
+        expected["leakage_bits"] = expected.get("leakage_bits", 0) + leaky
+    for key, count in expected.items():
+        if raw.count(b'"%s"' % key.encode()) != count:
+            return None
+    return mem
+
+
+def _shots_v2_compact(raw: bytes) -> qfmt.Memory | None:
+    """Compact shots v2 text, read in numpy straight from the bytes.
 
     The text is checked as a skeleton: with every bit array emptied, each shot must read exactly
     ``{"registers":{"a":[],...}}`` or the same with ``,"leakage_bits":[]``, with the register

@@ -185,3 +185,15 @@ def test_an_open_text_file_and_detection_read_once(tmp_path: Path) -> None:
         assert qfmt.load(fh, V1, num_qubits=2).outcomes() == [1, 2, 3]
     with open(path, "rb") as fh:
         assert qfmt.load(fh).outcomes() == [1, 2, 3]  # detected, then parsed from one read
+
+
+def test_pretty_text_takes_the_raw_readers() -> None:
+    """Indented text is read by the raw readers, not declined to the per-shot parser."""
+    v1 = [str(i) for i in range(50)]
+    v2 = {"shots": [{"registers": {"a": [i % 2, 1], "b": [0]}} for i in range(50)]}
+    for indent in (orjson.OPT_INDENT_2, None):
+        assert ionq.parse_shots_v1_raw(orjson.dumps(v1, option=indent), num_qubits=6) == \
+            ionq.parse_shots_v1(v1, num_qubits=6)
+        assert ionq.parse_shots_v2_raw(orjson.dumps(v2, option=indent)) == ionq.parse_shots_v2(v2)
+    assert ionq.parse_shots_v2_raw(json.dumps(v2, indent=1).replace('"b"', '"b "').encode()) \
+        is None  # whitespace inside a name: declined, the general path names the register
