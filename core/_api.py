@@ -54,7 +54,7 @@ _TEXT = (str, bytes, bytearray, memoryview)
 def read_json(payload: Any, fmt: str | None = None) -> Any:
     """Parsed JSON from ``payload``: JSON text (``str``/``bytes``), a path (``os.PathLike``), or
     already parsed data (returned as is)."""
-    if isinstance(payload, os.PathLike):
+    if isinstance(payload, os.PathLike) or _is_file(payload):
         payload = read_bytes(payload, fmt)
     if isinstance(payload, _TEXT):
         from ._json import loads
@@ -65,13 +65,19 @@ def read_json(payload: Any, fmt: str | None = None) -> Any:
 
 def read_bytes(payload: Any, fmt: str | None = None) -> bytes:
     """The raw bytes of ``payload``: ``bytes`` (or another buffer) as is, ``str`` encoded as
-    UTF-8, a path (``os.PathLike``) read. Anything else is a :class:`PayloadError`."""
+    UTF-8, a path (``os.PathLike``) or an open file (binary, or text: encoded as UTF-8) read.
+    Anything else is a :class:`PayloadError`."""
     if isinstance(payload, os.PathLike):
         try:
             with open(payload, "rb") as fh:
                 return fh.read()
         except OSError as exc:
             raise PayloadError(fmt, "$", f"cannot read {os.fspath(payload)!r}: {exc}") from exc
+    if _is_file(payload):
+        try:
+            payload = payload.read()
+        except (OSError, ValueError) as exc:  # ValueError: a closed file
+            raise PayloadError(fmt, "$", f"cannot read the file: {exc}") from exc
     if isinstance(payload, str):
         try:
             return payload.encode("utf-8")
@@ -81,6 +87,11 @@ def read_bytes(payload: Any, fmt: str | None = None) -> bytes:
     if isinstance(payload, (bytes, bytearray, memoryview)):
         return bytes(payload)
     raise PayloadError(fmt, "$", f"expected bytes, str or a path, got {type(payload).__name__}")
+
+
+def _is_file(payload: Any) -> bool:
+    """Whether ``payload`` is an open file (anything with a ``read`` method but not text)."""
+    return callable(getattr(payload, "read", None)) and not isinstance(payload, _TEXT)
 
 
 def _registry(registry: Registry | None) -> Registry:
@@ -120,7 +131,8 @@ def load(payload: Any, fmt: str | Format | None = None, *, registry: Registry | 
     Without ``fmt`` the format is detected as :func:`detect` does; a payload that formats would
     read differently raises :class:`qfmt.AmbiguousFormatError` naming them (pass ``fmt=``).
 
-    For a JSON format ``payload`` may be parsed JSON, JSON text (``str``/``bytes``) or a path;
+    For a JSON format ``payload`` may be parsed JSON, JSON text (``str``/``bytes``), a path or
+    an open file;
     for a non-JSON format (e.g. ``text/csv``) ``bytes``, ``str`` or a path, and its parser gets
     the bytes. Options are the format's (e.g. ``num_qubits=`` for IonQ v1 formats).
 
@@ -131,6 +143,8 @@ def load(payload: Any, fmt: str | Format | None = None, *, registry: Registry | 
     :class:`qfmt.FormatContractError` if the parser returns something else than it declares.
     """
     reg = _registry(registry)
+    if _is_file(payload):  # read once: detection and the parser share the bytes
+        payload = read_bytes(payload, None if fmt is None else reg.resolve(fmt).id)
     f = reg.resolve(fmt) if fmt is not None else detect_one(payload, registry=reg)
     _reject_unknown(options, f.load_options, what=f"loading {f.id}")
     given = payload

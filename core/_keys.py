@@ -20,6 +20,8 @@ A width is never taken from the widest key when one is declared.
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -161,40 +163,113 @@ def fast_decimals(items: Sequence[Any], leading: list[bool] | None = None
     return arr.astype(np.uint64)
 
 
+#: JSON whitespace (``bytes.strip()`` would also take \v and \f, which JSON refuses).
+_WS = b" \t\n\r"
+#: What a JSON array of decimal states may hold between its brackets.
+_ARRAY_CHARS_NO_WS = b'0123456789",'
+#: Bytes of text decoded at a time: the work copies stay small and in cache, so the time is
+#: linear in the size and the memory bounded, whatever the size.
+_CHUNK = 1 << 20
+_U64_MAX = np.uint64(2**64 - 1)
+
+
 def decimal_array_text(raw: bytes) -> npt.NDArray[np.uint64] | None:
-    """Decode the JSON text of an array of decimal states (``["2","1","3"]`` or ``[2,1,3]``)
-    straight from its bytes, without a Python object per element. Compact JSON only: returns
-    None (declines) for anything else, and the caller parses it the ordinary way."""
-    raw = raw.strip(b" \t\n\r")  # JSON whitespace only (not \v or \f)
-    if len(raw) < 3 or raw[:1] != b"[" or raw[-1:] != b"]":
+    """Decode the JSON text of an array of decimal states (``["2","1","3"]`` or ``[2,1,3]``,
+    compact or with whitespace between elements) straight from its bytes, without a Python
+    object per element, in chunks of about a megabyte (bounded work memory, linear time).
+
+    Exact or nothing: returns None (declines) for anything else (an escape, an empty string,
+    whitespace inside a string, a JSON integer with a leading zero, a value past 64 bits, a
+    string and an integer in one chunk), and the caller parses it the ordinary way."""
+    raw = bytes(raw)
+    lo, hi = _ws_bounds(raw)
+    if hi - lo < 3 or raw[lo] != 91 or raw[hi - 1] != 93:  # [ ... ]
         return None
-    b = np.frombuffer(raw, dtype=np.uint8)[1:-1]
-    quote = b == 34
-    comma = b == 44
-    if not (quote | comma | ((b >= 48) & (b <= 57))).all():
-        return None
-    commas = np.flatnonzero(comma)
-    starts = np.concatenate(([0], commas + 1))
-    ends = np.concatenate((commas, [b.size]))
-    if (ends - starts).min() < 1:
-        return None  # an empty element
-    nq = int(quote.sum())
-    if nq:
-        # every element a non-empty quoted string: "d+","d+",...
-        if nq != 2 * starts.size or not (quote[starts].all() and quote[ends - 1].all()):
+    lo, hi = lo + 1, hi - 1
+    n = raw.count(b",", lo, hi) + 1
+    out = np.empty(n, dtype=np.uint64)
+    done = 0
+    while lo < hi:
+        cut = raw.find(b",", min(lo + _CHUNK, hi), hi) if hi - lo > _CHUNK else -1
+        stop = hi if cut < 0 else cut
+        got = _decimal_chunk(raw[lo:stop], out[done:])
+        if got is None:
             return None
-        if (ends - starts).min() < 3:
-            return None  # ""
-        digits = b[~quote]
+        done += got
+        lo = stop + 1
+        if cut >= 0 and lo >= hi:
+            return None  # a trailing comma
+    if done != n or (n and out.max() == _U64_MAX):
+        return None  # (np.fromstring saturates past 2**64 - 1: the careful path decides)
+    return out
+
+
+_LEADING_WS = re.compile(rb"[ \t\n\r]*")
+
+
+def _ws_bounds(raw: bytes) -> tuple[int, int]:
+    """Where ``raw`` stripped of JSON whitespace begins and ends, without copying it."""
+    lo = _LEADING_WS.match(raw).end()  # type: ignore[union-attr]
+    hi = len(raw)
+    while hi > lo and raw[hi - 1] in _WS:
+        hi -= 1
+        if len(raw) - hi > 64:  # much trailing whitespace: let C find the end
+            return lo, len(raw.rstrip(_WS))
+    return lo, hi
+
+
+def _digits_touch_quotes(text: bytes) -> bool:
+    """Whether every string of ``text`` (quotes paired in order, no escapes) starts and ends
+    with a digit."""
+    b = np.frombuffer(text, dtype=np.uint8)
+    q = np.flatnonzero(b == 34)
+    after, before = b[q[0::2] + 1], b[q[1::2] - 1]
+    return bool(((after >= 48) & (after <= 57) & (before >= 48) & (before <= 57)).all())
+
+
+def _decimal_chunk(text: bytes, out: npt.NDArray[np.uint64]) -> int | None:
+    """Decode ``elem,elem,...`` (whitespace allowed after commas) into the front of ``out``; the
+    number of elements, or None to decline."""
+    spaces = text.translate(None, _ARRAY_CHARS_NO_WS)
+    if spaces.translate(None, _WS):
+        return None  # a byte no decimal state array holds (an escape, a sign, a letter...)
+    if spaces:
+        text = text.strip(_WS)
+    k = text.count(b",") + 1
+    if text[:1] == b'"':
+        # "d", "d",..., "d": np.fromstring matches the quoted separator itself (its space stands
+        # for any whitespace, or none) and refuses what it cannot read to the end, so k values
+        # (one per comma, plus one) leave no room for a stray quote or comma, nor for
+        # whitespace amid digits
+        if text[-1:] != b'"':
+            return None
+        if spaces and not _digits_touch_quotes(text):
+            return None  # " 1" or "1 ": whitespace inside a string, which np.fromstring skips
+        digits, sep = text[1:-1], '", "'
     else:
-        # JSON integers: no leading zeros
-        if ((b[starts] == 48) & (ends - starts > 1)).any():
-            return None
-        digits = b
-    lengths = (ends - starts) - (2 if nq else 0)
-    if lengths.max() > 19:
+        if b'"' in text:
+            return None  # a string among integers
+        digits, sep = (text.translate(None, _WS) if spaces else text), ","
+        if digits[:1] == b"0" and digits[1:2].isdigit():
+            return None  # 01 is not a JSON number
+        if b",0" in digits:
+            b = np.frombuffer(digits, dtype=np.uint8)
+            at = np.flatnonzero(b[:-1] == 44) + 1
+            at = at[at + 1 < b.size]
+            if ((b[at] == 48) & (b[at + 1] >= 48) & (b[at + 1] <= 57)).any():
+                return None
+    if k > out.size:
         return None
-    return np.fromstring(digits.tobytes().decode("ascii"), dtype=np.uint64, sep=",")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # older numpy warns on unread text
+        try:
+            values = np.fromstring(digits, dtype=np.uint64, sep=sep)
+        except (ValueError, DeprecationWarning):
+            return None
+    if values.size != k:
+        return None  # an empty element, a leading or doubled comma
+    out[:k] = values
+    return k
 
 
 def _values_only(b: npt.NDArray[np.uint8], c: Any, value_end: Any) -> npt.NDArray[np.uint64]:
