@@ -559,7 +559,8 @@ def _import_time(module: str) -> float:
 
 def _import_case(size: Size, repeat: int) -> list[Row]:
     qs, bs = [], []
-    for _ in range(max(3, repeat)):  # alternating, one fresh interpreter per import
+    for _ in range(max(3, repeat) if size.full_size else repeat):  # alternating, one fresh
+        # interpreter per import
         qs.append(_import_time("qfmt"))
         bs.append(_import_time("numpy"))
     q, b = statistics.median(qs), statistics.median(bs)
@@ -651,7 +652,7 @@ def _batch_case(size: Size, repeat: int) -> list[Row]:
         except ImportError:
             distributed = None
         if distributed is not None:
-            for n in (1, 2):
+            for n in (1, 2) if size.full_size else (1,):  # smoke: one cluster start
                 with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                               host="127.0.0.1", dashboard_address=None) as c, \
                         distributed.Client(c) as client:
