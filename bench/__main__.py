@@ -4,6 +4,11 @@
     python -m bench --smoke         # tiny sizes, one repeat: checks every case still runs
     python -m bench --only mitig    # cases whose name contains "mitig"
     python -m bench --json out.json # also write the raw numbers
+
+Every row with a target ends in "meets" or "MISSES" (or "NOT MEASURED" when its baseline is not
+installed); the last line says how many targets were met and names the misses. Ratios compare
+qfmt with its baseline measured alternately in the same run (medians); memory rows run in a
+fresh interpreter each (tracemalloc, numpy buffers included).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import platform
 import sys
 import time
 
-from bench.cases import CASES, Size
+from bench.cases import CASES, Row, Size
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,14 +40,25 @@ def main(argv: list[str] | None = None) -> int:
     for case in CASES:
         if args.only and args.only not in case.name:
             continue
-        row = case.run(size, repeat)
-        rows.append(row)
-        print(row.line(), flush=True)
+        for row in case.run(size, repeat):
+            rows.append(row)
+            print(row.line(), flush=True)
     print(f"total {time.perf_counter() - started:.1f} s")
+    targeted = [r for r in rows if r.targeted]
+    misses = [r for r in targeted if not r.meets]
+    print(f"{len(targeted) - len(misses)} of {len(targeted)} targets met"
+          + (f"; missed: {', '.join(_miss(r) for r in misses)}" if misses else ""))
     if args.json_path:
         with open(args.json_path, "w") as fh:
             json.dump([r.as_dict() for r in rows], fh, indent=2)
     return 0
+
+
+def _miss(row: Row) -> str:
+    if row.meets is None:
+        return f"{row.name} (not measured)"
+    unit = "x" if row.unit == "x" else f" {row.unit}"
+    return f"{row.name} ({row.ratio:.2f}{unit}, target {row.target})"
 
 
 def _cpu() -> str:
