@@ -522,37 +522,38 @@ def _fill_decimal(words: npt.NDArray[np.uint32], col: int, values: npt.NDArray[n
     dtype = np.uint32 if chunks <= 2 else np.uint64
     x = values.astype(dtype)
     step = dtype(10_000)
+    q = np.empty_like(x)
+    r = np.empty_like(x)
     for i in range(chunks):
-        q = x // step
-        idx = (x - q * step).astype(np.intp)
-        idx += (q == 0) * 10_000  # nothing left of this chunk: its leading zeros are NUL
-        words[:, col + chunks - 1 - i] = (last if i == 0 else middle)[idx]
-        x = q
+        np.floor_divide(x, step, out=q)
+        np.multiply(q, step, out=r)
+        np.subtract(x, r, out=r)
+        r[q == 0] += dtype(10_000)  # nothing left of this chunk: its leading zeros are NUL
+        words[:, col + chunks - 1 - i] = (last if i == 0 else middle)[r]
+        x, q = q, x
 
 
 def _json_rows(parts: Sequence[bytes | npt.NDArray[np.uint64]], n: int) -> bytes:
     """``n`` rows, each the concatenation of ``parts`` (constant bytes, or a uint64 array written
     in decimal), NUL padding removed."""
-    layout: list[tuple[int, bytes | npt.NDArray[np.uint64], int]] = []
-    off = 0
+    template = bytearray()
+    fields: list[tuple[int, npt.NDArray[np.uint64], int]] = []
     for part in parts:
         if isinstance(part, bytes):
-            layout.append((off, part, 0))
-            off += len(part)
+            template += part
         else:
-            off = (off + 3) & ~3
+            template += b"\0" * (-len(template) % 4)
             top = int(part.max()) if part.size else 0
             chunks = (len(str(top)) + 3) // 4
-            layout.append((off, part, chunks))
-            off += 4 * chunks
-    grid = np.zeros((n, (off + 3) & ~3), dtype=np.uint8)
-    words = grid.view(np.uint32)
-    for start, part, chunks in layout:
-        if isinstance(part, bytes):
-            grid[:, start:start + len(part)] = np.frombuffer(part, dtype=np.uint8)
-        else:
-            _fill_decimal(words, start // 4, part, chunks)
-    return grid.tobytes().translate(None, b"\0")
+            fields.append((len(template) // 4, part, chunks))
+            template += b"\0" * (4 * chunks)
+    template += b"\0" * (-len(template) % 4)
+    buf = template * n
+    words = np.frombuffer(buf, dtype=np.uint32).reshape(n, -1)
+    for col, part, chunks in fields:
+        _fill_decimal(words, col, part, chunks)
+    del words  # releases the buffer
+    return bytes(buf.translate(None, b"\0"))
 
 
 def _as_u64(values: Any) -> npt.NDArray[np.uint64] | None:
