@@ -533,9 +533,11 @@ def _fill_decimal(words: npt.NDArray[np.uint32], col: int, values: npt.NDArray[n
         x, q = q, x
 
 
-def _json_rows(parts: Sequence[bytes | npt.NDArray[np.uint64]], n: int) -> bytes:
-    """``n`` rows, each the concatenation of ``parts`` (constant bytes, or a uint64 array written
-    in decimal), NUL padding removed."""
+def _json_rows(open_: bytes, parts: Sequence[bytes | npt.NDArray[np.uint64]], close: bytes,
+               n: int) -> bytes:
+    """``open_``, then ``n`` rows each the concatenation of ``parts`` (constant bytes, or a uint64
+    array written in decimal) whose last byte (the separator) is dropped from the last row, then
+    ``close``; built in one buffer, NUL padding removed in one pass."""
     template = bytearray()
     fields: list[tuple[int, npt.NDArray[np.uint64], int]] = []
     for part in parts:
@@ -547,9 +549,17 @@ def _json_rows(parts: Sequence[bytes | npt.NDArray[np.uint64]], n: int) -> bytes
             chunks = (len(str(top)) + 3) // 4
             fields.append((len(template) // 4, part, chunks))
             template += b"\0" * (4 * chunks)
+    separator = len(template) - 1
     template += b"\0" * (-len(template) % 4)
-    buf = template * n
-    words = np.frombuffer(buf, dtype=np.uint32).reshape(n, -1)
+    head = open_ + b"\0" * (-len(open_) % 4)
+    width = len(template)
+    buf = bytearray(len(head) + width * n + len(close))
+    buf[:len(head)] = head
+    buf[len(head):len(head) + width * n] = template * n
+    buf[len(head) + width * n:] = close
+    buf[len(head) + width * (n - 1) + separator] = 0
+    words = np.frombuffer(buf, dtype=np.uint32, count=width * n // 4,
+                          offset=len(head)).reshape(n, -1)
     for col, part, chunks in fields:
         _fill_decimal(words, col, part, chunks)
     del words  # releases the buffer
@@ -577,8 +587,8 @@ def json_decimal_strings(values: Any, *, pretty: bool = False) -> bytes:
         return orjson.dumps(decimal_strings(values), option=orjson.OPT_INDENT_2 if pretty else 0)
     if arr.size == 0:
         return b"[]"
-    body = _json_rows([b'\n  "' if pretty else b'"', arr, b'",'], arr.size)[:-1]
-    return b"[" + body + (b"\n]" if pretty else b"]")
+    return _json_rows(b"[", [b'\n  "' if pretty else b'"', arr, b'",'],
+                      b"\n]" if pretty else b"]", arr.size)
 
 
 def json_decimal_counts(keys: Any, values: Any, *, pretty: bool = False) -> bytes:
@@ -598,5 +608,4 @@ def json_decimal_counts(keys: Any, values: Any, *, pretty: bool = False) -> byte
     if ks.size == 0:
         return b"{}"
     parts = [b'\n  "' if pretty else b'"', ks, b'": ' if pretty else b'":', vs, b","]
-    body = _json_rows(parts, ks.size)[:-1]
-    return b"{" + body + (b"\n}" if pretty else b"}")
+    return _json_rows(b"{", parts, b"\n}" if pretty else b"}", ks.size)
