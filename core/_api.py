@@ -488,8 +488,9 @@ def _score(f: Format, subject: Any) -> float:
 
 
 def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
-    """Ids of the formats whose schema and parser accept ``payload``, best first (a format
-    with ``parse_checks_schema`` is asked its parser only, which then implies its schema).
+    """Ids of the formats whose schema and parser accept ``payload``, best first. The parser
+    is asked first; the schema only when it accepts (and not at all for a format with
+    ``parse_checks_schema``, whose parser's yes implies it).
 
     JSON formats are tried on the parsed JSON (when ``payload`` is JSON text or a path, only if
     it parses); non-JSON formats on the raw bytes (only when ``payload`` is ``bytes``, ``str``
@@ -524,16 +525,6 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
         if f.is_json:
             if data is _NOT_JSON:
                 continue
-            if not f.parse_checks_schema:  # otherwise the parser's yes implies the schema's
-                try:
-                    if not reg.is_valid(f, data):
-                        continue
-                except RecursionError:
-                    continue
-                except FormatContractError as exc:  # a broken schema must not break detection
-                    warnings.warn(f"{exc}; qfmt.detect skips this format", RuntimeWarning,
-                                  stacklevel=2)
-                    continue
             subject: Any = data
             # the byte reader, when the format has one, reads the text faster than the parser
             # reads the parsed JSON (and must accept exactly the same)
@@ -543,6 +534,7 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
             continue
         else:
             subject = source = raw
+        # the parser first: it refuses most payloads at once, and a format must pass both
         try:
             obj = load(source, f, registry=reg)
         except FormatContractError as exc:  # a buggy plugin must not break detection
@@ -550,6 +542,16 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
             continue
         except QfmtError:
             continue
+        if f.is_json and not f.parse_checks_schema:  # else the parser's yes implies the schema's
+            try:
+                if not reg.is_valid(f, data):
+                    continue
+            except RecursionError:
+                continue
+            except FormatContractError as exc:  # a broken schema must not break detection
+                warnings.warn(f"{exc}; qfmt.detect skips this format", RuntimeWarning,
+                              stacklevel=2)
+                continue
         scored.append((-_score(f, subject), not _is_builtin(reg, f), fid, obj))
     scored.sort(key=lambda t: t[:3])
     groups: list[list[tuple[str, Any]]] = []
