@@ -534,6 +534,13 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
             continue
         else:
             subject = source = raw
+        if f.is_json and not f.parse_checks_schema:
+            try:  # compiled once per format: a schema that cannot be used fails here
+                reg.validator(f)
+            except FormatContractError as exc:  # a broken schema must not break detection
+                warnings.warn(f"{exc}; qfmt.detect skips this format", RuntimeWarning,
+                              stacklevel=2)
+                continue
         # the parser first: it refuses most payloads at once, and a format must pass both
         try:
             obj = load(source, f, registry=reg)
