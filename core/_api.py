@@ -275,20 +275,35 @@ def dump(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
     distribution that is written, not to the one before."""
     reg = _registry(registry)
     f = reg.resolve(fmt)
+    target, own = _prepared(obj, f, options)
+    return _serialized(target, f, reg, own)
+
+
+def _prepared(obj: Any, f: Format, options: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The object converted for ``f`` (conversion options applied) and the options left for its
+    serializer; unknown options refused."""
     _reject_unknown(options, CONVERSION_OPTIONS, f.dump_options, what=f"dumping {f.id}")
     conv = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
     own = _split_options(f, options, load=False)
     before = getattr(f.serialize, "qfmt_before_conversion", None)
     if callable(before):
         obj, own = before(obj, **own)
-    target = prepare(obj, f, **conv)
+    return prepare(obj, f, **conv), own
+
+
+def _call_serializer(fn: Any, target: Any, f: Format, reg: Registry, own: Mapping[str, Any],
+                     **extra: Any) -> Any:
     try:
-        out = f.serialize(target, **own)
+        return fn(target, **extra, **own)
     except (QfmtError, KeyboardInterrupt):
         raise
     except BaseException as exc:  # a plugin must not take the host down, whatever it raises
         raise FormatContractError(f.id, f"serialize of {reg.provider(f)} raised "
                                   f"{short_repr(exc, 120)}", reg.plugin_of(f)) from exc
+
+
+def _serialized(target: Any, f: Format, reg: Registry, own: Mapping[str, Any]) -> Any:
+    out = _call_serializer(f.serialize, target, f, reg, own)
     if not f.is_json:
         if isinstance(out, (bytearray, memoryview)):
             return bytes(out)
@@ -303,10 +318,26 @@ def dumps(obj: Any, fmt: str | Format, *, pretty: bool = False,
           registry: Registry | None = None, **options: Any) -> str | bytes:
     """Like :func:`dump`, but text: JSON text (written by orjson; ``pretty`` indents it) for a
     JSON format. A non-JSON format's output is returned as its serializer made it: ``str``
-    stays ``str`` and ``bytes`` stays ``bytes``."""
+    stays ``str`` and ``bytes`` stays ``bytes``.
+
+    A format with a ``serialize_raw`` writes its text straight from the arrays (the same
+    bytes orjson would write for :func:`dump`'s data), without a Python object per shot."""
     reg = _registry(registry)
     f = reg.resolve(fmt)
-    out = dump(obj, f, registry=reg, **options)
+    target, own = _prepared(obj, f, options)
+    if f.is_json and f.serialize_raw is not None:
+        raw = _call_serializer(f.serialize_raw, target, f, reg, own, pretty=pretty)
+        if raw is not None:
+            if not isinstance(raw, (bytes, bytearray, memoryview)):
+                raise FormatContractError(f.id, f"serialize_raw returned a {type(raw).__name__}, "
+                                          "not bytes or None", reg.plugin_of(f) or "unknown")
+            try:
+                return bytes(raw).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise FormatContractError(f.id, f"serialize_raw wrote text that is not UTF-8 "
+                                          f"({exc.reason} at byte {exc.start})",
+                                          reg.plugin_of(f) or "unknown") from None
+    out = _serialized(target, f, reg, own)
     if not f.is_json:
         return cast("str | bytes", out)
     import orjson
@@ -367,6 +398,8 @@ def problems(payload: Any, fmt: str | Format, *, semantic: bool = True,
         except PayloadError as exc:
             return [exc]
         return []
+    if f.parse_checks_schema and _parser_accepts(payload, f, reg):
+        return []  # the format promises: what its parser accepts passes its schema
     try:
         data = read_json(payload, f.id)
     except PayloadError as exc:
@@ -382,6 +415,18 @@ def problems(payload: Any, fmt: str | Format, *, semantic: bool = True,
         except PayloadError as exc:
             found.append(exc)
     return found
+
+
+def _parser_accepts(payload: Any, f: Format, reg: Registry) -> bool:
+    """Whether ``load`` accepts ``payload`` as ``f`` (JSON text through the format's byte reader
+    when it has one); any qfmt error is a no, and the caller then looks closer."""
+    try:
+        if isinstance(payload, (os.PathLike, *_TEXT)):
+            payload = read_bytes(payload, f.id)
+        load(payload, f, registry=reg)
+    except QfmtError:
+        return False
+    return True
 
 
 def _error_path(error: Any) -> str:
@@ -498,7 +543,9 @@ def _score(f: Format, subject: Any) -> float:
 
 
 def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
-    """Ids of the formats whose schema and parser accept ``payload``, best first.
+    """Ids of the formats whose schema and parser accept ``payload``, best first. The parser
+    is asked first; the schema only when it accepts (and not at all for a format with
+    ``parse_checks_schema``, whose parser's yes implies it).
 
     JSON formats are tried on the parsed JSON (when ``payload`` is JSON text or a path, only if
     it parses); non-JSON formats on the raw bytes (only when ``payload`` is ``bytes``, ``str``
@@ -533,6 +580,31 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
         if f.is_json:
             if data is _NOT_JSON:
                 continue
+            subject: Any = data
+            # the byte reader, when the format has one, reads the text faster than the parser
+            # reads the parsed JSON (and must accept exactly the same)
+            source: Any = raw if raw is not None and f.parse_raw is not None and \
+                f.parse_checks_schema else data
+        elif raw is None:
+            continue
+        else:
+            subject = source = raw
+        if f.is_json and not f.parse_checks_schema:
+            try:  # compiled once per format: a schema that cannot be used fails here
+                reg.validator(f)
+            except FormatContractError as exc:  # a broken schema must not break detection
+                warnings.warn(f"{exc}; qfmt.detect skips this format", RuntimeWarning,
+                              stacklevel=2)
+                continue
+        # the parser first: it refuses most payloads at once, and a format must pass both
+        try:
+            obj = load(source, f, registry=reg)
+        except FormatContractError as exc:  # a buggy plugin must not break detection
+            warnings.warn(f"{exc}; qfmt.detect skips this format", RuntimeWarning, stacklevel=2)
+            continue
+        except QfmtError:
+            continue
+        if f.is_json and not f.parse_checks_schema:  # else the parser's yes implies the schema's
             try:
                 if not reg.is_valid(f, data):
                     continue
@@ -542,18 +614,6 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
                 warnings.warn(f"{exc}; qfmt.detect skips this format", RuntimeWarning,
                               stacklevel=2)
                 continue
-            subject: Any = data
-        elif raw is None:
-            continue
-        else:
-            subject = raw
-        try:
-            obj = load(subject, f, registry=reg)
-        except FormatContractError as exc:  # a buggy plugin must not break detection
-            warnings.warn(f"{exc}; qfmt.detect skips this format", RuntimeWarning, stacklevel=2)
-            continue
-        except QfmtError:
-            continue
         scored.append((-_score(f, subject), not _is_builtin(reg, f), fid, obj))
     scored.sort(key=lambda t: t[:3])
     groups: list[list[tuple[str, Any]]] = []

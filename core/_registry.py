@@ -184,6 +184,17 @@ class Format:
     - ``carries_leakage``: whether the format can hold leaked shots; if not, qfmt leaves them out
       before ``serialize`` is called (``include_leakage=True`` keeps them as plain shots).
     - ``bit_order``: one line saying how the format's text maps to canonical bit *i*.
+    - ``serialize_raw(obj, *, pretty=False, **options) -> bytes | None`` (optional, JSON
+      formats): a fast path for :func:`qfmt.dumps`, writing the JSON text straight from the
+      arrays. It gets what ``serialize`` gets and returns exactly the bytes
+      ``orjson.dumps(serialize(obj, **options))`` would write (``OPT_INDENT_2`` when ``pretty``),
+      or None to decline (then ``serialize`` runs and orjson writes its data).
+    - ``parse_checks_schema``: the format's promise that whatever ``parse`` accepts (and so
+      ``parse_raw``) also passes its schema. :func:`qfmt.detect`, :func:`qfmt.validate` and
+      :func:`qfmt.problems` then run the parser first and check the schema only on payloads
+      the parser refuses (to list the violations with their paths), never on millions of shots
+      the parser has already read. A format that sets it must test the promise
+      (``tests/core/test_detect_speed_paths.py`` does for the built-ins).
 
     The options a format accepts are the keyword parameters of ``parse`` and ``serialize``.
     Registering a format checks the contract (:func:`check_format`).
@@ -203,6 +214,8 @@ class Format:
     registers: bool = attrs.field(default=True, kw_only=True)
     carries_leakage: bool = attrs.field(default=False, kw_only=True)
     bit_order: str = attrs.field(default="", kw_only=True)
+    serialize_raw: Callable[..., Any] | None = attrs.field(default=None, kw_only=True, repr=False)
+    parse_checks_schema: bool = attrs.field(default=False, kw_only=True)
 
     @property
     def load_options(self) -> frozenset[str] | None:
@@ -225,7 +238,8 @@ def check_format(fmt: object, *, plugin: str | None = None, check_schema: bool =
     first rule broken.
 
     The rules: ``id`` a non-empty str; ``description`` a str; ``parse`` and ``serialize``
-    callable (``sniff``, ``parse_raw`` None or callable); ``produces`` one of
+    callable (``sniff``, ``parse_raw``, ``serialize_raw`` None or callable;
+    ``parse_checks_schema`` a bool); ``produces`` one of
     :func:`canonical_types` (``element`` None or one of them); ``media_type`` a str such as
     ``"text/csv"``; ``schema`` a mapping whose ``$id`` is the id, whose ``$schema`` (if any) is
     draft-07, and (``check_schema``) that ``Draft7Validator.check_schema`` accepts.
@@ -247,10 +261,12 @@ def check_format(fmt: object, *, plugin: str | None = None, check_schema: bool =
     for name in ("parse", "serialize"):
         if not callable(getattr(fmt, name)):
             raise broken(f"{name} must be callable")
-    for name in ("sniff", "parse_raw"):
+    for name in ("sniff", "parse_raw", "serialize_raw"):
         value = getattr(fmt, name)
         if value is not None and not callable(value):
             raise broken(f"{name} must be None or callable")
+    if not isinstance(fmt.parse_checks_schema, bool):
+        raise broken("parse_checks_schema must be a bool")
     types = canonical_types()
     allowed = ", ".join(f"qfmt.{n}" for n in CANONICAL_TYPE_NAMES)
     if not any(fmt.produces is t for t in types):

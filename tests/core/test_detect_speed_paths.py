@@ -1,0 +1,159 @@
+"""``Format.parse_checks_schema``: detect, validate and problems ask the parser first and the
+schema only when the parser refuses. Two things must hold for that to change no answer:
+
+- the promise itself: whatever the parser accepts passes the schema (checked on valid payloads
+  and on payloads with one node replaced, removed or added, for every format making it);
+- the answers: detect, problems and validate give what the schema-first route gives (a copy
+  of each format without the promise, in a registry of its own).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import qfmt
+from qfmt.testing.strategies import payloads
+
+REG = qfmt.Registry(entry_points=False)
+PROMISING = [fid for fid in REG.ids() if REG.get(fid).parse_checks_schema]
+
+# the same formats without the promise: the schema is checked first, as before
+SLOW = qfmt.Registry(builtins=(), entry_points=False)
+for _fid in REG.ids():
+    SLOW.register(attrs.evolve(REG.get(_fid), parse_checks_schema=False))
+
+FAST = qfmt.Registry(builtins=(), entry_points=False)
+for _fid in REG.ids():
+    FAST.register(REG.get(_fid))
+
+SETTINGS = settings(max_examples=30, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 2**63 - 1),
+                         st.floats(allow_nan=False, allow_infinity=False),
+                         st.sampled_from(["", "0", "7", "01", "0x3", "101", "a", "3\n", "٣"]))
+json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(st.sampled_from(["0", "1", "10", "a", "registers",
+                                                              "shots", "histogram"]),
+                                             inner, max_size=3), max_leaves=6)
+
+
+def _nodes(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path]
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out.extend(_nodes(v, (*path, k)))
+    elif isinstance(data, list):
+        for i, v in enumerate(data[:8]):
+            out.extend(_nodes(v, (*path, i)))
+    return out
+
+
+def _replace(data: Any, path: tuple[Any, ...], how: str, value: Any) -> Any:
+    if not path:
+        if how == "add" and isinstance(data, dict):
+            return {**data, "extra": value}
+        if how == "add" and isinstance(data, list):
+            return [*data, value]
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict):
+        copy = dict(data)
+        if not rest and how == "remove":
+            del copy[head]
+        else:
+            copy[head] = _replace(data[head], rest, how, value)
+        return copy
+    copy_list = list(data)
+    if not rest and how == "remove":
+        del copy_list[head]
+    else:
+        copy_list[head] = _replace(data[head], rest, how, value)
+    return copy_list
+
+
+@st.composite
+def mutated(draw: Any, fid: str) -> Any:
+    """A payload of ``fid`` with one node replaced, removed or added (often invalid)."""
+    data = draw(payloads(fid, registry=REG))
+    path = draw(st.sampled_from(_nodes(data)))
+    how = draw(st.sampled_from(["replace", "remove", "add"] if path else ["replace", "add"]))
+    return _replace(data, path, how, draw(json_values))
+
+
+def _accepts(fid: str, payload: Any) -> bool:
+    try:
+        qfmt.load(payload, fid, registry=SLOW)
+    except qfmt.QfmtError:
+        return False
+    return True
+
+
+def test_the_ionq_formats_make_the_promise() -> None:
+    assert {"ionq.result.shots.json.v1", "ionq.result.shots.json.v2",
+            "ionq.result.histogram.json.v1"} <= set(PROMISING)
+
+
+@pytest.mark.parametrize("fid", PROMISING)
+@SETTINGS
+@given(data=st.data())
+def test_what_the_parser_accepts_passes_the_schema(fid: str, data: st.DataObject) -> None:
+    payload = data.draw(payloads(fid, registry=REG) | mutated(fid) | json_values)
+    if _accepts(fid, payload):
+        errors = [e.message for e in SLOW.iter_errors(SLOW.get(fid), payload)]
+        assert not errors, f"{fid} parses {payload!r} but its schema refuses it: {errors}"
+
+
+def _answers(payload: Any, fid: str, reg: qfmt.Registry) -> tuple[Any, ...]:
+    found = qfmt.problems(payload, fid, registry=reg)
+    shallow = qfmt.problems(payload, fid, semantic=False, registry=reg)
+    return ([(p.format, p.path, p.reason) for p in found],
+            [(p.format, p.path, p.reason) for p in shallow])
+
+
+def _detection(payload: Any, reg: qfmt.Registry) -> tuple[Any, ...]:
+    d = qfmt.detect(payload, registry=reg)
+    return list(d), d.readings, d.scores
+
+
+@pytest.mark.parametrize("fid", PROMISING)
+@settings(SETTINGS, max_examples=12)
+@given(data=st.data())
+def test_problems_and_detect_answer_as_the_schema_first_route(fid: str,
+                                                              data: st.DataObject) -> None:
+    payload = data.draw(payloads(fid, registry=REG) | mutated(fid))
+    assert _answers(payload, fid, FAST) == _answers(payload, fid, SLOW)
+    text = orjson.dumps(payload)
+    assert _answers(text, fid, FAST) == _answers(text, fid, SLOW)
+    assert _detection(payload, FAST) == _detection(payload, SLOW)
+    assert _detection(text, FAST) == _detection(text, SLOW)
+
+
+def test_problems_still_lists_schema_violations_with_their_paths() -> None:
+    bad = b'["1","x","3",-2]'
+    paths = [p.path for p in qfmt.problems(bad, "ionq.result.shots.json.v1")]
+    assert paths == ["$[1]", "$[3]"]
+    with pytest.raises(qfmt.ValidationError) as info:
+        qfmt.validate(b'{"0":3,"1":-1}', "ionq.result.histogram.json.v1")
+    assert info.value.path == '$["1"]'
+
+
+def test_a_valid_payload_is_valid_and_detected() -> None:
+    text = orjson.dumps([str(i % 8) for i in range(1000)])
+    assert qfmt.problems(text, "ionq.result.shots.json.v1") == []
+    qfmt.validate(text, "ionq.result.shots.json.v1")
+    assert qfmt.detect(text)[0] == "ionq.result.shots.json.v1"
+
+
+def test_the_promise_must_be_a_bool() -> None:
+    f = attrs.evolve(REG.get("ionq.result.shots.json.v1"), id="acme.shots.v1",
+                     schema={**REG.get("ionq.result.shots.json.v1").schema, "$id": "acme.shots.v1"},
+                     parse_checks_schema="yes")
+    with pytest.raises(qfmt.FormatContractError, match="parse_checks_schema"):
+        qfmt.register(f, registry=qfmt.Registry(builtins=(), entry_points=False))
