@@ -38,3 +38,23 @@ def test_version_matches_metadata() -> None:
     from importlib import metadata
 
     assert metadata.version("qfmt") == qfmt.__version__
+
+
+def test_building_the_wheel_prints_no_deprecation_warning(tmp_path: Path) -> None:
+    """Packaging metadata in today's form (SPDX license, license-files, one version source): the
+    build backend has nothing to warn about. Built offline, from a copy of the tree, with the
+    setuptools of the test extra."""
+    import shutil
+
+    src = tmp_path / "src"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
+        ".git", "build", "*.egg-info", "__pycache__", ".mypy_cache", ".ruff_cache", "site"))
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation",
+         "--no-index", "-w", str(tmp_path / "dist"), str(src)],
+        capture_output=True, text=True, timeout=300)
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log[-2000:]
+    assert [p.name for p in (tmp_path / "dist").iterdir()] == [f"qfmt-{qfmt.__version__}-py3-none-any.whl"]
+    warned = [line for line in log.splitlines() if "deprecat" in line.lower()]
+    assert not warned, warned[:5]
