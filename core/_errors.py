@@ -169,22 +169,27 @@ class UnknownFormatError(QfmtError, KeyError):
     ``suggestions`` are the closest known ids, best first.
     """
 
-    def __init__(self, format: str, suggestions: Sequence[str] = (), known: Sequence[str] = ()) -> None:
+    def __init__(self, format: str, suggestions: Sequence[str] = (), known: Sequence[str] = (),
+                 hint: str | None = None) -> None:
         self.format = format
         self.suggestions = tuple(suggestions)
         self.known = tuple(known)
+        #: why the plugin that would provide it is missing (failed to load, or blocked)
+        self.hint = hint
         super().__init__(format)
 
     def __str__(self) -> str:
         msg = f"unknown format {self.format!r}"
-        if self.suggestions:
+        if self.hint:
+            msg += f"; {self.hint}"
+        elif self.suggestions:
             msg += "; did you mean " + " or ".join(repr(s) for s in self.suggestions) + "?"
         else:
             msg += "; see qfmt.formats() (or `qfmt formats`) for the known ids"
         return msg
 
-    def __reduce__(self) -> tuple[type, tuple[str, tuple[str, ...], tuple[str, ...]]]:
-        return (type(self), (self.format, self.suggestions, self.known))
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[str, ...], tuple[str, ...], str | None]]:
+        return (type(self), (self.format, self.suggestions, self.known, self.hint))
 
 
 class FormatConflictError(QfmtError, LookupError):

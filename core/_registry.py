@@ -27,6 +27,7 @@ import functools
 import importlib
 import inspect
 import os
+import re
 import sys
 import threading
 import warnings
@@ -645,6 +646,31 @@ class Registry:
         prefs.update(self._preferred)
         return prefs
 
+    def _missing_hint(self, format_id: str) -> str | None:
+        """Why a format id is unknown when a plugin that would provide it is not loaded: the
+        id's format broke the contract, or a plugin named like the id's first part (``acme`` for
+        ``acme.counts.csv.v1``, by entry-point or distribution name) failed or is blocked."""
+        for fail in self._failures:
+            if fail.format == format_id:
+                return (f"plugin {fail.plugin!r} (distribution {fail.distribution or 'unknown'}) "
+                        f"provides it but it failed: {fail.error}")
+        prefix = format_id.split(".", 1)[0].lower()
+
+        def named(plugin: str, dist: str | None) -> bool:
+            names = {plugin.lower(), *(re.split(r"[-_.]", (dist or "").lower()))}
+            return prefix in names
+
+        for fail in self._failures:
+            if fail.format is None and named(fail.plugin, fail.distribution):
+                return (f"plugin {fail.plugin!r} (distribution {fail.distribution or 'unknown'}), "
+                        f"which may provide it, failed to load: {fail.error}; fix or reinstall "
+                        f"{fail.distribution or fail.plugin}")
+        for name, info in self._blocked.items():
+            if named(name, info.distribution):
+                return (f"plugin {name!r} (distribution {info.distribution or 'unknown'}), which "
+                        "may provide it, is blocked by QFMT_BLOCK_PLUGINS")
+        return None
+
     def get(self, format_id: str) -> Format:
         """The :class:`Format` for an id. Raises UnknownFormatError (with suggestions) or
         FormatConflictError."""
@@ -660,7 +686,7 @@ class Registry:
         if not claims:
             known = sorted(self._claims)
             close = difflib.get_close_matches(format_id, known, n=3, cutoff=0.6)
-            raise UnknownFormatError(format_id, close, known)
+            raise UnknownFormatError(format_id, close, known, self._missing_hint(format_id))
         if pref is not None:
             for c in claims:
                 if c.plugin == pref:

@@ -138,3 +138,23 @@ def test_version_and_license_have_one_source() -> None:
     extras = set(meta["optional-dependencies"]) - {"all", "test", "dev", "docs"}  # docs: site tools
     (everything,) = meta["optional-dependencies"]["all"]
     assert set(everything.removeprefix("qfmt[").removesuffix("]").split(",")) == extras
+
+
+def test_an_unknown_id_names_the_plugin_that_failed_or_is_blocked(
+        site: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a plugin named like the id's first part failed to import (a missing dependency)
+    make_dist(site, "broken-qfmt", {"broken": "broken_qfmt"}, "0.3")
+    make_dist(site, "acme-qfmt", {"acme": "acme_qfmt"}, "2.5")
+    monkeypatch.setenv("QFMT_BLOCK_PLUGINS", "acme")
+    with pytest.warns(RuntimeWarning, match="broken"), \
+            pytest.raises(qfmt.UnknownFormatError) as failed:
+        registry.get("broken.counts.v1")
+    message = str(failed.value)
+    assert "plugin 'broken' (distribution broken-qfmt)" in message and "failed to load" in message
+    assert "a_module_that_does_not_exist" in message and "\n" not in message
+    with pytest.raises(qfmt.UnknownFormatError, match="blocked by QFMT_BLOCK_PLUGINS"):
+        registry.get("acme.counts.v1")
+    # an id no failed or blocked plugin is named like keeps the suggestions
+    with pytest.raises(qfmt.UnknownFormatError, match="did you mean") as other:
+        registry.get("ionq.result.histogram.json.v3")
+    assert other.value.hint is None
