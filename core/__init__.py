@@ -30,7 +30,6 @@ from ._api import (
     validate,
 )
 from ._arrow import from_arrow
-from ._batch import BatchRecord, BatchReport, convert_many
 from ._bits import MAX_WIDTH
 from ._display import QiskitCounts
 from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
@@ -71,7 +70,9 @@ from ._results import ExperimentResult, RegisterMarginals, Result
 from ._rules import PROB_ATOL, largest_remainder
 from ._serde import structure, unstructure
 
-if TYPE_CHECKING:  # the job client loads lazily (see __getattr__); type checkers see it here
+if TYPE_CHECKING:  # the job client and batch conversion load lazily (see __getattr__); type
+    # checkers see them here
+    from ._batch import BatchRecord, BatchReport, convert_many
     from .plugins.ionq._store import ArtifactStore
     from .plugins.ionq.client import Artifact, Client, Job, SchemaDifference, compare_schema
 
@@ -80,7 +81,9 @@ __version__ = "0.1.0"
 
 _LAZY = {"Client": "plugins.ionq.client", "Job": "plugins.ionq.client",
          "Artifact": "plugins.ionq.client", "compare_schema": "plugins.ionq.client",
-         "SchemaDifference": "plugins.ionq.client", "ArtifactStore": "plugins.ionq._store"}
+         "SchemaDifference": "plugins.ionq.client", "ArtifactStore": "plugins.ionq._store",
+         # batch conversion imports concurrent.futures and logging: loaded when first used
+         "BatchRecord": "_batch", "BatchReport": "_batch", "convert_many": "_batch"}
 
 
 def __getattr__(name: str) -> object:
