@@ -162,32 +162,34 @@ def parse_histogram_v2_raw(raw: bytes) -> qfmt.RegisterMarginals | None:
     head, tail = b'{"histogram":{"registers":{', b"}}}"
     if not raw.startswith(head) or not raw.endswith(tail):
         return None
-    body = raw[len(head):-len(tail)]
-    if body.count(b'":{') > kit.MAX_REGISTERS:  # refused before any parsing: a hostile size
-        _check_register_count(body.count(b'":{'), HIST_V2, "$.histogram.registers")
+    start, stop = len(head), len(raw) - len(tail)  # offsets into raw: no copy of the body
+    if raw.count(b'":{', start, stop) > kit.MAX_REGISTERS:  # refused before any parsing
+        _check_register_count(raw.count(b'":{', start, stop), HIST_V2, "$.histogram.registers")
+    text = np.frombuffer(raw, dtype=np.uint8)
     out: dict[str, qfmt.Counts] = {}
-    pos = 0
-    while pos < len(body):
+    pos = start
+    while pos < stop:
         # "name":{ ... }  then a comma or the end
-        if body[pos:pos + 1] != b'"':
+        if raw[pos] != 34:  # '"'
             return None
-        name_end = body.find(b'":{', pos + 1)
-        obj_end = body.find(b"}", name_end + 3)
+        name_end = raw.find(b'":{', pos + 1, stop)
+        obj_end = raw.find(b"}", name_end + 3, stop)
         if name_end < 0 or obj_end < 0:
             return None
-        name = body[pos + 1:name_end]
+        name = raw[pos + 1:name_end]
         if not _SIMPLE_NAME.fullmatch(name) or name.decode() in out:
             return None
-        decoded = kit.bitstring_counts_text(body[name_end + 3:obj_end])
+        decoded = kit.bitstring_counts_text(text[name_end + 3:obj_end])
         if decoded is None:
             return None
         ordered = _unique_sorted(decoded[0], decoded[1])
         if ordered is None:
             return None  # a repeated key: the general reader names it
         out[name.decode()] = kit.counts(*ordered, key_width=decoded[2], fmt=HIST_V2)
+        del decoded, ordered
         pos = obj_end + 1
-        if pos < len(body):
-            if body[pos:pos + 1] != b"," or pos + 1 == len(body):
+        if pos < stop:
+            if raw[pos] != 44 or pos + 1 == stop:  # ','
                 return None
             pos += 1
     return kit.register_marginals(out, joint_register=_joint(out)) if out else None
