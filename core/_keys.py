@@ -228,20 +228,23 @@ def _no_bools(items: Sequence[Any]) -> bool:
     return bool not in set(map(type, items))
 
 
+#: Rows :func:`bits_to_u64` packs at a time.
+_BITS_BLOCK = 1 << 16
+
+
 def bits_to_u64(bits: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
-    """Rows of 0/1 bytes (``(n, width)``, width <= 64, most significant first) -> uint64 values,
-    bit-packed at once: each row becomes 1, 2, 4 or 8 big-endian bytes, then one shift."""
+    """Rows of 0/1 bytes (``(n, width)``, width <= 64, most significant first) -> uint64 values:
+    each row is right-aligned in 8, 16, 32 or 64 bits and the whole is bit-packed at once (one
+    flat ``np.packbits``, several times faster than packing row by row)."""
     n, width = bits.shape
-    nb = (width + 7) // 8
-    packed = np.packbits(bits, axis=1)  # (n, nb): first bit highest, zero-padded at the end
-    size = 1 if nb == 1 else 2 if nb == 2 else 4 if nb <= 4 else 8
-    if nb != size:
-        full = np.zeros((n, size), dtype=np.uint8)
-        full[:, size - nb:] = packed
-        packed = full
-    out = packed.view(f">u{size}").reshape(n).astype(np.uint64)
-    if 8 * nb != width:
-        out >>= np.uint64(8 * nb - width)
+    size = 1 if width <= 8 else 2 if width <= 16 else 4 if width <= 32 else 8
+    out = np.empty(n, dtype=np.uint64)
+    step = _BITS_BLOCK  # rows per block: the padded copy stays small
+    full = np.zeros((min(n, step), 8 * size), dtype=np.uint8)
+    for i in range(0, n, step):
+        rows = min(step, n - i)
+        full[:rows, 8 * size - width:] = bits[i:i + rows]
+        out[i:i + rows] = np.packbits(full[:rows].reshape(-1)).view(f">u{size}")
     return out
 
 

@@ -19,6 +19,7 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
+import orjson
 
 import qfmt
 from qfmt import kit
@@ -90,6 +91,59 @@ def parse_probabilities_v1(payload: Any, *, num_qubits: int | None = None,
                              option="num_qubits", atol=atol, normalize=normalize, key_text=str)
 
 
+#: The bytes of JSON numbers: what :func:`_shape` deletes, so that what is left is the structure.
+_NUMBER_BYTES = b"0123456789.eE+-"
+#: ``{"5":0.5,"3":0.25}`` -> ``[ 5 ,0.5, 3 ,0.25]``: keys and values as one flat JSON array.
+_AS_ARRAY = bytes.maketrans(b'":{}', b" ,[]")
+
+
+def _shape(raw: bytes) -> bytes:
+    """The text without the bytes of numbers: ``{"":,"":}`` for ``{"5":0.5,"3":0.25}``. One C
+    pass; comparing it with the expected shape checks the whole structure (no whitespace, no
+    escape, no string, array, true, false or null) at once."""
+    return raw.translate(None, _NUMBER_BYTES)
+
+
+def parse_probabilities_v1_raw(raw: bytes, *, num_qubits: int | None = None,
+                               atol: float = PROB_ATOL, normalize: bool = False
+                               ) -> qfmt.ProbDistribution | None:
+    """Fast path: compact ``{"<decimal>":<number>,...}`` text read as one flat JSON array of
+    keys and values (orjson), then in numpy. Declines (None) anything else: whitespace, keys
+    that are not plain JSON integers ("07", "-0", "1e3"), a value outside [0, 1 + atol]."""
+    raw = raw.strip(_JSON_WS)
+    shape = _shape(raw)
+    n = (len(shape) - 1) // 4
+    if n < 1 or shape != b'{"' + b'":,"' * (n - 1) + b'":}' or b'"-' in raw:
+        return None
+    try:
+        flat = orjson.loads(raw.translate(_AS_ARRAY))
+    except orjson.JSONDecodeError:
+        return None  # "07" (a leading zero), an empty key or value, a bad number
+    if len(flat) != 2 * n:
+        return None
+    keys = flat[0::2]
+    if set(map(type, keys)) != {int}:
+        return None  # "1.5" or "1e3" as a key
+    outcomes = np.fromiter(keys, dtype=np.uint64, count=n)
+    del keys
+    values = np.fromiter(flat[1::2], dtype=np.float64, count=n)  # numbers only (the shape)
+    del flat
+    if not _probabilities_ok(values, atol):
+        return None
+    ordered = _unique_sorted(outcomes, values)
+    if ordered is None:
+        return None  # a repeated key: the general reader names it
+    return kit.probabilities(*ordered, width=num_qubits, fmt=PROB_V1, option="num_qubits",
+                             atol=atol, normalize=normalize, key_text=str)
+
+
+def _probabilities_ok(values: np.ndarray, atol: float) -> bool:
+    """The probability reader's check (finite, in [0, 1 + atol]) on a float64 array; the
+    general reader names the value that fails."""
+    lo, hi = float(values.min()), float(values.max())
+    return lo >= 0.0 and hi <= 1.0 + atol  # False for NaN; inf is above 1
+
+
 def dump_probabilities_v1(dist: qfmt.ProbDistribution) -> dict[str, float]:
     """ProbDistribution -> ``{"<decimal state>": probability}``."""
     return dict(zip(kit.decimal_strings(dist.outcome_array), dist.value_array.tolist()))
@@ -158,15 +212,71 @@ def parse_histogram_v2_raw(raw: bytes) -> qfmt.RegisterMarginals | None:
     """Fast path: compact histogram v2 text, each register decoded in numpy from the bytes.
     Declines (None) unless the text is exactly ``{"histogram":{"registers":{...}}}`` with simple
     register names and compact ``"<bits>":<count>`` entries."""
+    def register(text: np.ndarray, path: str) -> qfmt.Counts | None:
+        decoded = kit.bitstring_counts_text(text)
+        if decoded is None:
+            return None
+        ordered = _unique_sorted(decoded[0], decoded[1])
+        if ordered is None:
+            return None  # a repeated key: the general reader names it
+        return kit.counts(*ordered, key_width=decoded[2], fmt=HIST_V2, path=path)
+    return _v2_raw(raw, "histogram", HIST_V2, register)
+
+
+def parse_probabilities_v2_raw(raw: bytes, *, atol: float = PROB_ATOL, normalize: bool = False
+                               ) -> qfmt.RegisterMarginals | None:
+    """Fast path: compact probabilities v2 text parsed by orjson, checked against its expected
+    shape (see :func:`_shape`) in one pass, so that every value is a JSON number: each
+    register's bitstring keys are then decoded in numpy and its values read into float64 at
+    once. Declines (None) anything else."""
     raw = raw.strip(_JSON_WS)
-    head, tail = b'{"histogram":{"registers":{', b"}}}"
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if type(data) is not dict or len(data) != 1 or type(data.get("probabilities")) is not dict \
+            or len(data["probabilities"]) != 1:
+        return None
+    regs = data["probabilities"].get("registers")
+    if type(regs) is not dict or not regs or len(regs) > kit.MAX_REGISTERS or \
+            not all(type(r) is dict and r for r in regs.values()):
+        return None
+    expected = [_shape(b'{"probabilities":{"registers":{')]
+    for i, (name, reg) in enumerate(regs.items()):
+        expected.append(_shape((b',"' if i else b'"') + name.encode() + b'":{'))
+        expected.append(b'"":,' * (len(reg) - 1) + b'"":}')
+    expected.append(b"}}}")
+    if _shape(raw) != b"".join(expected):
+        return None  # whitespace, an escape, a value that is not a number, a repeated key
+    out = {}
+    for name, reg in regs.items():
+        decoded = kit.fast_bitstrings(list(reg))
+        if decoded is None:
+            return None
+        values = np.fromiter(reg.values(), dtype=np.float64, count=len(reg))
+        if not _probabilities_ok(values, atol):
+            return None
+        ordered = _unique_sorted(decoded[0], values)
+        if ordered is None:
+            return None
+        out[name] = kit.probabilities(*ordered, key_width=decoded[1], fmt=PROB_V2,
+                                      path=kit.jpath("probabilities", "registers", name),
+                                      atol=atol, normalize=normalize)
+    return kit.register_marginals(out, joint_register=_joint(out))
+
+
+def _v2_raw(raw: bytes, top: str, fmt: str, register: Any) -> qfmt.RegisterMarginals | None:
+    """The compact ``{"<top>":{"registers":{"<name>":{...},...}}}`` walk of the v2 byte readers:
+    ``register(uint8 view of the object's inside, path)`` reads one register (None declines)."""
+    raw = raw.strip(_JSON_WS)
+    head, tail = b'{"' + top.encode() + b'":{"registers":{', b"}}}"
     if not raw.startswith(head) or not raw.endswith(tail):
         return None
     start, stop = len(head), len(raw) - len(tail)  # offsets into raw: no copy of the body
     if raw.count(b'":{', start, stop) > kit.MAX_REGISTERS:  # refused before any parsing
-        _check_register_count(raw.count(b'":{', start, stop), HIST_V2, "$.histogram.registers")
+        _check_register_count(raw.count(b'":{', start, stop), fmt, kit.jpath(top, "registers"))
     text = np.frombuffer(raw, dtype=np.uint8)
-    out: dict[str, qfmt.Counts] = {}
+    out: dict[str, Any] = {}
     pos = start
     while pos < stop:
         # "name":{ ... }  then a comma or the end
@@ -179,14 +289,10 @@ def parse_histogram_v2_raw(raw: bytes) -> qfmt.RegisterMarginals | None:
         name = raw[pos + 1:name_end]
         if not _SIMPLE_NAME.fullmatch(name) or name.decode() in out:
             return None
-        decoded = kit.bitstring_counts_text(text[name_end + 3:obj_end])
-        if decoded is None:
+        read = register(text[name_end + 3:obj_end], kit.jpath(top, "registers", name.decode()))
+        if read is None:
             return None
-        ordered = _unique_sorted(decoded[0], decoded[1])
-        if ordered is None:
-            return None  # a repeated key: the general reader names it
-        out[name.decode()] = kit.counts(*ordered, key_width=decoded[2], fmt=HIST_V2)
-        del decoded, ordered
+        out[name.decode()] = read
         pos = obj_end + 1
         if pos < stop:
             if raw[pos] != 44 or pos + 1 == stop:  # ','
@@ -460,10 +566,10 @@ def qfmt_formats() -> list[qfmt.Format]:
     return [
         fmt(PROB_V1, "IonQ probabilities: {decimal state: probability} (legacy)",
             parse_probabilities_v1, dump_probabilities_v1, qfmt.ProbDistribution,
-            sniff=_flat_score(False), v1=True),
+            sniff=_flat_score(False), raw=parse_probabilities_v1_raw, v1=True),
         fmt(PROB_V2, "IonQ probabilities per register: bitstring -> probability",
             parse_probabilities_v2, dump_probabilities_v2, qfmt.RegisterMarginals,
-            qfmt.ProbDistribution, sniff=lambda p: 0.9),
+            qfmt.ProbDistribution, sniff=lambda p: 0.9, raw=parse_probabilities_v2_raw),
         fmt(HIST_V1, "IonQ histogram: {decimal state: shot count} (legacy)",
             parse_histogram_v1, dump_histogram_v1, qfmt.Counts, sniff=_flat_score(True),
             raw=parse_histogram_v1_raw, v1=True),
