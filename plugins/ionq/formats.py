@@ -223,42 +223,50 @@ def parse_histogram_v2_raw(raw: bytes) -> qfmt.RegisterMarginals | None:
     return _v2_raw(raw, "histogram", HIST_V2, register)
 
 
+#: ``{"a":{"01":0.5}}`` -> ``["a",["01",0.5]]``: every object as a flat array of its keys and values.
+_AS_ARRAYS = bytes.maketrans(b":{}", b",[]")
+
+
 def parse_probabilities_v2_raw(raw: bytes, *, atol: float = PROB_ATOL, normalize: bool = False
                                ) -> qfmt.RegisterMarginals | None:
-    """Fast path: compact probabilities v2 text parsed by orjson, checked against its expected
-    shape (see :func:`_shape`) in one pass, so that every value is a JSON number: each
-    register's bitstring keys are then decoded in numpy and its values read into float64 at
-    once. Declines (None) anything else."""
+    """Fast path: compact probabilities v2 text with every object read as a flat array of keys
+    and values (orjson; no dict is built), checked against its expected shape (see
+    :func:`_shape`) in one pass, so that every value is a JSON number: each register's
+    bitstring keys are then decoded in numpy and its values read into float64 at once.
+    Declines (None) anything else."""
     raw = raw.strip(_JSON_WS)
     try:
-        data = orjson.loads(raw)
+        data = orjson.loads(raw.translate(_AS_ARRAYS))
     except orjson.JSONDecodeError:
         return None
-    if type(data) is not dict or len(data) != 1 or type(data.get("probabilities")) is not dict \
-            or len(data["probabilities"]) != 1:
+    if type(data) is not list or len(data) != 2 or data[0] != "probabilities" or \
+            type(data[1]) is not list or len(data[1]) != 2 or data[1][0] != "registers" or \
+            type(data[1][1]) is not list:
         return None
-    regs = data["probabilities"].get("registers")
-    if type(regs) is not dict or not regs or len(regs) > kit.MAX_REGISTERS or \
-            not all(type(r) is dict and r for r in regs.values()):
+    flat = data[1][1]
+    names, bodies = flat[0::2], flat[1::2]
+    if not names or len(names) != len(bodies) or len(names) > kit.MAX_REGISTERS or \
+            set(map(type, names)) != {str} or len(set(names)) != len(names) or \
+            not all(type(r) is list and r for r in bodies):
         return None
     expected = [_shape(b'{"probabilities":{"registers":{')]
-    for i, (name, reg) in enumerate(regs.items()):
+    for i, (name, body) in enumerate(zip(names, bodies)):
         expected.append(_shape((b',"' if i else b'"') + name.encode() + b'":{'))
-        expected.append(b'"":,' * (len(reg) - 1) + b'"":}')
+        expected.append(b'"":,' * (len(body) // 2 - 1) + b'"":}')
     expected.append(b"}}}")
     if _shape(raw) != b"".join(expected):
-        return None  # whitespace, an escape, a value that is not a number, a repeated key
+        return None  # whitespace, an escape, a value that is not a number, an odd entry
     out = {}
-    for name, reg in regs.items():
-        decoded = kit.fast_bitstrings(list(reg))
+    for name, body in zip(names, bodies):
+        decoded = kit.fast_bitstrings(body[0::2])
         if decoded is None:
             return None
-        values = np.fromiter(reg.values(), dtype=np.float64, count=len(reg))
+        values = np.fromiter(body[1::2], dtype=np.float64, count=len(body) // 2)
         if not _probabilities_ok(values, atol):
             return None
         ordered = _unique_sorted(decoded[0], values)
         if ordered is None:
-            return None
+            return None  # a repeated key: the general reader names it
         out[name] = kit.probabilities(*ordered, key_width=decoded[1], fmt=PROB_V2,
                                       path=kit.jpath("probabilities", "registers", name),
                                       atol=atol, normalize=normalize)
@@ -273,8 +281,8 @@ def _v2_raw(raw: bytes, top: str, fmt: str, register: Any) -> qfmt.RegisterMargi
     if not raw.startswith(head) or not raw.endswith(tail):
         return None
     start, stop = len(head), len(raw) - len(tail)  # offsets into raw: no copy of the body
-    if raw.count(b'":{', start, stop) > kit.MAX_REGISTERS:  # refused before any parsing
-        _check_register_count(raw.count(b'":{', start, stop), fmt, kit.jpath(top, "registers"))
+    # a hostile number of registers is refused before any parsing
+    _check_register_count(raw.count(b'":{', start, stop), fmt, kit.jpath(top, "registers"))
     text = np.frombuffer(raw, dtype=np.uint8)
     out: dict[str, Any] = {}
     pos = start

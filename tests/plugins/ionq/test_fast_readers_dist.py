@@ -164,6 +164,14 @@ def test_probabilities_v1_edge_texts(raw: bytes) -> None:
     b'{"probabilities":{"registers":{"a":{"01":1},"b b":{"1":1}}}}',
     b'{"probabilities":{"registers":{"\xc3\xa9":{"01":1}}}}',
     b'{"probabilities":{"registers":{"a":{"01":0.25,"10":0.75},"output_all":{"1":1}}}}',
+    b'{"probabilities":{"registers":{"a:b":{"01":1}}}}',
+    b'{"probabilities":{"registers":{"a{":{"01":1}}}}',
+    b'{"probabilities":{"registers":{"a":{"01"}}}}',
+    b'{"probabilities":{"registers":{"a":{"01":1,"10"}}}}',
+    b'{"probabilities":{"registers":{"a":{"01":{"1":1}}}}}',
+    b'["probabilities",["registers",["a",["01",1]]]]',
+    b'{"probabilities":["registers",{"a":{"01":1}}]}',
+    b'{"probabilities":{"registers":{"a":{"01":0.5,"10":0.5}}}}',
 ])
 def test_probabilities_v2_edge_texts(raw: bytes) -> None:
     _check(F.PROB_V2, F.parse_probabilities_v2_raw, F.parse_probabilities_v2, raw)
