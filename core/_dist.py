@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from ._bits import MAX_WIDTH, bitstring, bitstrings
 from ._errors import LossyConversionError, PayloadError, ResultError
-from ._keys import normalize_keys
+from ._keys import normalize_keys, sort_u64
 from ._layout import Note, RegisterLayout
 from ._read import MAX_COUNT, count_value, jpath, probability_value, quasi_value
 from ._rules import PROB_ATOL, largest_remainder_array, resolve_width, sum_to_one
@@ -77,8 +77,12 @@ def sort_outcomes(outcomes: npt.NDArray[Any], values: npt.NDArray[Any], what: st
     """Outcomes ascending with their values; two equal outcomes are a PayloadError."""
     n = outcomes.size
     if n > 1 and np.count_nonzero(outcomes[1:] > outcomes[:-1]) != n - 1:
-        order = np.argsort(outcomes, kind="stable")
-        outcomes, values = outcomes[order], values[order]
+        if outcomes.dtype == np.uint64:
+            order, outcomes = sort_u64(outcomes)
+        else:
+            order = np.argsort(outcomes, kind="stable")
+            outcomes = outcomes[order]
+        values = values[order]
         same = np.flatnonzero(outcomes[1:] == outcomes[:-1])
         if same.size:
             k = int(outcomes[int(same[0])])

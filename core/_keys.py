@@ -122,19 +122,18 @@ def _joined_digits(items: Sequence[Any], leading: list[bool] | None = None) -> s
         return None
     if not raw:
         return None
-    b = np.frombuffer(raw, dtype=np.uint8)
-    comma = b == 44
-    if not (comma | ((b >= 48) & (b <= 57))).all():
-        return None
-    ends = np.flatnonzero(comma)
+    x = np.frombuffer(raw, dtype=np.uint8) - np.uint8(48)  # digits 0..9, the comma 252
+    ends = np.flatnonzero(x == 252)
     if ends.size != len(items) - 1:
         return None  # an item holding a comma would split in two
-    lengths = np.diff(np.concatenate(([-1], ends, [b.size]))) - 1
+    if np.count_nonzero(x <= 9) != x.size - ends.size:
+        return None  # a byte neither a digit nor a comma
+    lengths = np.diff(np.concatenate(([-1], ends, [x.size]))) - 1
     if lengths.min() < 1 or lengths.max() > 19:
         return None
     if leading is not None:
         starts = np.concatenate(([0], ends + 1))
-        leading[0] = bool(((b[starts] == 48) & (lengths > 1)).any())
+        leading[0] = bool(((x[starts] == 0) & (lengths > 1)).any())
     return text
 
 
@@ -304,28 +303,53 @@ def _no_bools(items: Sequence[Any]) -> bool:
     return bool not in set(map(type, items))
 
 
-def fast_bitstrings(keys: Sequence[Any]) -> tuple[npt.NDArray[np.uint64], int] | None:
-    """Vectorised decode of bitstring keys that all have one width (<= 64) and only ``0``/``1``
-    (bit 0 rightmost). Returns (values, width), or None for the exact, per-key slow path."""
+#: Rows :func:`bits_to_u64` packs at a time.
+_BITS_BLOCK = 1 << 16
+
+
+def bits_to_u64(bits: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
+    """Rows of 0/1 bytes (``(n, width)``, width <= 64, most significant first) -> uint64 values:
+    each row is right-aligned in 8, 16, 32 or 64 bits and the whole is bit-packed at once (one
+    flat ``np.packbits``, several times faster than packing row by row)."""
+    n, width = bits.shape
+    size = 1 if width <= 8 else 2 if width <= 16 else 4 if width <= 32 else 8
+    out = np.empty(n, dtype=np.uint64)
+    step = _BITS_BLOCK  # rows per block: the padded copy stays small
+    full = np.zeros((min(n, step), 8 * size), dtype=np.uint8)
+    for i in range(0, n, step):
+        rows = min(step, n - i)
+        full[:rows, 8 * size - width:] = bits[i:i + rows]
+        out[i:i + rows] = np.packbits(full[:rows].reshape(-1)).view(f">u{size}")
+    return out
+
+
+def bitstring_keys(keys: Sequence[Any]) -> tuple[npt.NDArray[np.uint64], int] | None:
+    """The one vectorised decoder of bitstring keys that all have one width (1 to 64) and only
+    ``0``/``1`` (bit 0 rightmost): ``(values, width)`` from the joined bytes, or None for anything
+    else (the exact, per-key reader then takes it)."""
     n = len(keys)
-    if n == 0:
+    if n == 0 or type(keys[0]) is not str:
+        return None
+    width = len(keys[0])
+    if not 1 <= width <= 64:
         return None
     try:
         raw = ",".join(keys).encode("ascii")
     except (TypeError, UnicodeEncodeError):
         return None
-    width = len(keys[0])
-    if not 1 <= width <= 64 or len(raw) != n * (width + 1) - 1:
+    if len(raw) != n * (width + 1) - 1:
         return None
     b = np.frombuffer(raw + b",", dtype=np.uint8).reshape(n, width + 1)
     if not (b[:, width] == 44).all():
         return None  # keys of different widths
-    bits = b[:, :width]
-    if not ((bits == 48) | (bits == 49)).all():
+    bits = b[:, :width] - np.uint8(48)
+    if not (bits <= 1).all():
         return None
-    weights = np.uint64(1) << np.arange(width - 1, -1, -1, dtype=np.uint64)
-    values = ((bits - 48).astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
-    return values, width
+    return bits_to_u64(bits), width
+
+
+#: The former name of :func:`bitstring_keys`.
+fast_bitstrings = bitstring_keys
 
 
 def decimal_counts_text(raw: bytes) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]] | None:
@@ -339,19 +363,64 @@ def decimal_counts_text(raw: bytes) -> tuple[npt.NDArray[np.uint64], npt.NDArray
     return _counts_object(np.frombuffer(raw, dtype=np.uint8)[1:-1], binary=False)
 
 
-def bitstring_counts_text(body: bytes) -> tuple[npt.NDArray[np.uint64],
-                                                 npt.NDArray[np.uint64], int] | None:
+def bitstring_counts_text(body: bytes | npt.NDArray[np.uint8]) -> tuple[
+        npt.NDArray[np.uint64], npt.NDArray[np.uint64], int] | None:
     """Like :func:`decimal_counts_text` for the inside of ``{"<bitstring>":<int>,...}`` (an IonQ
-    v2 register, braces excluded): keys of one width (<= 64) of 0/1, bit 0 rightmost. Returns
-    (outcomes, counts, width) or None to decline."""
-    if len(body) < 5:
+    v2 register, braces excluded; bytes or a uint8 array view of them): keys of one width
+    (<= 64) of 0/1, bit 0 rightmost. Returns (outcomes, counts, width) or None to decline."""
+    b = body if isinstance(body, np.ndarray) else np.frombuffer(body, dtype=np.uint8)
+    if b.size < 5:
         return None
-    b = np.frombuffer(body, dtype=np.uint8)
-    decoded = _counts_object(b, binary=True)
-    if decoded is None:
+    return _bitstring_counts(b)
+
+
+def _bitstring_counts(b: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint64],
+                                                        npt.NDArray[np.uint64], int] | None:
+    """The reader behind :func:`bitstring_counts_text`, with one full-size index array at most
+    (the colons): every other position follows from the one key width."""
+    x = b - np.uint8(48)  # digits 0..9, quote 242, colon 10, comma 252
+    c = np.flatnonzero(x == 10)
+    n = c.size
+    if n == 0:
         return None
-    keys, values = decoded
-    return keys, values, int(np.flatnonzero(b == 34)[1] - 1)
+    nq, nm = np.count_nonzero(x == 242), np.count_nonzero(x == 252)
+    if nq != 2 * n or nm != n - 1 or np.count_nonzero(x <= 9) + nq + nm + n != b.size:
+        return None  # a byte that is none of digit, quote, colon, comma; or miscounted
+    width = int(c[0]) - 2  # "<width bits>": the first key opens at 0
+    if not 1 <= width <= 64 or x[0] != 242:
+        return None
+    opens = c - (width + 2)
+    # each key is quoted at its open and before its colon, each later key follows a comma: with
+    # the counts above, every quote, comma and colon is where it belongs, the rest are digits
+    if not ((x[opens] == 242).all() and (x[c - 1] == 242).all()
+            and (x[opens[1:] - 1] == 252).all()):
+        return None
+    value_len = np.empty(n, dtype=np.int64)
+    np.subtract(opens[1:] - 2, c[:-1], out=value_len[:-1])
+    value_len[-1] = b.size - 1 - int(c[-1])
+    if value_len.min() < 1 or value_len.max() > 19:
+        return None
+    if ((x[c + 1] == 0) & (value_len > 1)).any():
+        return None  # 007 is not a JSON number
+    del value_len
+    bits = np.lib.stride_tricks.sliding_window_view(x, width)[opens + 1]
+    del opens
+    if not (bits <= 1).all():
+        return None
+    keys = bits_to_u64(bits)
+    del bits
+    # the text with quotes as spaces and colons as commas parses as key,value,key,value,...
+    # (a key of more than 19 digits saturates; only the values are kept)
+    np.add(x, np.uint8(48), out=x)
+    x[c] = 44
+    x[c - 1] = 32
+    x[c - (width + 2)] = 32
+    del c
+    pairs = np.fromstring(x.tobytes(), dtype=np.uint64, sep=",")
+    del x
+    if pairs.size != 2 * n:
+        return None
+    return keys, pairs[1::2].copy(), width
 
 
 def _counts_object(b: npt.NDArray[np.uint8], *, binary: bool
@@ -400,29 +469,48 @@ def _counts_object(b: npt.NDArray[np.uint8], *, binary: bool
     return keys, values
 
 
+def sort_u64(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint64]]:
+    """``(order, keys[order])``: the stable ascending permutation of uint64 ``keys`` and the keys
+    sorted. Packs key and position into one uint64 when they fit (several times faster than a
+    stable argsort), else argsort."""
+    n = keys.size
+    pos_bits = max(n - 1, 1).bit_length()
+    top = int(keys.max()) if n else 0
+    if top.bit_length() + pos_bits > 64:
+        order = np.argsort(keys, kind="stable")
+        return order, keys[order]
+    packed = keys << np.uint64(pos_bits)
+    packed |= np.arange(n, dtype=np.uint64)
+    packed.sort()
+    order = (packed & np.uint64((1 << pos_bits) - 1)).astype(np.intp)
+    packed >>= np.uint64(pos_bits)
+    return order, packed
+
+
 def sorted_order(keys: npt.NDArray[np.uint64], groups: npt.NDArray[np.intp] | None = None
                  ) -> npt.NDArray[np.intp] | None:
     """The permutation that sorts ``keys`` ascending (within each run of ``groups[i]`` items when
     given; runs stay in order), or None when a key repeats (within its run). Packs key, run and
     position into one uint64 when they fit, which sorts several times faster than argsort."""
+    if groups is None:
+        order, k = sort_u64(keys)
+        return None if (k[1:] == k[:-1]).any() else order
     n = keys.size
-    seg = None if groups is None else np.repeat(np.arange(groups.size, dtype=np.uint64), groups)
+    seg = np.repeat(np.arange(groups.size, dtype=np.uint64), groups)
     top = int(keys.max()) if n else 0
     pos_bits = max(n - 1, 1).bit_length()
-    seg_bits = 0 if groups is None else max(groups.size - 1, 1).bit_length()
+    seg_bits = max(groups.size - 1, 1).bit_length()
     if top.bit_length() + pos_bits + seg_bits <= 64:
         packed = keys << np.uint64(pos_bits)
-        if seg is not None:
-            packed |= seg << np.uint64(64 - seg_bits)
+        packed |= seg << np.uint64(64 - seg_bits)
         packed |= np.arange(n, dtype=np.uint64)
         packed.sort()
         order = (packed & np.uint64((1 << pos_bits) - 1)).astype(np.intp)
     else:
-        order = np.lexsort((keys,) if seg is None else (keys, seg))
+        order = np.lexsort((keys, seg))
     k = keys[order]
     same = k[1:] == k[:-1]
-    if seg is not None:
-        same &= seg[order][1:] == seg[order][:-1]
+    same &= seg[order][1:] == seg[order][:-1]
     return None if same.any() else order
 
 

@@ -29,7 +29,7 @@ import numpy.typing as npt
 from ._bits import bitstring, bitstrings
 from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
 from ._errors import IndexRangeError, OptionError, ResultError
-from ._keys import binary_key
+from ._keys import binary_key, bitstring_keys
 from ._layout import Note, RegisterLayout
 from ._memory import Memory
 from ._read import jpath
@@ -218,7 +218,7 @@ def _plain_marginal(data: Any, indices: Sequence[int] | None, ascending: bool = 
     keys = list(data)
     if type(keys[0]) is not str:
         return None
-    decoded = _bitstring_keys(keys)
+    decoded = bitstring_keys(keys)
     if decoded is None:
         return None
     outcomes, width = decoded
@@ -242,31 +242,6 @@ def _plain_marginal(data: Any, indices: Sequence[int] | None, ascending: bool = 
     idx = _check_indices(indices, width)
     outs, vals = remap(outcomes, values, sorted(idx) if ascending else idx)
     return dict(zip(bitstrings(outs, len(idx)), vals.tolist()))
-
-
-def _bitstring_keys(keys: list[str]) -> tuple[npt.NDArray[np.uint64], int] | None:
-    """Bitstring keys of one width (1 to 64, only ``0``/``1``, bit 0 rightmost) -> uint64
-    outcomes, from the joined bytes: each row is padded to 64 bits and the whole is bit-packed
-    at once. None for anything else (the general reader then takes it)."""
-    n = len(keys)
-    width = len(keys[0])
-    if not 1 <= width <= 64:
-        return None
-    try:
-        raw = ",".join(keys).encode("ascii")
-    except (TypeError, UnicodeEncodeError):
-        return None
-    if len(raw) != n * (width + 1) - 1:
-        return None
-    b = np.frombuffer(raw + b",", dtype=np.uint8).reshape(n, width + 1)
-    if not (b[:, width] == 44).all():
-        return None  # keys of different widths
-    bits = b[:, :width] - np.uint8(48)
-    if not (bits <= 1).all():
-        return None
-    full = np.zeros((n, 64), dtype=np.uint8)
-    full[:, 64 - width:] = bits
-    return np.packbits(full.reshape(-1)).view(">u8").astype(np.uint64), width
 
 
 def _plain(data: Any) -> bool:

@@ -188,12 +188,12 @@ def bulk_floats(values: list[Any], low: float | None, high: float | None
         if (low is not None and min(values) < low) or (high is not None and max(values) > high):
             return None
         return [float(v) for v in values]
-    arr = np.array(values, dtype=np.float64)
-    if not np.isfinite(arr).all():
+    arr = np.fromiter(values, dtype=np.float64, count=len(values))
+    # min and max are NaN when any value is (then every comparison below is False)
+    lo, hi = float(arr.min()), float(arr.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
         return None
-    if low is not None and (arr < low).any():
-        return None
-    if high is not None and (arr > high).any():
+    if (low is not None and not lo >= low) or (high is not None and not hi <= high):
         return None
     return arr
 

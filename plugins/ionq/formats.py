@@ -19,6 +19,7 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
+import orjson
 
 import qfmt
 from qfmt import kit
@@ -98,6 +99,59 @@ def parse_probabilities_v1(payload: Any, *, num_qubits: int | None = None,
                              option="num_qubits", atol=atol, normalize=normalize, key_text=str)
 
 
+#: The bytes of JSON numbers: what :func:`_shape` deletes, so that what is left is the structure.
+_NUMBER_BYTES = b"0123456789.eE+-"
+#: ``{"5":0.5,"3":0.25}`` -> ``[ 5 ,0.5, 3 ,0.25]``: keys and values as one flat JSON array.
+_AS_ARRAY = bytes.maketrans(b'":{}', b" ,[]")
+
+
+def _shape(raw: bytes) -> bytes:
+    """The text without the bytes of numbers: ``{"":,"":}`` for ``{"5":0.5,"3":0.25}``. One C
+    pass; comparing it with the expected shape checks the whole structure (no whitespace, no
+    escape, no string, array, true, false or null) at once."""
+    return raw.translate(None, _NUMBER_BYTES)
+
+
+def parse_probabilities_v1_raw(raw: bytes, *, num_qubits: int | None = None,
+                               atol: float = PROB_ATOL, normalize: bool = False
+                               ) -> qfmt.ProbDistribution | None:
+    """Fast path: compact ``{"<decimal>":<number>,...}`` text read as one flat JSON array of
+    keys and values (orjson), then in numpy. Declines (None) anything else: whitespace, keys
+    that are not plain JSON integers ("07", "-0", "1e3"), a value outside [0, 1 + atol]."""
+    raw = raw.strip(_JSON_WS)
+    shape = _shape(raw)
+    n = (len(shape) - 1) // 4
+    if n < 1 or shape != b'{"' + b'":,"' * (n - 1) + b'":}' or b'"-' in raw:
+        return None
+    try:
+        flat = orjson.loads(raw.translate(_AS_ARRAY))
+    except orjson.JSONDecodeError:
+        return None  # "07" (a leading zero), an empty key or value, a bad number
+    if len(flat) != 2 * n:
+        return None
+    keys = flat[0::2]
+    if set(map(type, keys)) != {int}:
+        return None  # "1.5" or "1e3" as a key
+    outcomes = np.fromiter(keys, dtype=np.uint64, count=n)
+    del keys
+    values = np.fromiter(flat[1::2], dtype=np.float64, count=n)  # numbers only (the shape)
+    del flat
+    if not _probabilities_ok(values, atol):
+        return None
+    ordered = _unique_sorted(outcomes, values)
+    if ordered is None:
+        return None  # a repeated key: the general reader names it
+    return kit.probabilities(*ordered, width=num_qubits, fmt=PROB_V1, option="num_qubits",
+                             atol=atol, normalize=normalize, key_text=str)
+
+
+def _probabilities_ok(values: np.ndarray, atol: float) -> bool:
+    """The probability reader's check (finite, in [0, 1 + atol]) on a float64 array; the
+    general reader names the value that fails."""
+    lo, hi = float(values.min()), float(values.max())
+    return lo >= 0.0 and hi <= 1.0 + atol  # False for NaN; inf is above 1
+
+
 def dump_probabilities_v1(dist: qfmt.ProbDistribution) -> dict[str, float]:
     """ProbDistribution -> ``{"<decimal state>": probability}``."""
     return dict(zip(kit.decimal_strings(dist.outcome_array), dist.value_array.tolist()))
@@ -174,36 +228,98 @@ def parse_histogram_v2_raw(raw: bytes) -> qfmt.RegisterMarginals | None:
     """Fast path: compact histogram v2 text, each register decoded in numpy from the bytes.
     Declines (None) unless the text is exactly ``{"histogram":{"registers":{...}}}`` with simple
     register names and compact ``"<bits>":<count>`` entries."""
-    raw = raw.strip(_JSON_WS)
-    head, tail = b'{"histogram":{"registers":{', b"}}}"
-    if not raw.startswith(head) or not raw.endswith(tail):
-        return None
-    body = raw[len(head):-len(tail)]
-    if body.count(b'":{') > kit.MAX_REGISTERS:  # refused before any parsing: a hostile size
-        _check_register_count(body.count(b'":{'), HIST_V2, "$.histogram.registers")
-    out: dict[str, qfmt.Counts] = {}
-    pos = 0
-    while pos < len(body):
-        # "name":{ ... }  then a comma or the end
-        if body[pos:pos + 1] != b'"':
-            return None
-        name_end = body.find(b'":{', pos + 1)
-        obj_end = body.find(b"}", name_end + 3)
-        if name_end < 0 or obj_end < 0:
-            return None
-        name = body[pos + 1:name_end]
-        if not _SIMPLE_NAME.fullmatch(name) or name.decode() in out:
-            return None
-        decoded = kit.bitstring_counts_text(body[name_end + 3:obj_end])
+    def register(text: np.ndarray, path: str) -> qfmt.Counts | None:
+        decoded = kit.bitstring_counts_text(text)
         if decoded is None:
             return None
         ordered = _unique_sorted(decoded[0], decoded[1])
         if ordered is None:
             return None  # a repeated key: the general reader names it
-        out[name.decode()] = kit.counts(*ordered, key_width=decoded[2], fmt=HIST_V2)
+        return kit.counts(*ordered, key_width=decoded[2], fmt=HIST_V2, path=path)
+    return _v2_raw(raw, "histogram", HIST_V2, register)
+
+
+#: ``{"a":{"01":0.5}}`` -> ``["a",["01",0.5]]``: every object as a flat array of its keys and values.
+_AS_ARRAYS = bytes.maketrans(b":{}", b",[]")
+
+
+def parse_probabilities_v2_raw(raw: bytes, *, atol: float = PROB_ATOL, normalize: bool = False
+                               ) -> qfmt.RegisterMarginals | None:
+    """Fast path: compact probabilities v2 text with every object read as a flat array of keys
+    and values (orjson; no dict is built), checked against its expected shape (see
+    :func:`_shape`) in one pass, so that every value is a JSON number: each register's
+    bitstring keys are then decoded in numpy and its values read into float64 at once.
+    Declines (None) anything else."""
+    raw = raw.strip(_JSON_WS)
+    try:
+        data = orjson.loads(raw.translate(_AS_ARRAYS))
+    except orjson.JSONDecodeError:
+        return None
+    if type(data) is not list or len(data) != 2 or data[0] != "probabilities" or \
+            type(data[1]) is not list or len(data[1]) != 2 or data[1][0] != "registers" or \
+            type(data[1][1]) is not list:
+        return None
+    flat = data[1][1]
+    names, bodies = flat[0::2], flat[1::2]
+    if not names or len(names) != len(bodies) or len(names) > kit.MAX_REGISTERS or \
+            set(map(type, names)) != {str} or len(set(names)) != len(names) or \
+            not all(type(r) is list and r for r in bodies):
+        return None
+    expected = [_shape(b'{"probabilities":{"registers":{')]
+    for i, (name, body) in enumerate(zip(names, bodies)):
+        expected.append(_shape((b',"' if i else b'"') + name.encode() + b'":{'))
+        expected.append(b'"":,' * (len(body) // 2 - 1) + b'"":}')
+    expected.append(b"}}}")
+    if _shape(raw) != b"".join(expected):
+        return None  # whitespace, an escape, a value that is not a number, an odd entry
+    out = {}
+    for name, body in zip(names, bodies):
+        decoded = kit.fast_bitstrings(body[0::2])
+        if decoded is None:
+            return None
+        values = np.fromiter(body[1::2], dtype=np.float64, count=len(body) // 2)
+        if not _probabilities_ok(values, atol):
+            return None
+        ordered = _unique_sorted(decoded[0], values)
+        if ordered is None:
+            return None  # a repeated key: the general reader names it
+        out[name] = kit.probabilities(*ordered, key_width=decoded[1], fmt=PROB_V2,
+                                      path=kit.jpath("probabilities", "registers", name),
+                                      atol=atol, normalize=normalize)
+    return kit.register_marginals(out, joint_register=_joint(out))
+
+
+def _v2_raw(raw: bytes, top: str, fmt: str, register: Any) -> qfmt.RegisterMarginals | None:
+    """The compact ``{"<top>":{"registers":{"<name>":{...},...}}}`` walk of the v2 byte readers:
+    ``register(uint8 view of the object's inside, path)`` reads one register (None declines)."""
+    raw = raw.strip(_JSON_WS)
+    head, tail = b'{"' + top.encode() + b'":{"registers":{', b"}}}"
+    if not raw.startswith(head) or not raw.endswith(tail):
+        return None
+    start, stop = len(head), len(raw) - len(tail)  # offsets into raw: no copy of the body
+    # a hostile number of registers is refused before any parsing
+    _check_register_count(raw.count(b'":{', start, stop), fmt, kit.jpath(top, "registers"))
+    text = np.frombuffer(raw, dtype=np.uint8)
+    out: dict[str, Any] = {}
+    pos = start
+    while pos < stop:
+        # "name":{ ... }  then a comma or the end
+        if raw[pos] != 34:  # '"'
+            return None
+        name_end = raw.find(b'":{', pos + 1, stop)
+        obj_end = raw.find(b"}", name_end + 3, stop)
+        if name_end < 0 or obj_end < 0:
+            return None
+        name = raw[pos + 1:name_end]
+        if not _SIMPLE_NAME.fullmatch(name) or name.decode() in out:
+            return None
+        read = register(text[name_end + 3:obj_end], kit.jpath(top, "registers", name.decode()))
+        if read is None:
+            return None
+        out[name.decode()] = read
         pos = obj_end + 1
-        if pos < len(body):
-            if body[pos:pos + 1] != b"," or pos + 1 == len(body):
+        if pos < stop:
+            if raw[pos] != 44 or pos + 1 == stop:  # ','
                 return None
             pos += 1
     return kit.register_marginals(out, joint_register=_joint(out)) if out else None
@@ -477,10 +593,10 @@ def qfmt_formats() -> list[qfmt.Format]:
     return [
         fmt(PROB_V1, "IonQ probabilities: {decimal state: probability} (legacy)",
             parse_probabilities_v1, dump_probabilities_v1, qfmt.ProbDistribution,
-            sniff=_flat_score(False), v1=True),
+            sniff=_flat_score(False), raw=parse_probabilities_v1_raw, v1=True),
         fmt(PROB_V2, "IonQ probabilities per register: bitstring -> probability",
             parse_probabilities_v2, dump_probabilities_v2, qfmt.RegisterMarginals,
-            qfmt.ProbDistribution, sniff=lambda p: 0.9),
+            qfmt.ProbDistribution, sniff=lambda p: 0.9, raw=parse_probabilities_v2_raw),
         fmt(HIST_V1, "IonQ histogram: {decimal state: shot count} (legacy)",
             parse_histogram_v1, dump_histogram_v1, qfmt.Counts, sniff=_flat_score(True),
             raw=parse_histogram_v1_raw, v1=True, raw_out=dump_histogram_v1_raw),
