@@ -75,6 +75,20 @@ def pack_ints(values: Sequence[int], width: int | None = None) -> npt.NDArray[np
     return cast("npt.NDArray[np.uint8]", out.copy())
 
 
+def unpack_u64(packed: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
+    """Rows of at most 8 packed little-endian bytes as a fresh uint64 array (one copy into an
+    8-byte grid, read in place as native uint64)."""
+    n, nb = packed.shape
+    if nb > 8:
+        raise ValueError(f"{nb} bytes a row do not fit in uint64")
+    padded = np.zeros((n, 8), dtype=np.uint8)
+    padded[:, :nb] = packed
+    words = padded.view("<u8").reshape(n)
+    out: npt.NDArray[np.uint64] = words.view(np.uint64) if words.dtype == np.uint64 \
+        else words.astype(np.uint64)
+    return out
+
+
 def unpack_ints(packed: npt.NDArray[np.uint8]) -> list[int]:
     """Inverse of :func:`pack_ints`: one Python int per row."""
     n, nb = packed.shape
