@@ -219,9 +219,16 @@ def _object_refuses(schema: dict[str, Any], probe: Probe, root: Any, check: Any,
     if probe.empty():
         minimum = schema.get("minProperties")
         return bool(schema.get("required")) or (isinstance(minimum, int) and minimum > 0)
-    for name in schema.get("required", ()):  # absent from the text, absent from this object
-        if isinstance(name, str) and probe.absent(name):
-            return True
+    if _first_member_refuses(schema, probe, root, check, depth):
+        return True
+    # a required key written nowhere in the text is absent from this object (one scan a key:
+    # the first member, looked at above, is the cheaper question)
+    return any(isinstance(name, str) and probe.absent(name)
+               for name in schema.get("required", ()))
+
+
+def _first_member_refuses(schema: dict[str, Any], probe: Probe, root: Any, check: Any,
+                          depth: int) -> bool:
     key, value = probe.first()
     if key is _UNKNOWN or value is None:
         return False
@@ -232,8 +239,7 @@ def _object_refuses(schema: dict[str, Any], probe: Probe, root: Any, check: Any,
     props = schema.get("properties") or {}
     if isinstance(props, dict) and key in props:
         return schema_refuses(props[key], value, root, check, depth + 1)
-    patterns = schema.get("patternProperties") or {}
-    if patterns:
+    if schema.get("patternProperties"):
         return False  # a pattern may apply (the first match decides nothing alone)
     return schema_refuses(schema.get("additionalProperties", True), value, root, check,
                           depth + 1)
