@@ -531,7 +531,8 @@ def _fill_decimal(words: npt.NDArray[np.uint32], col: int, values: npt.NDArray[n
         np.floor_divide(x, step, out=q)
         np.multiply(q, step, out=r)
         np.subtract(x, r, out=r)
-        r[q == 0] += dtype(10_000)  # nothing left of this chunk: its leading zeros are NUL
+        # nothing left of this chunk: its leading zeros are NUL
+        np.add(r, step, out=r, where=q == 0)
         words[:, col + chunks - 1 - i] = (last if i == 0 else middle)[r]
         x, q = q, x
 
