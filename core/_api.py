@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import os
+import types
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
+
+import numpy as np
 
 from ._convert import CONVERSION_OPTIONS, prepare
 from ._errors import (
@@ -147,6 +151,17 @@ def load(payload: Any, fmt: str | Format | None = None, *, registry: Registry | 
         payload = read_bytes(payload, None if fmt is None else reg.resolve(fmt).id)
     f = reg.resolve(fmt) if fmt is not None else detect_one(payload, registry=reg)
     _reject_unknown(options, f.load_options, what=f"loading {f.id}")
+    return _load(payload, f, reg, options)
+
+
+def _load_json(raw: bytes, f: Format, reg: Registry, parsed: Any) -> Any:
+    """``load(raw, f)`` for detect: when the byte reader declines, the parser gets the JSON
+    that ``parsed()`` parsed once for every format (``_NOT_JSON``: refused as load would)."""
+    return _load(raw, f, reg, {}, parsed)
+
+
+def _load(payload: Any, f: Format, reg: Registry, options: Mapping[str, Any],
+          parsed: Any = None) -> Any:
     given = payload
     try:
         if not f.is_json:
@@ -158,7 +173,12 @@ def load(payload: Any, fmt: str | Format | None = None, *, registry: Registry | 
                 if fast is not None:
                     return _checked(fast, f, reg)
                 payload = raw
-            data = read_json(payload, f.id)
+            if parsed is not None:
+                data = parsed()
+                if data is _NOT_JSON:
+                    read_json(payload, f.id)  # raises the error load would raise
+            else:
+                data = read_json(payload, f.id)
         obj = f.parse(data, **options)
     except PayloadError as exc:
         hint = _path_hint(given)
@@ -475,6 +495,53 @@ def register(fmt: Format, *, registry: Registry | None = None, replace: bool = F
 
 
 _NOT_JSON = object()
+_UNPARSED = object()
+
+
+def _needs_payload(sniff: Any) -> bool:
+    """Whether ``sniff`` may read its argument: False only for a sniff of None (scored 0.5) and
+    a plain Python function of one parameter whose code never loads it (``lambda p: 0.9``),
+    whose score then cannot depend on the payload; anything else may."""
+    if sniff is None:
+        return False
+    code = getattr(sniff, "__code__", None)
+    if not isinstance(sniff, types.FunctionType) or not isinstance(code, types.CodeType):
+        return True
+    return _code_reads_argument(code)
+
+
+@functools.lru_cache(maxsize=512)
+def _code_reads_argument(code: types.CodeType) -> bool:
+    import dis
+
+    if code.co_argcount != 1 or code.co_kwonlyargcount or \
+            code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return True
+    name = code.co_varnames[0]
+    if name in code.co_cellvars or {"locals", "vars", "eval", "exec", "_getframe",
+                                    "currentframe"} & set(code.co_names):
+        return True  # a closure or frame introspection could reach it
+    for ins in dis.get_instructions(code):
+        if "FAST" in ins.opname and (ins.argval == name or (
+                isinstance(ins.argval, tuple) and name in ins.argval)):
+            return True
+    return False
+
+
+def _prefix_refuses(f: Format, probe: Any) -> bool:
+    """Whether the start of the JSON text (``probe``) already breaks ``f``'s schema: a format
+    must pass its schema, so detect then skips it without parsing (see ``qfmt._prefix``)."""
+    from ._prefix import schema_refuses
+
+    def check(sub: Any, value: Any) -> bool:
+        import jsonschema
+
+        return bool(jsonschema.Draft7Validator(sub).is_valid(value))
+
+    try:
+        return schema_refuses(f.schema, probe, f.schema, check)
+    except Exception:  # an odd schema: the caller parses and asks the schema itself
+        return False
 
 #: How ``sniff`` scores read (see :class:`qfmt.Format`); detect clamps them to [0, 1].
 SNIFF_SCALE = """\
@@ -563,14 +630,25 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
     reg = _registry(registry)
     raw: bytes | None = None
     data: Any = payload
+    probe: Any = None
     if isinstance(payload, (os.PathLike, *_TEXT)):
         raw = read_bytes(payload)
-        from ._json import loads
+        data = _UNPARSED  # parsed once, when a format needs the parsed JSON
+        from ._prefix import Probe
 
-        try:
-            data = loads(raw)
-        except PayloadError:  # not JSON, or JSON no format may read (a repeated key)
-            data = _NOT_JSON
+        probe = Probe(raw)
+
+    def parsed() -> Any:
+        nonlocal data
+        if data is _UNPARSED:
+            from ._json import loads
+
+            try:
+                data = loads(cast(bytes, raw))
+            except PayloadError:  # not JSON, or JSON no format may read (a repeated key)
+                data = _NOT_JSON
+        return data
+
     scored: list[tuple[float, bool, str, Any]] = []
     for fid in reg.ids():
         try:
@@ -580,15 +658,11 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
         if f.is_json:
             if data is _NOT_JSON:
                 continue
-            subject: Any = data
             # the byte reader, when the format has one, reads the text faster than the parser
             # reads the parsed JSON (and must accept exactly the same)
-            source: Any = raw if raw is not None and f.parse_raw is not None and \
-                f.parse_checks_schema else data
+            fast = raw is not None and f.parse_raw is not None and f.parse_checks_schema
         elif raw is None:
             continue
-        else:
-            subject = source = raw
         if f.is_json and not f.parse_checks_schema:
             try:  # compiled once per format: a schema that cannot be used fails here
                 reg.validator(f)
@@ -596,17 +670,35 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
                 warnings.warn(f"{exc}; qfmt.detect skips this format", RuntimeWarning,
                               stacklevel=2)
                 continue
+        if probe is not None and f.is_json and _prefix_refuses(f, probe):
+            continue  # the start of the text already breaks the schema: no need to parse it
         # the parser first: it refuses most payloads at once, and a format must pass both
         try:
-            obj = load(source, f, registry=reg)
+            if not f.is_json:
+                obj = load(raw, f, registry=reg)
+            elif fast:
+                obj = _load_json(cast(bytes, raw), f, reg, parsed)
+            else:
+                source = parsed()
+                if source is _NOT_JSON:
+                    continue
+                obj = load(source, f, registry=reg)
         except FormatContractError as exc:  # a buggy plugin must not break detection
             warnings.warn(f"{exc}; qfmt.detect skips this format", RuntimeWarning, stacklevel=2)
             continue
         except QfmtError:
             continue
+        if not f.is_json:
+            subject: Any = raw
+        elif f.parse_checks_schema and fast and not _needs_payload(f.sniff):
+            subject = None  # a sniff that never reads its argument: the text need not be parsed
+        else:
+            subject = parsed()
+            if subject is _NOT_JSON:
+                continue
         if f.is_json and not f.parse_checks_schema:  # else the parser's yes implies the schema's
             try:
-                if not reg.is_valid(f, data):
+                if not reg.is_valid(f, subject):
                     continue
             except RecursionError:
                 continue
@@ -653,14 +745,14 @@ def _same_reading(a: Any, b: Any) -> bool:
 
     if isinstance(a, Distribution) and isinstance(b, Distribution):
         return (_widths_agree(a, b) and _layouts_agree(a, b)
-                and a.outcome_array.tolist() == b.outcome_array.tolist()
-                and [float(v) for v in a.value_array.tolist()]
-                == [float(v) for v in b.value_array.tolist()])
+                and _same_ints(a.outcome_array, b.outcome_array)
+                and np.array_equal(a.value_array.astype(np.float64),
+                                   b.value_array.astype(np.float64)))
     if isinstance(a, Memory) and isinstance(b, Memory):
         return (_widths_agree(a, b) and _layouts_agree(a, b) and len(a) == len(b)
-                and a.outcomes() == b.outcomes()
+                and _same_rows(a.bits, b.bits)
                 and (a.leakage is None) == (b.leakage is None)
-                and (a.leakage is None or a.leaked().tolist() == b.leaked().tolist()))
+                and (a.leakage is None or np.array_equal(a.leaked(), b.leaked())))
     if isinstance(a, RegisterMarginals) and isinstance(b, RegisterMarginals):
         return list(a.registers) == list(b.registers) and all(
             _same_reading(a[n], b[n]) for n in a.registers)
@@ -675,6 +767,22 @@ def _same_reading(a: Any, b: Any) -> bool:
         return bool(a == b)
     except Exception:
         return False
+
+
+def _same_ints(a: Any, b: Any) -> bool:
+    """Whether two outcome arrays hold the same ints (uint64 compared in numpy; an object
+    array of Python ints, beyond 64 bits, element by element)."""
+    if a.dtype != object and b.dtype != object:
+        return bool(np.array_equal(a, b))
+    return bool(a.tolist() == b.tolist())
+
+
+def _same_rows(a: Any, b: Any) -> bool:
+    """Whether two packed little-endian bit arrays (shots, nbytes) hold the same outcome per
+    shot, whatever their byte widths: the common bytes agree and the extra ones are zero."""
+    common = min(a.shape[1], b.shape[1])
+    return bool(a.shape[0] == b.shape[0] and np.array_equal(a[:, :common], b[:, :common])
+                and not a[:, common:].any() and not b[:, common:].any())
 
 
 def _widths_agree(a: Any, b: Any) -> bool:

@@ -75,6 +75,28 @@ def pack_ints(values: Sequence[int], width: int | None = None) -> npt.NDArray[np
     return cast("npt.NDArray[np.uint8]", out.copy())
 
 
+def unpack_u64(packed: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
+    """Rows of at most 8 packed little-endian bytes as a fresh uint64 array (3, 5, 6 or 7 bytes
+    a row: the rows copied flat, read as overlapping 8-byte words and the bytes of the next row
+    masked off; else one copy into an 8-byte grid, read in place)."""
+    n, nb = packed.shape
+    if nb > 8:
+        raise ValueError(f"{nb} bytes a row do not fit in uint64")
+    if nb in (3, 5, 6, 7):
+        flat = np.zeros(n * nb + 8, dtype=np.uint8)
+        flat[:n * nb] = packed.reshape(-1)
+        overlapping = np.ndarray((n,), dtype="<u8", buffer=flat, strides=(nb,))
+        rows: npt.NDArray[np.uint64] = overlapping.astype(np.uint64)
+        rows &= np.uint64(2 ** (8 * nb) - 1)
+        return rows
+    padded = np.zeros((n, 8), dtype=np.uint8)
+    padded[:, :nb] = packed
+    words = padded.view("<u8").reshape(n)
+    out: npt.NDArray[np.uint64] = words.view(np.uint64) if words.dtype == np.uint64 \
+        else words.astype(np.uint64)
+    return out
+
+
 def unpack_ints(packed: npt.NDArray[np.uint8]) -> list[int]:
     """Inverse of :func:`pack_ints`: one Python int per row."""
     n, nb = packed.shape

@@ -154,10 +154,7 @@ class Memory:
         """Outcomes as a uint64 array (only for widths up to 64 bits)."""
         if self.width > 64:
             raise ValueError(f"width {self.width} does not fit in uint64; use outcomes()")
-        n = len(self)
-        padded = np.zeros((n, 8), dtype=np.uint8)
-        padded[:, : self.bits.shape[1]] = self.bits
-        return padded.view("<u8").reshape(n).astype(np.uint64)
+        return _bits.unpack_u64(self.bits)
 
     def outcomes(self) -> list[int]:
         """One Python int per shot (allocates per shot: prefer as_uint64() for big data)."""

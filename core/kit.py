@@ -531,7 +531,8 @@ def _fill_decimal(words: npt.NDArray[np.uint32], col: int, values: npt.NDArray[n
         np.floor_divide(x, step, out=q)
         np.multiply(q, step, out=r)
         np.subtract(x, r, out=r)
-        r[q == 0] += dtype(10_000)  # nothing left of this chunk: its leading zeros are NUL
+        # nothing left of this chunk: its leading zeros are NUL
+        np.add(r, step, out=r, where=q == 0)
         words[:, col + chunks - 1 - i] = (last if i == 0 else middle)[r]
         x, q = q, x
 
@@ -540,7 +541,8 @@ def _json_rows(open_: bytes, parts: Sequence[bytes | npt.NDArray[np.uint64]], cl
                n: int) -> bytes:
     """``open_``, then ``n`` rows each the concatenation of ``parts`` (constant bytes, or a uint64
     array written in decimal) whose last byte (the separator) is dropped from the last row, then
-    ``close``; built in one buffer, NUL padding removed in one pass."""
+    ``close``; the rows built in one buffer (the template repeated), NUL padding removed in one
+    pass, and the brackets joined on in the one final copy."""
     template = bytearray()
     fields: list[tuple[int, npt.NDArray[np.uint64], int]] = []
     for part in parts:
@@ -554,19 +556,14 @@ def _json_rows(open_: bytes, parts: Sequence[bytes | npt.NDArray[np.uint64]], cl
             template += b"\0" * (4 * chunks)
     separator = len(template) - 1
     template += b"\0" * (-len(template) % 4)
-    head = open_ + b"\0" * (-len(open_) % 4)
     width = len(template)
-    buf = bytearray(len(head) + width * n + len(close))
-    buf[:len(head)] = head
-    buf[len(head):len(head) + width * n] = template * n
-    buf[len(head) + width * n:] = close
-    buf[len(head) + width * (n - 1) + separator] = 0
-    words = np.frombuffer(buf, dtype=np.uint32, count=width * n // 4,
-                          offset=len(head)).reshape(n, -1)
+    buf = template * n
+    buf[width * (n - 1) + separator] = 0
+    words = np.frombuffer(buf, dtype=np.uint32).reshape(n, -1)
     for col, part, chunks in fields:
         _fill_decimal(words, col, part, chunks)
     del words  # releases the buffer
-    return bytes(buf.translate(None, b"\0"))
+    return b"".join((open_, buf.translate(None, b"\0"), close))
 
 
 def _as_u64(values: Any) -> npt.NDArray[np.uint64] | None:

@@ -157,3 +157,79 @@ def test_the_promise_must_be_a_bool() -> None:
                      parse_checks_schema="yes")
     with pytest.raises(qfmt.FormatContractError, match="parse_checks_schema"):
         qfmt.register(f, registry=qfmt.Registry(builtins=(), entry_points=False))
+
+
+# -- detect on JSON text: the start of the text refuses formats, the JSON is parsed once -------
+
+ALL_IDS = [fid for fid in REG.ids() if REG.get(fid).is_json]
+# only the JSON formats: text is also offered to the others (stim reads "0"), parsed JSON not
+JSON_ONLY = qfmt.Registry(builtins=(), entry_points=False)
+for _fid in ALL_IDS:
+    JSON_ONLY.register(REG.get(_fid))
+
+
+@pytest.mark.parametrize("fid", ALL_IDS)
+@settings(SETTINGS, max_examples=15)
+@given(data=st.data())
+def test_detect_on_text_answers_as_detect_on_the_parsed_json(fid: str,
+                                                              data: st.DataObject) -> None:
+    """Text is refused by the start of its text (qfmt._prefix) before it is parsed; parsed
+    JSON never is: both routes must give the same ids, readings and scores."""
+    payload = data.draw(payloads(fid, registry=REG) | mutated(fid) | json_values)
+    text = orjson.dumps(payload, option=data.draw(st.sampled_from([0, orjson.OPT_INDENT_2])))
+    assert _detection(text, JSON_ONLY) == _detection(payload, JSON_ONLY)
+
+
+@pytest.mark.parametrize("text", [b'{"shots": 5}', b' [ "0x1" ]', b'{"a\\u0062": 1}',
+                                  b'{"histogram": {}}', b"[]", b"{}", b'{"0": 1.0}',
+                                  b'{"0": 2, "1": 0.5}', b'[{"measurements": {}}]', b"7"])
+def test_detect_on_small_texts_answers_as_on_the_parsed_json(text: bytes) -> None:
+    assert _detection(text, JSON_ONLY) == _detection(orjson.loads(text), JSON_ONLY)
+
+
+def test_the_prefix_refuses_only_what_the_schema_refuses() -> None:
+    from qfmt._prefix import Probe, schema_refuses
+
+    def check(sub: Any, value: Any) -> bool:
+        import jsonschema
+        return bool(jsonschema.Draft7Validator(sub).is_valid(value))
+
+    schema = {"type": "object", "required": ["shots"],
+              "properties": {"shots": {"type": "array", "items": {"type": "integer"}}},
+              "additionalProperties": False}
+    refused = [b'["shots"]', b'{"other": 1, "shots": []}', b'{"shots": ["1"]}', b'{"x": 1}',
+               b'{"shots": {}}']
+    kept = [b'{"shots": [1]}', b'{"shots": []}', b'{"sh\\u006fts": [1]}', b'{"shots": [1.0]}']
+    assert [schema_refuses(schema, Probe(t), schema, check) for t in refused] == [True] * 5
+    assert [schema_refuses(schema, Probe(t), schema, check) for t in kept] == [False] * 4
+
+
+def test_a_sniff_that_never_reads_the_payload_is_known() -> None:
+    from qfmt._api import _needs_payload
+
+    def reads_through_a_closure(p: Any) -> float:
+        return (lambda: float(len(p)))()
+
+    assert not _needs_payload(lambda p: 0.9)
+    assert not _needs_payload(None)
+    assert _needs_payload(lambda p: 0.9 if p else 0.1)
+    assert _needs_payload(reads_through_a_closure)
+    assert _needs_payload(len)  # not Python code: may read it
+
+
+def test_readings_compare_outcomes_whatever_the_byte_width() -> None:
+    from qfmt._api import _same_reading
+
+    narrow = qfmt.kit.memory_from_ints([1, 2, 3], width=3)
+    wide = qfmt.kit.memory_from_ints([1, 2, 3], width=12)
+    other = qfmt.kit.memory_from_ints([1, 2, 2], width=12)
+    assert _same_reading(attrs.evolve(narrow, width_inferred=True), wide)
+    assert not _same_reading(attrs.evolve(narrow, width_inferred=True), other)
+    assert not _same_reading(narrow, wide)  # both widths stated and different
+    c1 = qfmt.kit.counts([0, 5], [3, 1], width=3)
+    q1 = qfmt.kit.quasi([0, 5], [3.0, 1.0], width=3)
+    assert _same_reading(c1, q1)
+    assert not _same_reading(c1, qfmt.kit.quasi([0, 5], [3.0, 1.5], width=3))
+    big = qfmt.kit.counts([2**70, 2**71], [1, 1], width=72)
+    assert _same_reading(big, qfmt.kit.counts([2**70, 2**71], [1, 1], width=72))
+    assert not _same_reading(big, qfmt.kit.counts([2**70, 2**72], [1, 1], width=73))

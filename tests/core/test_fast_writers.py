@@ -98,3 +98,14 @@ def test_a_declining_serialize_raw_falls_back_to_serialize() -> None:
     qfmt.register(attrs.evolve(base, serialize_raw=lambda m, pretty=False: None), registry=reg)
     mem = qfmt.load(["1", "2"], base.id, registry=reg)
     assert qfmt.dumps(mem, base.id, registry=reg) == '["1","2"]'
+
+
+@SETTINGS
+@given(values=st.lists(u64, max_size=40), width=st.integers(1, 64))
+def test_memory_as_uint64_holds_the_outcomes(values: list[int], width: int) -> None:
+    ints = [v % 2**width for v in values]
+    mem = kit.memory_from_ints(ints, width=width)
+    got = mem.as_uint64()
+    assert got.dtype == np.uint64 and got.tolist() == ints == mem.outcomes()
+    got[:1] = 1  # a fresh array: writing to it leaves the memory alone
+    assert mem.outcomes() == ints
