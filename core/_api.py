@@ -274,11 +274,16 @@ def _check_passthrough(obj: Any, f: Format) -> None:
 _PLAIN_SCALARS = frozenset({int, float, bool, type(None)})
 
 
-@functools.cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    import attrs
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
-    return tuple(a.name for a in attrs.fields(cls))
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        import attrs
+
+        names = _FIELD_NAMES[cls] = tuple(a.name for a in attrs.fields(cls))
+    return names
 
 
 def dump(obj: Any, fmt: str | Format, *, registry: Registry | None = None,

@@ -240,8 +240,8 @@ def _decimal_chunk(text: bytes, out: npt.NDArray[np.uint64]) -> int | None:
         # for any whitespace, or none) and refuses what it cannot read to the end, so k values
         # (one per comma, plus one) leave no room for a stray quote or comma, nor for
         # whitespace amid digits
-        if text[-1:] != b'"':
-            return None
+        if text[-1:] != b'"' or text.count(b'"') != 2 * k:
+            return None  # a stray quote (["0""]) or an element that is not one string
         if spaces and not _digits_touch_quotes(text):
             return None  # " 1" or "1 ": whitespace inside a string, which np.fromstring skips
         digits, sep = text[1:-1], '", "'

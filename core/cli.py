@@ -50,7 +50,7 @@ class _Fail(click.ClickException):
 
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
-        self.exit_code = code  # type: ignore[misc]  # click declares it a class attribute
+        self.exit_code = code  # type: ignore[misc, unused-ignore]  # a ClassVar in some click versions
 
     def show(self, file: Any = None) -> None:
         click.echo(f"qfmt: error: {self.format_message()}", err=True)

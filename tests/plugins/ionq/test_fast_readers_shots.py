@@ -94,6 +94,10 @@ def test_shots_v1_reader_matches_the_general_path(tmp_path: Path, states: list[A
     b'["18446744073709551615"]', b'["18446744073709551616"]', b'["99999999999999999999"]',
     b'["1"]\n', b'\n\t ["1"] \r\n', b'["1"]x', b'["1"\x0b]', b'[]', b'[ ]', b'"1"', b'{}',
     b'["1","2"]' + b" " * 100, b'["\xff"]', b'["1"][', b'[[1]]',
+    # stray quotes: not JSON (the reader once read ["0""] as [0]), and an odd count of quotes
+    # next to whitespace (which once raised IndexError)
+    b'["0""]', b'["0","1""]', b'["1""","2"]', b'["0""  ]', b'[ "1"" ]', b'[\n "1",\n "2"" \n]',
+    b'["0","0", 0"]',
 ])
 def test_shots_v1_reader_edge_cases(tmp_path: Path, raw: bytes) -> None:
     for nq in (None, 3, 64, 70):
