@@ -602,6 +602,16 @@ def _is_builtin(reg: Registry, f: Format) -> bool:
     return any(c.format is f and c.builtin for c in reg._claims.get(f.id, ()))
 
 
+def _score_raw(f: Format, raw: bytes) -> float:
+    try:
+        score = float(cast(Any, f.sniff_raw)(raw))
+    except Exception as exc:  # a buggy sniff must not break detection
+        warnings.warn(f"{f.id}: sniff_raw raised {exc!r}; qfmt.detect scores it 0",
+                      RuntimeWarning, stacklevel=3)
+        return 0.0
+    return min(max(score, 0.0), 1.0) if score == score else 0.0
+
+
 def _score(f: Format, subject: Any) -> float:
     if f.sniff is None:
         return 0.5
@@ -693,8 +703,11 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
             continue
         except QfmtError:
             continue
+        sniff_raw = f.sniff_raw if f.is_json and fast and f.parse_checks_schema else None
         if not f.is_json:
             subject: Any = raw
+        elif sniff_raw is not None:
+            subject = None  # ranked on the text (sniff_raw): it need not be parsed
         elif f.parse_checks_schema and fast and not _needs_payload(f.sniff):
             subject = None  # a sniff that never reads its argument: the text need not be parsed
         else:
@@ -711,7 +724,8 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
                 warnings.warn(f"{exc}; qfmt.detect skips this format", RuntimeWarning,
                               stacklevel=2)
                 continue
-        scored.append((-_score(f, subject), not _is_builtin(reg, f), fid, obj))
+        score = _score(f, subject) if sniff_raw is None else _score_raw(f, cast(bytes, raw))
+        scored.append((-score, not _is_builtin(reg, f), fid, obj))
     scored.sort(key=lambda t: t[:3])
     groups: list[list[tuple[str, Any]]] = []
     for *_, fid, obj in scored:

@@ -196,6 +196,11 @@ class Format:
       the parser refuses (to list the violations with their paths), never on millions of shots
       the parser has already read. A format that sets it must test the promise
       (``tests/core/test_detect_speed_paths.py`` does for the built-ins).
+    - ``sniff_raw(raw: bytes) -> float`` (optional, with ``parse_raw`` and
+      ``parse_checks_schema``): ``sniff`` computed on the JSON text. :func:`qfmt.detect` calls it
+      instead of ``sniff`` when ``parse_raw`` has accepted the same bytes, so the text need not be
+      parsed into Python objects only to rank the format; it must give what ``sniff`` gives on the
+      parsed text.
 
     The options a format accepts are the keyword parameters of ``parse`` and ``serialize``.
     Registering a format checks the contract (:func:`check_format`).
@@ -217,6 +222,8 @@ class Format:
     bit_order: str = attrs.field(default="", kw_only=True)
     serialize_raw: Callable[..., Any] | None = attrs.field(default=None, kw_only=True, repr=False)
     parse_checks_schema: bool = attrs.field(default=False, kw_only=True)
+    sniff_raw: Callable[[bytes], float] | None = attrs.field(default=None, kw_only=True,
+                                                             repr=False)
 
     @property
     def load_options(self) -> frozenset[str] | None:
@@ -262,7 +269,7 @@ def check_format(fmt: object, *, plugin: str | None = None, check_schema: bool =
     for name in ("parse", "serialize"):
         if not callable(getattr(fmt, name)):
             raise broken(f"{name} must be callable")
-    for name in ("sniff", "parse_raw", "serialize_raw"):
+    for name in ("sniff", "parse_raw", "serialize_raw", "sniff_raw"):
         value = getattr(fmt, name)
         if value is not None and not callable(value):
             raise broken(f"{name} must be None or callable")

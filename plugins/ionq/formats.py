@@ -572,6 +572,44 @@ def _flat_score(prefer_ints: bool) -> Any:
     return sniff
 
 
+def _flat_score_raw(prefer_ints: bool) -> Any:
+    """``_flat_score`` on the text of a flat {decimal key: number} object that the format's
+    byte reader accepted: its keys are decimal digits and its values JSON numbers, so a value is
+    a float exactly when the text holds ``.``, ``e`` or ``E``, and the keys are the strings."""
+    def sniff(raw: bytes) -> float:
+        ints = not (b"." in raw or b"e" in raw or b"E" in raw)
+        score = (0.6 if ints else 0.3) if prefer_ints else (0.4 if ints else 0.7)
+        return score - 0.35 if _keys_look_binary(raw) else score
+    return sniff
+
+
+def _keys_look_binary(raw: bytes) -> bool:
+    """``kit.looks_binary`` of the keys of such a text (decimal digit strings, the only strings
+    in it): zero-padded 0/1 strings of one width >= 2."""
+    b = np.frombuffer(raw, dtype=np.uint8)
+    q = np.flatnonzero(b == 34)
+    starts, ends = q[0::2] + 1, q[1::2]
+    if starts.size == 0 or starts.size != ends.size:
+        return False
+    width = int(ends[0] - starts[0])
+    if width < 2 or not (ends - starts == width).all() or not (b[starts] == 48).any():
+        return False
+    chars = b[starts[:, None] + np.arange(width)]
+    return bool((chars <= 49).all())
+
+
+def _shots_v1_sniff_raw(raw: bytes) -> float:
+    """The shots v1 sniff (``kit.looks_binary`` of the first 1000 states) on the text: only the
+    first 1000 elements are parsed."""
+    cut = -1
+    for _ in range(1000):
+        cut = raw.find(b",", cut + 1)
+        if cut < 0:
+            break
+    head = orjson.loads(raw if cut < 0 else raw[:cut] + b"]")
+    return 0.35 if kit.looks_binary(head) else 0.8
+
+
 _V1_ORDER = "decimal state; bit i of int(state) is qubit i (little-endian)"
 _V2_ORDER = "bitstring per register; the rightmost character is bit 0 of the register"
 
@@ -582,30 +620,33 @@ def qfmt_formats() -> list[qfmt.Format]:
     def fmt(fid: str, desc: str, parse: Any, dump: Any, produces: type,
             element: type | None = None, sniff: Any = None, raw: Any = None, *,
             v1: bool = False, leakage: bool = False, order: str = _V2_ORDER,
-            raw_out: Any = None) -> qfmt.Format:
+            raw_out: Any = None, sniff_raw: Any = None) -> qfmt.Format:
         # every IonQ parser refuses what its schema refuses (tests/core/test_detect_speed_paths)
         return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, element,
                            sniff, parse_raw=raw, registers=not v1,
                            joint_register=None if v1 else OUTPUT_ALL, carries_leakage=leakage,
                            bit_order=_V1_ORDER if v1 else order, serialize_raw=raw_out,
-                           parse_checks_schema=True)
+                           parse_checks_schema=True, sniff_raw=sniff_raw)
 
     return [
         fmt(PROB_V1, "IonQ probabilities: {decimal state: probability} (legacy)",
             parse_probabilities_v1, dump_probabilities_v1, qfmt.ProbDistribution,
-            sniff=_flat_score(False), raw=parse_probabilities_v1_raw, v1=True),
+            sniff=_flat_score(False), raw=parse_probabilities_v1_raw, v1=True,
+            sniff_raw=_flat_score_raw(False)),
         fmt(PROB_V2, "IonQ probabilities per register: bitstring -> probability",
             parse_probabilities_v2, dump_probabilities_v2, qfmt.RegisterMarginals,
             qfmt.ProbDistribution, sniff=lambda p: 0.9, raw=parse_probabilities_v2_raw),
         fmt(HIST_V1, "IonQ histogram: {decimal state: shot count} (legacy)",
             parse_histogram_v1, dump_histogram_v1, qfmt.Counts, sniff=_flat_score(True),
-            raw=parse_histogram_v1_raw, v1=True, raw_out=dump_histogram_v1_raw),
+            raw=parse_histogram_v1_raw, v1=True, raw_out=dump_histogram_v1_raw,
+            sniff_raw=_flat_score_raw(True)),
         fmt(HIST_V2, "IonQ histogram per register: bitstring -> shot count",
             parse_histogram_v2, dump_histogram_v2, qfmt.RegisterMarginals, qfmt.Counts,
             sniff=lambda p: 0.9, raw=parse_histogram_v2_raw),
         fmt(SHOTS_V1, "IonQ per-shot decimal states (legacy)", parse_shots_v1, dump_shots_v1,
             qfmt.Memory, sniff=lambda p: 0.35 if kit.looks_binary(p[:1000]) else 0.8,
-            raw=parse_shots_v1_raw, v1=True, raw_out=dump_shots_v1_raw),
+            raw=parse_shots_v1_raw, v1=True, raw_out=dump_shots_v1_raw,
+            sniff_raw=_shots_v1_sniff_raw),
         fmt(SHOTS_V2, "IonQ per-shot register bit arrays, with leakage bits", parse_shots_v2,
             dump_shots_v2, qfmt.Memory, sniff=lambda p: 0.9, raw=parse_shots_v2_raw,
             leakage=True, order="per shot and register, element i of the bit array is bit i"),
