@@ -10,6 +10,8 @@
   at memchr speed; only on a mismatch (or an escaped colon) does a slow pass find the key.
 - **Depth**: text nested deeper than :data:`MAX_JSON_DEPTH` (what orjson can write back) is
   refused, so that what is accepted can be written again.
+- :func:`compact_json` drops insignificant whitespace (pretty-printed text) so that the byte
+  readers of the formats, which read compact text, read pretty text too.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
+
 from ._errors import PayloadError, one_line, short_repr
 
-__all__ = ["MAX_JSON_DEPTH", "loads"]
+__all__ = ["MAX_JSON_DEPTH", "compact_json", "has_json_whitespace", "loads"]
 
 #: The deepest nesting of JSON text qfmt accepts: orjson writes at most 254 levels, so deeper
 #: text could be read but not written back.
@@ -139,3 +143,72 @@ def _find_duplicate(raw: bytes, fmt: str | None) -> None:
     *where, key, _ = parts
     raise PayloadError(fmt, jpath(*where, key), f"duplicate key {short_repr(key)}: JSON objects must "
                        "not repeat a key (the value would be silently replaced)")
+
+
+# -- compacting pretty-printed text ----------------------------------------------------------
+
+#: JSON's insignificant whitespace (RFC 8259): space, tab, newline, carriage return.
+JSON_WHITESPACE = b" \t\n\r"
+
+# bytes that can sit inside a bare token (a number, true/false/null) -> b"a", others -> b"_":
+# removing whitespace between two such bytes would join two tokens ("1 2" -> "12")
+_BARE = bytes.maketrans(bytes(range(256)), bytes(
+    ord("a") if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "+-.") else ord("_")
+    for c in range(256)))
+
+_STEP = 1 << 22  # the quote search works on 4 MB at a time (bounded work memory)
+
+
+def has_json_whitespace(raw: bytes) -> bool:
+    """Whether ``raw`` holds any JSON whitespace byte (space, tab, newline, carriage return)."""
+    return b"\n" in raw or b" " in raw or b"\t" in raw or b"\r" in raw
+
+
+def compact_json(raw: bytes) -> bytes | None:
+    r"""``raw`` without its insignificant whitespace, or None when that cannot be proven cheaply.
+
+    The whitespace (space, tab, newline, carriage return) is dropped with one
+    ``bytes.translate``; the result is the same JSON text exactly when no whitespace sat inside
+    a string or inside a bare token. That is proven in C and numpy passes over the text: with no
+    backslash anywhere (else None: an escaped quote would hide where strings end), quotes pair
+    in order, so each string must be as long in the result as in ``raw``; and no whitespace may
+    have joined two bare tokens (``[1 2]`` is not ``[12]``), so the number of runs of number or
+    literal bytes must not change. Text without whitespace is returned as it is.
+
+    It does not check that ``raw`` is JSON: invalid text stays invalid, and whatever reads the
+    result decides. Meant for byte readers (``Format.parse_raw``) that read compact text:
+
+    >>> from qfmt import kit
+    >>> kit.compact_json(b'{\n  "0": 5,\n  "3": [1, 2]\n}')
+    b'{"0":5,"3":[1,2]}'
+    >>> kit.compact_json(b'["a b"]') is None, kit.compact_json(b'[1 2]') is None
+    (True, True)
+    """
+    raw = bytes(raw)
+    if not has_json_whitespace(raw):
+        return raw
+    if b"\\" in raw:
+        return None
+    compact = raw.translate(None, JSON_WHITESPACE)
+    bare = raw.translate(_BARE)
+    bare_compact = compact.translate(_BARE)
+    if bare.count(b"_a") + bare.startswith(b"a") != \
+            bare_compact.count(b"_a") + bare_compact.startswith(b"a"):
+        return None  # whitespace between two bare-token bytes
+    del bare, bare_compact
+    before, after = _string_lengths(raw), _string_lengths(compact)
+    if before is None or after is None or not np.array_equal(before, after):
+        return None  # whitespace inside a string (or an unpaired quote)
+    return compact
+
+
+def _string_lengths(text: bytes) -> np.ndarray[Any, np.dtype[np.intp]] | None:
+    """The distance between each pair of quotes of ``text`` (no escapes: quotes pair in order),
+    found in numpy a few megabytes at a time; None for an odd number of quotes."""
+    quotes = [np.flatnonzero(np.frombuffer(text, dtype=np.uint8, count=min(_STEP, len(text) - at),
+                                           offset=at) == 34) + at
+              for at in range(0, len(text), _STEP)]
+    q = np.concatenate(quotes) if quotes else np.zeros(0, dtype=np.intp)
+    if q.size % 2:
+        return None
+    return q[1::2] - q[0::2]
