@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -150,13 +151,16 @@ def _find_duplicate(raw: bytes, fmt: str | None) -> None:
 #: JSON's insignificant whitespace (RFC 8259): space, tab, newline, carriage return.
 JSON_WHITESPACE = b" \t\n\r"
 
-# bytes that can sit inside a bare token (a number, true/false/null) -> b"a", others -> b"_":
-# removing whitespace between two such bytes would join two tokens ("1 2" -> "12")
-_BARE = bytes.maketrans(bytes(range(256)), bytes(
-    ord("a") if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "+-.") else ord("_")
+# each byte's class for the checks of compact_json: 1 a byte that can sit inside a bare token (a
+# number, true/false/null), 2 a quote, 3 JSON whitespace, 0 anything else
+_CLASS = bytes.maketrans(bytes(range(256)), bytes(
+    3 if chr(c) in " \t\n\r" else 2 if c == 34
+    else 1 if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "+-.") else 0
     for c in range(256)))
+_CLASSES = np.frombuffer(_CLASS, dtype=np.uint8)
+_SPACE = re.compile(rb"[ \t\n\r]*")
 
-_STEP = 1 << 22  # the quote search works on 4 MB at a time (bounded work memory)
+_STEP = 1 << 22  # the checks work on 4 MB at a time (bounded work memory)
 
 
 def has_json_whitespace(raw: bytes) -> bool:
@@ -172,8 +176,9 @@ def compact_json(raw: bytes) -> bytes | None:
     a string or inside a bare token. That is proven in C and numpy passes over the text: with no
     backslash anywhere (else None: an escaped quote would hide where strings end), quotes pair
     in order, so each string must be as long in the result as in ``raw``; and no whitespace may
-    have joined two bare tokens (``[1 2]`` is not ``[12]``), so the number of runs of number or
-    literal bytes must not change. Text without whitespace is returned as it is.
+    join two bare tokens (``[1 2]`` is not ``[12]``): after each number or literal byte followed
+    by whitespace, the next byte that is not whitespace must not be one either. Text without
+    whitespace is returned as it is.
 
     It does not check that ``raw`` is JSON: invalid text stays invalid, and whatever reads the
     result decides. Meant for byte readers (``Format.parse_raw``) that read compact text:
@@ -189,26 +194,47 @@ def compact_json(raw: bytes) -> bytes | None:
         return raw
     if b"\\" in raw:
         return None
+    text = np.frombuffer(raw, dtype=np.uint8)
+    quotes = []
+    for at in range(0, len(raw), _STEP):
+        part = raw if len(raw) <= _STEP else raw[at:at + _STEP + 1]  # one byte more: pairs
+        c = np.frombuffer(part.translate(_CLASS), dtype=np.uint8)
+        after = np.flatnonzero((c[:-1] == 1) & (c[1:] == 3)) + (at + 1)
+        if after.size and _joins(raw, text, after):
+            return None  # whitespace between two bare-token bytes
+        quotes.append(np.flatnonzero(c[:_STEP] == 2) + at)
     compact = raw.translate(None, JSON_WHITESPACE)
-    bare = raw.translate(_BARE)
-    bare_compact = compact.translate(_BARE)
-    if bare.count(b"_a") + bare.startswith(b"a") != \
-            bare_compact.count(b"_a") + bare_compact.startswith(b"a"):
-        return None  # whitespace between two bare-token bytes
-    del bare, bare_compact
-    before, after = _string_lengths(raw), _string_lengths(compact)
-    if before is None or after is None or not np.array_equal(before, after):
+    before = np.concatenate(quotes)
+    if before.size % 2 or not np.array_equal(np.diff(before)[0::2],
+                                             np.diff(_quotes(compact))[0::2]):
         return None  # whitespace inside a string (or an unpaired quote)
     return compact
 
 
-def _string_lengths(text: bytes) -> np.ndarray[Any, np.dtype[np.intp]] | None:
-    """The distance between each pair of quotes of ``text`` (no escapes: quotes pair in order),
-    found in numpy a few megabytes at a time; None for an odd number of quotes."""
-    quotes = [np.flatnonzero(np.frombuffer(text, dtype=np.uint8, count=min(_STEP, len(text) - at),
-                                           offset=at) == 34) + at
-              for at in range(0, len(text), _STEP)]
-    q = np.concatenate(quotes) if quotes else np.zeros(0, dtype=np.intp)
-    if q.size % 2:
-        return None
-    return q[1::2] - q[0::2]
+def _joins(raw: bytes, text: np.ndarray[Any, np.dtype[np.uint8]],
+           at: np.ndarray[Any, np.dtype[np.intp]]) -> bool:
+    """Whether the first byte that is not whitespace from any of the positions ``at`` (each
+    holding whitespace) can sit inside a bare token. The runs are walked in numpy a byte at a
+    time (a pretty printer's indentation is short); the few longer ones with a regex."""
+    for _ in range(32):
+        at = at[at < text.size]
+        cls = _CLASSES[text[at]]
+        if (cls == 1).any():
+            return True
+        at = at[cls == 3] + 1
+        if not at.size:
+            return False
+    for p in at.tolist():
+        m = _SPACE.match(raw, p)
+        end = p if m is None else m.end()
+        if end < text.size and _CLASSES[text[end]] == 1:
+            return True
+    return False
+
+
+def _quotes(text: bytes) -> np.ndarray[Any, np.dtype[np.intp]]:
+    """The positions of the quotes of ``text``, found in numpy a few megabytes at a time."""
+    parts = [np.flatnonzero(np.frombuffer(text, dtype=np.uint8, count=min(_STEP, len(text) - at),
+                                          offset=at) == 34) + at
+             for at in range(0, len(text), _STEP)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
