@@ -160,7 +160,7 @@ _CLASS = bytes.maketrans(bytes(range(256)), bytes(
 _CLASSES = np.frombuffer(_CLASS, dtype=np.uint8)
 _SPACE = re.compile(rb"[ \t\n\r]*")
 
-_STEP = 1 << 22  # the checks work on 4 MB at a time (bounded work memory)
+_STEP = 1 << 22  # the checks read 4 MB at a time (bounded work memory)
 
 
 def has_json_whitespace(raw: bytes) -> bool:
@@ -173,12 +173,12 @@ def compact_json(raw: bytes) -> bytes | None:
 
     The whitespace (space, tab, newline, carriage return) is dropped with one
     ``bytes.translate``; the result is the same JSON text exactly when no whitespace sat inside
-    a string or inside a bare token. That is proven in C and numpy passes over the text: with no
-    backslash anywhere (else None: an escaped quote would hide where strings end), quotes pair
-    in order, so each string must be as long in the result as in ``raw``; and no whitespace may
-    join two bare tokens (``[1 2]`` is not ``[12]``): after each number or literal byte followed
-    by whitespace, the next byte that is not whitespace must not be one either. Text without
-    whitespace is returned as it is.
+    a string or inside a bare token. That is proven with numpy passes over the text, 4 MB at a
+    time: with no backslash anywhere (else None: an escaped quote would hide where strings end),
+    quotes pair in order, so no run of whitespace may start after an odd number of quotes; and
+    no whitespace may join two bare tokens (``[1 2]`` is not ``[12]``): after a number or
+    literal byte followed by whitespace, the next byte that is not whitespace must not be one
+    either. Text without whitespace is returned as it is.
 
     It does not check that ``raw`` is JSON: invalid text stays invalid, and whatever reads the
     result decides. Meant for byte readers (``Format.parse_raw``) that read compact text:
@@ -195,20 +195,26 @@ def compact_json(raw: bytes) -> bytes | None:
     if b"\\" in raw:
         return None
     text = np.frombuffer(raw, dtype=np.uint8)
-    quotes = []
-    for at in range(0, len(raw), _STEP):
-        part = raw if len(raw) <= _STEP else raw[at:at + _STEP + 1]  # one byte more: pairs
-        c = np.frombuffer(part.translate(_CLASS), dtype=np.uint8)
-        after = np.flatnonzero((c[:-1] == 1) & (c[1:] == 3)) + (at + 1)
-        if after.size and _joins(raw, text, after):
+    quotes = int(text[0] == 34)  # the quotes before the part being read
+    for at in range(0, text.size, _STEP):
+        part = text[at:at + _STEP + 1]  # one byte more: a run may start right after the part
+        space = part <= 32  # whitespace (and control bytes, which no JSON text holds raw)
+        # each whitespace run that starts after a byte that is not whitespace, and each quote,
+        # in order: a run after an odd number of quotes sits inside a string
+        events = np.flatnonzero((space[1:] & ~space[:-1]) | (part[1:] == 34)) + (at + 1)
+        is_quote = text[events] == 34
+        seen = np.cumsum(is_quote) + quotes
+        runs = events[~is_quote]
+        if (seen[~is_quote] % 2).any():
+            return None  # whitespace inside a string
+        after_bare = runs[_CLASSES[text[runs - 1]] == 1]
+        if after_bare.size and _joins(raw, text, after_bare):
             return None  # whitespace between two bare-token bytes
-        quotes.append(np.flatnonzero(c[:_STEP] == 2) + at)
-    compact = raw.translate(None, JSON_WHITESPACE)
-    before = np.concatenate(quotes)
-    if before.size % 2 or not np.array_equal(np.diff(before)[0::2],
-                                             np.diff(_quotes(compact))[0::2]):
-        return None  # whitespace inside a string (or an unpaired quote)
-    return compact
+        if seen.size:
+            quotes = int(seen[-1])
+    if quotes % 2:
+        return None  # an unpaired quote
+    return raw.translate(None, JSON_WHITESPACE)
 
 
 def _joins(raw: bytes, text: np.ndarray[Any, np.dtype[np.uint8]],
@@ -230,11 +236,3 @@ def _joins(raw: bytes, text: np.ndarray[Any, np.dtype[np.uint8]],
         if end < text.size and _CLASSES[text[end]] == 1:
             return True
     return False
-
-
-def _quotes(text: bytes) -> np.ndarray[Any, np.dtype[np.intp]]:
-    """The positions of the quotes of ``text``, found in numpy a few megabytes at a time."""
-    parts = [np.flatnonzero(np.frombuffer(text, dtype=np.uint8, count=min(_STEP, len(text) - at),
-                                          offset=at) == 34) + at
-             for at in range(0, len(text), _STEP)]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
