@@ -29,7 +29,8 @@ key decoders              :func:`decimal_key`, :func:`binary_key`, :func:`decima
                           :func:`decimal_shots`, :func:`looks_binary`
 fast paths                :func:`fast_decimals`, :func:`fast_hex`, :func:`fast_bitstrings`,
                           :func:`decimal_array_text`, :func:`decimal_counts_text`,
-                          :func:`bitstring_counts_text`, :func:`sorted_order`
+                          :func:`bitstring_counts_text`, :func:`sorted_order`,
+                          :func:`compact_json`
 builders                  :func:`counts`, :func:`probabilities`, :func:`quasi`, :func:`memory`,
                           :func:`memory_from_bits`, :func:`memory_from_ints`,
                           :func:`register_marginals`, :func:`resolve_width`, :func:`sum_to_one`,
@@ -73,7 +74,7 @@ from ._bits import (
 from ._convert import marginalize_dist, single_register, without_leakage
 from ._dist import Counts, ProbDistribution, QuasiDistribution, outcome_array_of, sort_outcomes
 from ._errors import PayloadError, short_repr
-from ._json import MAX_JSON_DEPTH
+from ._json import MAX_JSON_DEPTH, compact_json
 from ._keys import (
     binary_key,
     bitstring_counts_text,
@@ -132,6 +133,7 @@ __all__ = [
     "bitstrings",
     "check_sum",
     "check_width",
+    "compact_json",
     "count_value",
     "counts",
     "decimal_array_text",

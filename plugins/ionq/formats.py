@@ -682,38 +682,11 @@ def parse_shots_v2_raw(raw: bytes) -> qfmt.Memory | None:
     """Fast path for shots v2 text, compact or not: the bits are read in numpy straight from the
     bytes (see :func:`_shots_v2_compact`).
 
-    Text with whitespace is made compact once (``bytes.translate``), read the compact way, and
-    then proven to have had whitespace only between tokens: no backslash anywhere, two digits
-    side by side in the compact text decline, and each string must be as long in the original
-    text as in the compact one.
+    Text with whitespace is made compact once with :func:`qfmt.kit.compact_json` (which declines
+    unless the whitespace provably sat only between tokens) and read the compact way.
     """
-    if not any(c in raw for c in (b"\n", b" ", b"\t", b"\r")):
-        return _shots_v2_compact(raw)
-    if b"\\" in raw:
-        return None
-    compact = raw.translate(None, _JSON_WS)
-    mem = _shots_v2_compact(compact)
-    if mem is None:
-        return None
-    # the strings of both texts pair up in order (no escapes): equal lengths mean none of the
-    # original's strings held whitespace
-    before, after = _string_lengths(raw), _string_lengths(compact)
-    if before.shape != after.shape or not np.array_equal(before, after):
-        return None
-    return mem
-
-
-def _string_lengths(text: bytes) -> np.ndarray:
-    """The length of each string of ``text`` (no escapes: quotes pair in order), in numpy a few
-    megabytes at a time."""
-    step = 1 << 22
-    quotes = [np.flatnonzero(np.frombuffer(text, dtype=np.uint8, count=min(step, len(text) - at),
-                                           offset=at) == 34) + at
-              for at in range(0, len(text), step)]
-    q = np.concatenate(quotes) if quotes else np.zeros(0, dtype=np.intp)
-    if q.size % 2:
-        return np.full(1, -1)
-    return q[1::2] - q[0::2]
+    compact = kit.compact_json(raw)
+    return None if compact is None else _shots_v2_compact(compact)
 
 
 def _shots_v2_compact(raw: bytes) -> qfmt.Memory | None:
