@@ -14,9 +14,9 @@ widest state and marked ``width_inferred``. v2 widths come from the keys.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import orjson
@@ -540,8 +540,96 @@ def parse_aggregate(payload: Any, *, num_qubits: int | Mapping[str, int] | None 
             probs.append(kit.probabilities(outcomes, values, width=nq, fmt=AGGREGATE, path=path,
                                            option="num_qubits", atol=atol, normalize=normalize,
                                            key_text=str))
-    return qfmt.Result([qfmt.ExperimentResult({"probabilities": p}, job_id=c)
-                        for c, p in zip(children, probs)])
+    return _aggregate_result(children, probs)
+
+
+def _aggregate_result(children: list[str], probs: list[qfmt.ProbDistribution]) -> qfmt.Result:
+    """One experiment per child, in payload order: the fields are already of the right types,
+    so the experiments are built without the constructors' converters."""
+    return qfmt.Result._trusted(
+        qfmt.ExperimentResult._trusted_many("probabilities", probs, children))
+
+
+class _ChildPaths(Sequence[str]):
+    """The JSON paths of the children (``$["<id>"]``), formatted only when an error needs one."""
+
+    def __init__(self, children: list[str]) -> None:
+        self._children = children
+
+    def __len__(self) -> int:
+        return len(self._children)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [kit.jpath(c) for c in self._children[i]]
+        return kit.jpath(self._children[i])
+
+
+def parse_aggregate_raw(raw: bytes, *, num_qubits: int | Mapping[str, int] | None = None,
+                        atol: float = PROB_ATOL, normalize: bool = False) -> qfmt.Result | None:
+    """Fast path: aggregate text (compact, or with whitespace between tokens) read with every
+    object as a flat array of keys and values (orjson; no dict is built), checked against its
+    expected shape (see :func:`_shape`) in one pass; all children's decimal keys are decoded in
+    one numpy call and their values read into one float64 array, and the children are views of
+    those arrays. Declines (None) anything the general reader should name: an escape, whitespace
+    inside a string, a repeated child id or key, a key with a leading zero, a bad value, a
+    ``num_qubits`` naming an unknown child."""
+    if b"\\" in raw:
+        return None
+    raw = raw.strip(_JSON_WS)
+    compact = raw.translate(None, _JSON_WS)
+    if len(compact) != len(raw):
+        # whitespace only between tokens: every string as long in both texts (no escapes)
+        before, after = _string_lengths(raw), _string_lengths(compact)
+        if before.shape != after.shape or not np.array_equal(before, after):
+            return None
+        raw = compact
+    try:
+        data = orjson.loads(raw.translate(_AS_ARRAYS))
+    except orjson.JSONDecodeError:
+        return None
+    if type(data) is not list or not data or len(data) % 2:
+        return None
+    children: list[str] = data[0::2]
+    bodies: list[Any] = data[1::2]
+    if set(map(type, children)) != {str} or set(map(type, bodies)) != {list} or \
+            "" in children or len(set(children)) != len(children) or not all(bodies):
+        return None
+    sizes = [len(b) >> 1 for b in bodies]
+    shapes = _shape("\0".join(children).encode()).split(b"\0")
+    expected = b",".join([b'"%s":{%s"":}' % (name, b'"":,' * (n - 1))
+                          for name, n in zip(shapes, sizes)])
+    if _shape(raw) != b"{" + expected + b"}":
+        return None  # an odd entry, a value that is not a number, a string or array or literal
+    if isinstance(num_qubits, Mapping):
+        if not set(num_qubits) <= set(children):
+            return None  # the general reader names the unknown children
+        widths = [num_qubits.get(c) for c in children]
+    else:
+        widths = [num_qubits] * len(children)
+    leading = [True]
+    outcomes = kit.fast_decimals(list(chain.from_iterable(b[0::2] for b in bodies)), leading)
+    if outcomes is None or leading[0]:
+        return None  # "07", a key past 19 digits or not a plain integer
+    # every value is a JSON number (the shape), so a float64 array holds them exactly as the
+    # general reader reads them
+    values = np.fromiter(chain.from_iterable(b[1::2] for b in bodies), dtype=np.float64,
+                         count=int(sum(sizes)))
+    del bodies
+    if not _probabilities_ok(values, atol):
+        return None  # the general reader names the bad value
+    lengths = np.fromiter(sizes, dtype=np.intp, count=len(sizes))
+    try:
+        probs = kit.probabilities_many(outcomes, values, lengths, widths=widths, fmt=AGGREGATE,
+                                       paths=_ChildPaths(children), option="num_qubits",
+                                       atol=atol, normalize=normalize, key_text=str)
+    except qfmt.QfmtError:
+        return None  # the general reader raises it (or the JSON reader's error for a repeated key)
+    return _aggregate_result(children, probs)
 
 
 def dump_aggregate(result: qfmt.Result) -> dict[str, Any]:
@@ -611,7 +699,7 @@ def qfmt_formats() -> list[qfmt.Format]:
             leakage=True, order="per shot and register, element i of the bit array is bit i"),
         fmt(AGGREGATE, "IonQ multi-circuit probabilities keyed by child job id",
             parse_aggregate, dump_aggregate, qfmt.Result, qfmt.ProbDistribution,
-            sniff=lambda p: 0.8, v1=True),
+            sniff=lambda p: 0.8, raw=parse_aggregate_raw, v1=True),
     ]
 
 
