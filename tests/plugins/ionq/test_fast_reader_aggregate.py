@@ -147,6 +147,14 @@ _MUTATIONS = st.sampled_from([
     lambda t: t.replace(b'{"', b'{"a\\"b":{"1":1.0},"', 1),    # an escape in a child id
     lambda t: t.replace(b'{"', b'{"\\ud800":{"1":1.0},"', 1),  # a lone surrogate escape
     lambda t: t.replace(b'{"', b'{"a\x01":{"1":1.0},"', 1),    # a control character
+    lambda t: t.replace(b'{"', b'{"a}":{"1":1.0},"', 1),       # a closing brace in a child id
+    lambda t: t.replace(b'{"', b'{"a},\\"b":{"1":1.0},"', 1),  # an escaped quote after a brace
+    lambda t: t.replace(b'{"', b'{"-a":{"1":1.0},"', 1),       # a child id with a leading sign
+    lambda t: t.replace(b'":{"', b'":{"9223372036854775808":0.0,"', 1),   # 2**63
+    lambda t: t.replace(b'":{"', b'":{"18446744073709551615":0.0,"', 1),  # 2**64 - 1
+    lambda t: t.replace(b'":{"', b'":{"18446744073709551616":0.0,"', 1),  # 2**64
+    lambda t: t.replace(b'":{"', b'":{"0":0.0,"', 1),          # the zero key
+    lambda t: t.replace(b":", b"::", 1),                       # a doubled colon
     lambda t: t.replace(b",", b",,", 1),                       # a doubled comma
     lambda t: t.replace(b":", b",", 1),                        # a comma for a colon
     lambda t: t.replace(b"}", b"]", 1),                        # a bracket for a brace
