@@ -240,7 +240,8 @@ def _check_passthrough(obj: Any, f: Format) -> None:
         for d in obj.registers.values():
             layout_names(d)
     def attributes(o: Any, label: str) -> None:
-        for name in _field_names(type(o)):
+        cls: type = type(o)
+        for name in _field_names(cls):
             value = getattr(o, name)
             t = type(value)
             if t is str:

@@ -119,6 +119,46 @@ class Distribution(Mapping[int, V], Generic[V]):
                            value_array=_readonly(value_array), width=width, **defaults)
         return cast(D, obj)
 
+    @classmethod
+    def _trusted_slices(cls: type[D], outcome_array: npt.NDArray[Any],
+                        value_array: npt.NDArray[Any], ends: Sequence[int], widths: Sequence[int],
+                        inferred: Sequence[bool], provenance: Sequence[tuple[Note, ...]],
+                        **common: Any) -> list[D]:
+        """Many distributions at once, each a view of a slice of two arrays already checked (as
+        for :meth:`_trusted`; ``ends[i]`` is where distribution ``i`` stops): the readers of
+        batches of small distributions use it. ``common`` sets the other fields for all; unset
+        fields take their defaults."""
+        fields = attrs.fields(cast(Any, cls))
+        names = [a.name for a in fields]
+        # plain defaults only (a factory's value must not be shared between objects)
+        fixed = {a.name: a.default for a in fields
+                 if a.default is not attrs.NOTHING and not hasattr(a.default, "factory")}
+        fixed.update(common)
+        own = ("outcome_array", "value_array", "width", "width_inferred", "provenance")
+        missing = [n for n in names if n not in fixed and n not in own]
+        if missing:
+            raise TypeError(f"no value for {missing}")
+        # the slots' own setters: the cheapest way to fill a frozen object
+        setters = [cls.__dict__[n].__set__ for n in own]
+        rest = [(cls.__dict__[n].__set__, fixed[n]) for n in names if n not in own]
+        put_o, put_v, put_w, put_i, put_p = setters
+        outs, vals = _readonly(outcome_array), _readonly(value_array)
+        new = object.__new__
+        result: list[D] = []
+        start = 0
+        for end, w, inf, prov in zip(ends, widths, inferred, provenance):
+            obj = new(cls)
+            put_o(obj, outs[start:end])
+            put_v(obj, vals[start:end])
+            put_w(obj, w)
+            put_i(obj, inf)
+            put_p(obj, prov)
+            for put, value in rest:
+                put(obj, value)
+            result.append(obj)
+            start = end
+        return result
+
     def _rebuilt(self: D, outcome_array: npt.NDArray[Any], value_array: npt.NDArray[Any],
                  **changes: Any) -> D:
         """A copy with new (trusted) arrays and some fields changed, without re-checking."""

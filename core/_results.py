@@ -154,6 +154,33 @@ class ExperimentResult:
     job_id: str | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
 
+    @classmethod
+    def _trusted_many(cls, key: str, values: Iterable[Any], job_ids: Iterable[str | None]
+                      ) -> list[ExperimentResult]:
+        """One experiment per value, ``data={key: value}`` and ``job_id``, every other field at
+        its default, built without the converters (the fields are already of the right types):
+        for readers of batches of many experiments. Equal to the public constructor's."""
+        defaults = {"shots": None, "success": True, "meas_level": 2, "status": None,
+                    "seed": None, "meas_return": None}
+        names = [a.name for a in attrs.fields(cls)]
+        if set(names) != {*defaults, "data", "header", "job_id", "extra"}:
+            raise TypeError("ExperimentResult._trusted_many does not know every field")
+        put_data, put_header, put_job, put_extra = (
+            cls.__dict__[n].__set__ for n in ("data", "header", "job_id", "extra"))
+        rest = [(cls.__dict__[n].__set__, v) for n, v in defaults.items()]
+        new = object.__new__
+        out: list[ExperimentResult] = []
+        for value, job_id in zip(values, job_ids):
+            obj = new(cls)
+            put_data(obj, {key: value})
+            put_header(obj, {})
+            put_job(obj, job_id)
+            put_extra(obj, {})
+            for put, v in rest:
+                put(obj, v)
+            out.append(obj)
+        return out
+
     def __eq__(self, other: object) -> bool:
         """Field by field; numpy arrays in the data (statevectors, unitaries) compare by value."""
         if not isinstance(other, ExperimentResult):
@@ -218,6 +245,20 @@ class Result:
     status: str | None = None
     success: bool = True
     extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
+
+    @classmethod
+    def _trusted(cls, results: list[ExperimentResult]) -> Result:
+        """A Result of ``results`` with every other field at its default, without the
+        converters: for readers that build the experiments themselves."""
+        obj = object.__new__(cls)
+        put = object.__setattr__
+        put(obj, "results", tuple(results))
+        for name in ("backend_name", "backend_version", "date", "job_id", "status"):
+            put(obj, name, None)
+        put(obj, "header", {})
+        put(obj, "success", True)
+        put(obj, "extra", {})
+        return obj
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Result):

@@ -341,14 +341,19 @@ def probabilities_many(outcomes: npt.NDArray[np.uint64], values: Any,
     vals = np.asarray(values, dtype=np.float64)
     ends = np.cumsum(lengths)
     starts = ends - lengths
-    seg = np.repeat(np.arange(n), lengths)
-    if np.count_nonzero((outs[1:] <= outs[:-1]) & (seg[1:] == seg[:-1])):  # not yet ascending
-        order = np.lexsort((outs, seg))
-        outs, vals, seg = outs[order], vals[order], seg[order]
-    same = np.flatnonzero((outs[1:] == outs[:-1]) & (seg[1:] == seg[:-1]))
-    if same.size:
-        i = int(seg[int(same[0])])
-        raise PayloadError(fmt, paths[i], f"outcome {int(outs[int(same[0])])} appears twice")
+    # a step down that is not where one distribution ends: not yet ascending (or a repeat)
+    down = outs[1:] <= outs[:-1]
+    down[ends[:-1] - 1] = False
+    if np.count_nonzero(down):
+        order = sorted_order(outs, np.asarray(lengths, dtype=np.intp))
+        if order is None:  # a repeated outcome: name the first, in sorted order
+            seg = np.repeat(np.arange(n), lengths)
+            order = np.lexsort((outs, seg))
+            outs, seg = outs[order], seg[order]
+            same = np.flatnonzero((outs[1:] == outs[:-1]) & (seg[1:] == seg[:-1]))
+            i = int(seg[int(same[0])])
+            raise PayloadError(fmt, paths[i], f"outcome {int(outs[int(same[0])])} appears twice")
+        outs, vals = outs[order], vals[order]
     sums = np.add.reduceat(vals, starts) if vals.size else np.zeros(n)
     notes: list[tuple[Note, ...]] = [()] * n
     if normalize:
@@ -364,25 +369,27 @@ def probabilities_many(outcomes: npt.NDArray[np.uint64], values: Any,
         if bad.size:
             i = int(bad[0])
             check_sum(vals[starts[i]:ends[i]].tolist(), fmt, paths[i], atol)  # the message
-    tops = outs[ends - 1].tolist() if n else []
+    tops = [t.bit_length() for t in outs[ends - 1].tolist()] if n else []
     outs.flags.writeable = False
     vals.flags.writeable = False
-    result = []
-    for i in range(n):
-        s, e = int(starts[i]), int(ends[i])
-        top = int(tops[i]).bit_length()
-        declared = widths[i]
-        if declared is None:
-            w, inferred = max(top, 1), True
-        else:
-            w, inferred = check_width(declared, fmt, paths[i], option), False
+    if all(d is None for d in widths):
+        ws, inferred = [max(t, 1) for t in tops], [True] * n
+    else:
+        ws, inferred = [], []
+        for i, (top, declared) in enumerate(zip(tops, widths)):
+            if declared is None:
+                ws.append(max(top, 1))
+                inferred.append(True)
+                continue
+            w = check_width(declared, fmt, paths[i], option)
             if top > w:
+                s, e = int(starts[i]), int(ends[i])
                 resolve_width(outs[s:e], w, fmt=fmt, path=paths[i], option=option,
                               key_text=key_text)  # raises, naming the outcome
-        result.append(ProbDistribution._trusted(outs[s:e], vals[s:e], w, width_inferred=inferred,
-                                                provenance=notes[i], shots=None,
-                                                atol=float(atol)))
-    return result
+            ws.append(w)
+            inferred.append(False)
+    return ProbDistribution._trusted_slices(outs, vals, ends.tolist(), ws, inferred, notes,
+                                            shots=None, atol=float(atol))
 
 
 def quasi(outcomes: Any, values: Any, *, width: int | None = None, key_width: int | None = None,

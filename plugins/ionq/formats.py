@@ -14,9 +14,9 @@ widest state and marked ``width_inferred``. v2 widths come from the keys.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import orjson
@@ -540,8 +540,150 @@ def parse_aggregate(payload: Any, *, num_qubits: int | Mapping[str, int] | None 
             probs.append(kit.probabilities(outcomes, values, width=nq, fmt=AGGREGATE, path=path,
                                            option="num_qubits", atol=atol, normalize=normalize,
                                            key_text=str))
-    return qfmt.Result([qfmt.ExperimentResult({"probabilities": p}, job_id=c)
-                        for c, p in zip(children, probs)])
+    return _aggregate_result(children, probs)
+
+
+def _aggregate_result(children: list[str], probs: list[qfmt.ProbDistribution]) -> qfmt.Result:
+    """One experiment per child, in payload order: the fields are already of the right types,
+    so the experiments are built without the constructors' converters."""
+    return qfmt.Result._trusted(
+        qfmt.ExperimentResult._trusted_many("probabilities", probs, children))
+
+
+class _ChildPaths(Sequence[str]):
+    """The JSON paths of the children (``$["<id>"]``), formatted only when an error needs one."""
+
+    def __init__(self, children: list[str]) -> None:
+        self._children = children
+
+    def __len__(self) -> int:
+        return len(self._children)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [kit.jpath(c) for c in self._children[i]]
+        return kit.jpath(self._children[i])
+
+
+#: The bytes JSON forbids unescaped inside a string.
+_CONTROL = bytes(range(32))
+#: ``"5":0.5,"3":0.25`` -> `` 5 ,0.5, 3 ,0.25``: a child's entries as bare JSON numbers.
+_AS_NUMBERS = bytes.maketrans(b'":', b" ,")
+
+
+def _aggregate_walk(raw: bytes) -> tuple[list[bytes], list[int], bytes] | None:
+    """The compact ``{"<id>":{...},...}`` walk: each child's id (raw bytes), entry count, and
+    all the children's entries as one JSON array text of bare numbers (keys and values
+    alternating). None for anything else; the caller checks the shape of the whole text."""
+    stop = len(raw) - 1
+    if stop < 1 or raw[0] != 123 or raw[stop] != 125:  # { ... }
+        return None
+    ids: list[bytes] = []
+    sizes: list[int] = []
+    bodies: list[bytes] = []
+    find, count = raw.find, raw.count
+    pos = 1
+    while True:
+        if raw[pos] != 34:  # '"'
+            return None
+        name_end = find(b'"', pos + 1, stop)  # no escapes: the id's closing quote
+        if name_end < 0 or not raw.startswith(b'":{', name_end):
+            return None
+        obj_end = find(b"}", name_end + 3, stop)
+        if obj_end < 0:
+            return None
+        ids.append(raw[pos + 1:name_end])
+        sizes.append(count(b":", name_end + 3, obj_end))
+        bodies.append(raw[name_end + 3:obj_end])
+        pos = obj_end + 1
+        if pos == stop:
+            break
+        if raw[pos] != 44 or pos + 1 >= stop:  # ','
+            return None
+        pos += 1
+    return ids, sizes, b"[" + b",".join(bodies).translate(_AS_NUMBERS) + b"]"
+
+
+def parse_aggregate_raw(raw: bytes, *, num_qubits: int | Mapping[str, int] | None = None,
+                        atol: float = PROB_ATOL, normalize: bool = False) -> qfmt.Result | None:
+    """Fast path: aggregate text (compact, or with whitespace between tokens only). The children
+    are found by a walk over the bytes; their entries, with the quotes of the keys dropped, are
+    read by orjson as one flat array of numbers (no dict, no key string is built), and the
+    whole text is checked against its expected shape (see :func:`_shape`) in one pass. All keys
+    and values become two numpy arrays at once, and the children are views of them. Declines
+    (None) anything the general reader should name: an escape, whitespace inside a string, a
+    repeated child id or key, a key that is not a plain decimal integer, a bad value, a
+    ``num_qubits`` naming an unknown child, any error of the distributions' rules."""
+    if b"\\" in raw:
+        return None
+    raw = raw.strip(_JSON_WS)
+    if any(c in raw for c in (b" ", b"\n", b"\t", b"\r")):
+        compact = raw.translate(None, _JSON_WS)
+        # whitespace only between tokens: every string as long in both texts (no escapes)
+        before, after = _string_lengths(raw), _string_lengths(compact)
+        if before.shape != after.shape or not np.array_equal(before, after):
+            return None
+        raw = compact
+    walked = _aggregate_walk(raw)
+    if walked is None:
+        return None
+    ids, sizes, numbers = walked
+    joined = b"\0".join(ids)
+    if len(joined.translate(None, _CONTROL)) != len(joined) - len(ids) + 1 or not all(ids):
+        return None  # a control character (JSON refuses it unescaped) or an empty id
+    try:
+        children = joined.decode("utf-8").split("\0")
+    except UnicodeDecodeError:
+        return None
+    if len(set(children)) != len(children):
+        return None  # a repeated child id: the JSON reader names it
+    expected = b",".join([b'"%s":{%s"":}' % (name, b'"":,' * (n - 1))
+                          for name, n in zip(_shape(joined).split(b"\0"), sizes)])
+    if 0 in sizes or _shape(raw) != b"{" + expected + b"}":
+        return None  # an odd entry, a value that is not a number, a nested value, a literal
+    if b" -" in numbers:
+        return None  # "-0": a key with a sign
+    try:
+        flat = orjson.loads(numbers)
+    except orjson.JSONDecodeError:
+        return None  # "07" (a leading zero), an empty key, a bad number
+    total = sum(sizes)
+    if len(flat) != 2 * total:
+        return None
+    # one pass finds the kind: int64 (or uint64 past 2**63) only when every key is an integer
+    keys = np.array(flat[0::2])
+    if keys.dtype == np.int64:
+        if keys.size and int(keys.min()) < 0:
+            return None
+        outcomes = keys.astype(np.uint64)
+    elif keys.dtype == np.uint64:
+        outcomes = keys
+    else:
+        return None  # "1.5" or "1e3" as a key (float64), or past 64 bits (object)
+    del keys
+    # every value is a JSON number (the shape): float64 holds it as the general reader reads it
+    values = np.fromiter(flat[1::2], dtype=np.float64, count=total)
+    del flat
+    if not _probabilities_ok(values, atol):
+        return None  # the general reader names the bad value
+    if isinstance(num_qubits, Mapping):
+        if not set(num_qubits) <= set(children):
+            return None  # the general reader names the unknown children
+        widths = [num_qubits.get(c) for c in children]
+    else:
+        widths = [num_qubits] * len(children)
+    lengths = np.fromiter(sizes, dtype=np.intp, count=len(sizes))
+    try:
+        probs = kit.probabilities_many(outcomes, values, lengths, widths=widths, fmt=AGGREGATE,
+                                       paths=_ChildPaths(children), option="num_qubits",
+                                       atol=atol, normalize=normalize, key_text=str)
+    except qfmt.QfmtError:
+        return None  # the general reader raises it (or the JSON reader's error for a repeated key)
+    return _aggregate_result(children, probs)
 
 
 def dump_aggregate(result: qfmt.Result) -> dict[str, Any]:
@@ -652,7 +794,7 @@ def qfmt_formats() -> list[qfmt.Format]:
             leakage=True, order="per shot and register, element i of the bit array is bit i"),
         fmt(AGGREGATE, "IonQ multi-circuit probabilities keyed by child job id",
             parse_aggregate, dump_aggregate, qfmt.Result, qfmt.ProbDistribution,
-            sniff=lambda p: 0.8, v1=True),
+            sniff=lambda p: 0.8, raw=parse_aggregate_raw, v1=True),
     ]
 
 
