@@ -622,10 +622,8 @@ def parse_aggregate_raw(raw: bytes, *, num_qubits: int | Mapping[str, int] | Non
         return None
     raw = raw.strip(_JSON_WS)
     if any(c in raw for c in (b" ", b"\n", b"\t", b"\r")):
-        compact = raw.translate(None, _JSON_WS)
-        # whitespace only between tokens: every string as long in both texts (no escapes)
-        before, after = _string_lengths(raw), _string_lengths(compact)
-        if before.shape != after.shape or not np.array_equal(before, after):
+        compact = kit.compact_json(raw)  # None unless the whitespace sat between tokens only
+        if compact is None:
             return None
         raw = compact
     walked = _aggregate_walk(raw)
