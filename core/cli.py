@@ -114,13 +114,18 @@ def os_error_text(exc: OSError) -> str:
 _live: list[Any] = []  # the rich Console a spinner is showing on, while it shows
 
 
-def _stderr_is_terminal() -> bool:
-    """Whether stderr is a terminal (a spinner there; nothing when redirected)."""
-    isatty = getattr(sys.stderr, "isatty", None)
+def _isatty(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal (False for a closed stream or one without ``isatty``)."""
+    isatty = getattr(stream, "isatty", None)
     try:
         return bool(isatty()) if callable(isatty) else False
     except ValueError:  # a closed stream
         return False
+
+
+def _stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal (a spinner there; nothing when redirected)."""
+    return _isatty(sys.stderr)
 
 
 @contextlib.contextmanager
@@ -313,11 +318,7 @@ def _debug(ctx: click.Context) -> bool:
 
 def _is_terminal() -> bool:
     """Whether stdout is a terminal (tables there; plain lines when piped or redirected)."""
-    isatty = getattr(sys.stdout, "isatty", None)
-    try:
-        return bool(isatty()) if callable(isatty) else False
-    except ValueError:  # a closed stream
-        return False
+    return _isatty(sys.stdout)
 
 
 def _console(console: Any = None) -> Any:

@@ -49,10 +49,13 @@ HEADER_PRESENT = "qfmt:header-present"
 # -- JSON safety --------------------------------------------------------------------------------
 
 
-def json_safe(value: Any, path: str = "$") -> Any:
-    """Make a value valid JSON: dates as ISO strings, complex as [re, im], numpy scalars and
-    arrays as numbers and lists, tuples as lists. Anything else unknown is an error, not a
-    silently broken file."""
+#: What :func:`json_scalar` returns for a value that is not a JSON scalar.
+NOT_SCALAR = object()
+
+
+def json_scalar(value: Any, fmt: str, path: str) -> Any:
+    """``value`` as a JSON scalar (None, bool, str, int, finite float; numpy integers and floats
+    become Python's), :data:`NOT_SCALAR` for anything else; a NaN or infinity is an error."""
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, (int, np.integer)):
@@ -60,8 +63,18 @@ def json_safe(value: Any, path: str = "$") -> Any:
     if isinstance(value, (float, np.floating)):
         f = float(value)
         if not math.isfinite(f):
-            raise qfmt.PayloadError(RESULT, path, f"{f!r} cannot be written as JSON")
+            raise qfmt.PayloadError(fmt, path, f"{f!r} cannot be written as JSON")
         return f
+    return NOT_SCALAR
+
+
+def json_safe(value: Any, path: str = "$") -> Any:
+    """Make a value valid JSON: dates as ISO strings, complex as [re, im], numpy scalars and
+    arrays as numbers and lists, tuples as lists. Anything else unknown is an error, not a
+    silently broken file."""
+    scalar = json_scalar(value, RESULT, path)
+    if scalar is not NOT_SCALAR:
+        return scalar
     if isinstance(value, (complex, np.complexfloating)):
         return [json_safe(value.real, path), json_safe(value.imag, path)]
     if isinstance(value, (datetime.datetime, datetime.date)):

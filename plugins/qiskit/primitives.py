@@ -33,7 +33,6 @@ import datetime
 import importlib
 import io
 import json
-import math
 import sys
 import zlib
 from collections.abc import Mapping, Sequence
@@ -44,6 +43,8 @@ import numpy.typing as npt
 
 import qfmt
 from qfmt import kit
+
+from .formats import NOT_SCALAR, json_scalar
 
 SAMPLER = "qiskit.primitives.sampler.json.v1"
 ESTIMATOR = "qiskit.primitives.estimator.json.v1"
@@ -194,15 +195,9 @@ def _pub(obj: Any, fmt: str, path: str, types: Sequence[str]
 def _encode_value(value: Any, fmt: str, path: str) -> Any:
     """Metadata as JSON: plain JSON passes through (envelopes included); datetimes, complex
     numbers, sets and numpy values become RuntimeEncoder envelopes."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        if not math.isfinite(f):
-            raise qfmt.PayloadError(fmt, path, f"{f!r} cannot be written as JSON")
-        return f
+    scalar = json_scalar(value, fmt, path)
+    if scalar is not NOT_SCALAR:
+        return scalar
     if isinstance(value, (datetime.date, datetime.datetime)):
         return _wrap("datetime", value.isoformat())
     if isinstance(value, (complex, np.complexfloating)):

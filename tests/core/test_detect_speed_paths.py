@@ -63,19 +63,12 @@ def _replace(data: Any, path: tuple[Any, ...], how: str, value: Any) -> Any:
             return [*data, value]
         return value
     head, rest = path[0], path[1:]
-    if isinstance(data, dict):
-        copy = dict(data)
-        if not rest and how == "remove":
-            del copy[head]
-        else:
-            copy[head] = _replace(data[head], rest, how, value)
-        return copy
-    copy_list = list(data)
+    copy = dict(data) if isinstance(data, dict) else list(data)
     if not rest and how == "remove":
-        del copy_list[head]
+        del copy[head]
     else:
-        copy_list[head] = _replace(data[head], rest, how, value)
-    return copy_list
+        copy[head] = _replace(data[head], rest, how, value)
+    return copy
 
 
 @st.composite
