@@ -644,13 +644,28 @@ _ORDER = ("bitstring; the rightmost character is clbit 0, registers split by spa
           "register leftmost")
 
 
+#: What each format carries (names of qfmt.CAPABILITIES). Bitstring keys keep registers and
+#: their clbit positions (spaces) but not their names; probabilities are written as flat
+#: bitstrings.
+_POSITIONAL = frozenset({"registers", "register-positions", "joint"})
+_CAPABILITIES: dict[str, frozenset[str]] = {
+    RESULT: _POSITIONAL | {"experiments", "shot-order", "shots", "register-names",
+                           "experiment-data", "metadata"},
+    COUNTS: _POSITIONAL | {"shots"},
+    MEMORY: _POSITIONAL | {"shot-order", "shots"},
+    PROBS: frozenset(),
+    QUASI: frozenset(),
+}
+
+
 @qfmt.hookimpl
 def qfmt_formats() -> list[qfmt.Format]:
     """The Qiskit result formats."""
     def fmt(fid: str, desc: str, parse: Any, dump: Any, produces: type,
             sniff: Any = None, order: str = _ORDER) -> qfmt.Format:
+        caps = _CAPABILITIES[fid]
         return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, None, sniff,
-                           bit_order=order)
+                           bit_order=order, capabilities=caps, registers="registers" in caps)
 
     return [
         fmt(RESULT, "Qiskit Result.to_dict(): experiments with hex counts and memory",
