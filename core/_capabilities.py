@@ -26,8 +26,10 @@ The capabilities, and what happens when a destination lacks one:
   ``include_leakage=True`` keeps them as plain shots.
 - ``shot-order``: one outcome per shot, in shot order. Noted (the shots are counted).
 - ``shots``: the number of shots. Noted.
-- ``experiment-data``: data beyond outcomes (statevectors, unitaries, simulator save data,
-  result types). Refused; ``allow_loss="experiment-data"``.
+- ``state``: statevectors, unitaries, density matrices (experiment data ``statevector``,
+  ``unitary``, ``density_matrix``). Refused; ``allow_loss="state"``.
+- ``experiment-data``: any other data beyond outcomes (simulator save data, result types).
+  Refused; ``allow_loss="experiment-data"``.
 - ``metadata``: headers, backend and job fields, vendor metadata. Noted.
 
 Quasi-probabilities and expectation values are types of their own, not capabilities: they convert
@@ -74,18 +76,22 @@ CAPABILITIES: Mapping[str, Capability] = {c.name: c for c in (
     Capability("leakage", "shots marked as leaked"),
     Capability("shot-order", "one outcome per shot, in shot order"),
     Capability("shots", "the number of shots"),
-    Capability("experiment-data", "data beyond outcomes (statevectors, unitaries, simulator "
-               "save data, result types)", "allow_loss='experiment-data'"),
+    Capability("state", "statevectors, unitaries or density matrices of an experiment",
+               "allow_loss='state'"),
+    Capability("experiment-data", "data beyond outcomes and states (simulator save data, "
+               "result types)", "allow_loss='experiment-data'"),
     Capability("metadata", "headers, backend and job fields, vendor metadata"),
 )}
 
 #: The capabilities ``allow_loss=`` can name (those whose loss is refused by default and has no
 #: option of its own).
-ALLOWABLE = frozenset({"joint", "bit-labels", "experiment-data"})
+ALLOWABLE = frozenset({"joint", "bit-labels", "state", "experiment-data"})
 
-#: The data keys of an experiment that hold its outcomes (canonical objects); any other key is
-#: ``experiment-data``.
+#: The data keys of an experiment that hold its outcomes (canonical objects).
 OUTCOME_KEYS = frozenset({"counts", "memory", "probabilities", "quasi"})
+#: The data keys of an experiment that hold its state (complex arrays, qfmt's qubit order);
+#: any key neither these nor :data:`OUTCOME_KEYS` is ``experiment-data``.
+STATE_KEYS = frozenset({"statevector", "unitary", "density_matrix"})
 
 
 @attrs.frozen
@@ -125,13 +131,16 @@ def _layout_held(layout: Any, out: dict[str, str], *, marginals: bool = False) -
     if layout is None:
         return
     names = list(layout.names)
-    out.setdefault("register-names", f"register names {names}")
-    if len(names) < 2:
+    parts = [r for r in layout.registers if r.name != layout.joint]
+    if parts:  # the joint register's name is each format's own (IonQ's output_all)
+        out.setdefault("register-names", f"register names {[r.name for r in parts]}")
+    if len(parts) < 2:
         return
-    widths = [r.width for r in layout.registers]
+    widths = [r.width for r in parts]
     out.setdefault("registers", f"{len(names)} registers of widths {widths}")
     if layout.positional:
-        out.setdefault("register-positions", f"the bit positions of registers {names}")
+        out.setdefault("register-positions",
+                       f"the bit positions of registers of widths {widths}")
     if not marginals:
         out.setdefault("joint", f"the joint outcome of registers of widths {widths}")
 
@@ -165,7 +174,10 @@ def held(obj: Any) -> dict[str, str]:
             labels = getattr(exp, "measured_qubits", None)
             if labels is not None and list(labels) != list(range(len(labels))):
                 out.setdefault("bit-labels", f"measured qubits {list(labels)}")
-            extra_data = sorted(k for k in exp.data if k not in OUTCOME_KEYS)
+            states = sorted(STATE_KEYS & set(exp.data))
+            if states:
+                out.setdefault("state", f"experiment states {states}")
+            extra_data = sorted(k for k in exp.data if k not in OUTCOME_KEYS | STATE_KEYS)
             if extra_data:
                 out.setdefault("experiment-data", f"experiment data {extra_data}")
             for k in OUTCOME_KEYS & set(exp.data):
@@ -211,6 +223,10 @@ def lost(obj: Any, carries: frozenset[str], *, nested: bool, options: Mapping[st
     have = held(obj)
     allow = parse_allow_loss(options.get("allow_loss"))
     out: list[Loss] = []
+    if not nested and _marginals(obj):
+        # registers kept as marginals beside their joint have no positions in it: a format of
+        # one outcome per shot or per key takes the joint register alone
+        carries = carries - {"registers", "register-names"}
 
     def add(cap: str, detail: str, allowed: bool, option: str | None = "") -> None:
         if option == "":
@@ -265,6 +281,12 @@ def _unordered(obj: Any) -> bool:
                 and layout.joint is None:
             return True
     return False
+
+
+def _marginals(obj: Any) -> bool:
+    from ._results import RegisterMarginals
+
+    return any(isinstance(leaf, RegisterMarginals) for leaf in _leaves(obj))
 
 
 def _separate(obj: Any) -> bool:

@@ -328,8 +328,12 @@ def _to_marginals(obj: Any, element: type, opts: dict[str, Any],
     layout = obj.layout
     if layout is not None and len(layout.registers) >= 2 and not layout.positional and not (
             layout.joint is None and opts.get("join_registers")):
-        regs = {name: coerce(_register_of(obj, name), element, **opts) for name in layout.names}
-        return RegisterMarginals(regs, joint_register=layout.joint)
+        # the layout's own joint register takes the name the format gives its joint register
+        rename = {layout.joint: joint} if layout.joint is not None and joint is not None and \
+            joint not in layout else {}
+        regs = {rename.get(name, name): coerce(_register_of(obj, name), element, **opts)
+                for name in layout.names}
+        return RegisterMarginals(regs, joint_register=rename.get(layout.joint, layout.joint))
     dist = coerce(obj, element, **opts)
     layout = dist.layout
     if layout is None or len(layout.registers) <= 1:

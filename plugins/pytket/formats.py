@@ -476,4 +476,4 @@ def qfmt_formats() -> list[qfmt.Format]:
         parse_backend_result, dump_backend_result, kit.load_schema(FMT), qfmt.Result, None,
         _sniff, bit_order=BIT_ORDER,
         capabilities={"shot-order", "shots", "registers", "register-names", "register-positions",
-                      "joint", "experiment-data"})]
+                      "joint", "state"})]

@@ -396,7 +396,7 @@ def _header_for(exp: qfmt.ExperimentResult, width: int | None, layout: Any, infe
     header = dict(exp.header or {})
     if width is not None and not inferred:
         header["memory_slots"] = width
-    if layout is not None and (len(layout.registers) > 1 or "creg_sizes" in header):
+    if layout is not None:  # Qiskit backends always name the registers, even a single one
         header["creg_sizes"] = [[n, w] for n, w in layout.sizes]
     if clbit_labels is not None:
         header["clbit_labels"] = [[str(n), int(i)] for n, i in clbit_labels]
@@ -650,7 +650,7 @@ _ORDER = ("bitstring; the rightmost character is clbit 0, registers split by spa
 _POSITIONAL = frozenset({"registers", "register-positions", "joint"})
 _CAPABILITIES: dict[str, frozenset[str]] = {
     RESULT: _POSITIONAL | {"experiments", "shot-order", "shots", "register-names",
-                           "experiment-data", "metadata"},
+                           "state", "experiment-data", "metadata"},
     COUNTS: _POSITIONAL | {"shots"},
     MEMORY: _POSITIONAL | {"shot-order", "shots"},
     PROBS: frozenset(),
