@@ -529,11 +529,14 @@ def dump_result(result: qfmt.Result, *, meas_mapped: Any = None, clbit_labels: A
     data field (hex keys), which Qiskit passes through; with ``shots=`` counts are derived too
     (largest remainder), so Qiskit's ``get_counts()`` works.
 
-    An experiment's data is written as it is: memory without counts stays without counts (so
-    Qiskit's ``get_counts()`` raises "No counts" as it did). Per-shot data that is not yet a
-    Result (IonQ shots) becomes an experiment with counts and memory, as a Qiskit backend run
-    with ``memory=True`` reports it (see :func:`_wrap_shots`; ``include_leakage`` is the
-    conversion's option, read there)."""
+    Per-shot memory without counts gets counts too (before it, hex keys), as a Qiskit backend
+    run with ``memory=True`` reports it, so that Qiskit's ``get_counts()`` works; an experiment
+    read from a Qiskit payload with only memory is written with only memory (exact round trip).
+    Per-shot data that is not yet a Result (IonQ shots) becomes an experiment with counts and
+    memory (see :func:`_wrap_shots`; ``include_leakage`` is the conversion's option, read
+    there). Distributions qfmt writes under other keys (``probabilities``, ``quasi``) are
+    marked in the header (:data:`CLBIT_DISTRIBUTIONS`); every other data field (Aer's save
+    data) is written as it was read."""
     options = {"meas_mapped": meas_mapped, "clbit_labels": clbit_labels,
                "creg_sizes": creg_sizes, "memory_slots": memory_slots}
     exps = [_serialize_experiment(e, _map_for(options, e, i), shots, kit.jpath("results", i))

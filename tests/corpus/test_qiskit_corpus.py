@@ -127,7 +127,7 @@ def test_empty_registers_match_qiskit_display_both_ways(index: int) -> None:
 
 
 def test_meas_level1_is_kept_and_never_counted() -> None:
-    text, d = _read("meas-level1.json")
+    text, _ = _read("meas-level1.json")
     r = qfmt.load(text, RESULT)
     assert [e.meas_level for e in r.results] == [1, 1]
     assert [e.meas_return for e in r.results] == ["single", "avg"]
