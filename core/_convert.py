@@ -377,6 +377,9 @@ def marginalize_dist(dist: Any, indices: list[int]) -> Any:
     return marginal_distribution(dist, indices)
 
 
+_CANONICAL = (Counts, ProbDistribution, QuasiDistribution, Memory)
+
+
 def _one_experiment(result: Result, target: type, opts: dict[str, Any]) -> Any:
     key = opts.get("experiment")
     if key is None and len(result.results) != 1:
@@ -386,7 +389,9 @@ def _one_experiment(result: Result, target: type, opts: dict[str, Any]) -> Any:
             "holds one", "experiment=<index, name or job id>")
     exp = result.experiment(key)
     for k in _DATA_KEYS.get(target, ("counts", "probabilities", "memory")):
-        if k in exp.data:
+        # only canonical objects: a field of another kind under these names (simulator save
+        # data, level-1 memory) is not a distribution of the classical bits
+        if isinstance(exp.data.get(k), _CANONICAL):
             return exp.data[k]
     raise LossyConversionError(f"experiment {exp.name!r} has no data a "
                                f"{target.__name__} can be made from")
@@ -423,6 +428,11 @@ def _to_result(obj: Any, element: type | None, opts: dict[str, Any]) -> Result:
                                            "this format")
             key = _KEY_OF[element]
             src = e.data.get(key)
+            if key in e.data and not isinstance(src, _CANONICAL):
+                raise LossyConversionError(
+                    f"experiment {e.name!r} holds data field {key!r} of its own (not a "
+                    f"distribution of the classical bits); writing the {element.__name__} there "
+                    "would replace it")
             if src is None:
                 src = _one_experiment(Result([e]), element, {})
             data = dict(e.data)
