@@ -174,15 +174,18 @@ def held(obj: Any) -> dict[str, str]:
             labels = getattr(exp, "measured_qubits", None)
             if labels is not None and list(labels) != list(range(len(labels))):
                 out.setdefault("bit-labels", f"measured qubits {list(labels)}")
+            outcomes = _outcome_keys(exp)
             states = sorted(STATE_KEYS & set(exp.data))
             if states:
                 out.setdefault("state", f"experiment states {states}")
-            extra_data = sorted(k for k in exp.data if k not in OUTCOME_KEYS | STATE_KEYS)
+            extra_data = sorted(k for k in exp.data if k not in outcomes and k not in STATE_KEYS)
             if extra_data:
                 out.setdefault("experiment-data", f"experiment data {extra_data}")
-            for k in OUTCOME_KEYS & set(exp.data):
+            for k in outcomes:
                 for cap, detail in held(exp.data[k]).items():
                     out.setdefault(cap, detail)
+            if exp.shots is not None and outcomes:
+                out.setdefault("shots", f"{exp.shots} shots")
         if meta:
             out["metadata"] = ", ".join(dict.fromkeys(meta))
         return out
@@ -264,11 +267,21 @@ def lost(obj: Any, carries: frozenset[str], *, nested: bool, options: Mapping[st
     return out
 
 
+def _outcome_keys(exp: Any) -> list[str]:
+    """The data keys of an experiment that hold its outcomes: canonical objects under
+    :data:`OUTCOME_KEYS` (a simulator's own ``probabilities`` save data is experiment data)."""
+    from ._dist import Distribution
+    from ._memory import Memory
+
+    return sorted(k for k in OUTCOME_KEYS & set(exp.data)
+                  if isinstance(exp.data[k], (Distribution, Memory)))
+
+
 def _leaves(obj: Any) -> list[Any]:
     from ._results import Result
 
     if isinstance(obj, Result):
-        return [e.data[k] for e in obj.results for k in sorted(OUTCOME_KEYS & set(e.data))]
+        return [e.data[k] for e in obj.results for k in _outcome_keys(e)]
     return [obj]
 
 

@@ -33,7 +33,7 @@ from .. import (
     load,
     losses,
 )
-from .._capabilities import OUTCOME_KEYS, held
+from .._capabilities import _outcome_keys, held
 from .._convert import without_leakage
 from .._registry import Format, Registry
 
@@ -108,8 +108,8 @@ def _load_options(fmt: Format, written: Any) -> dict[str, Any]:
         return {}
     width = getattr(written, "width", None)
     if isinstance(written, Result):
-        width = next((e.data[k].width for e in written.results for k in OUTCOME_KEYS
-                      if k in e.data), None)
+        width = next((e.data[k].width for e in written.results for k in _outcome_keys(e)),
+                     None)
     return {} if width is None else {"num_bits": width}
 
 
@@ -118,7 +118,7 @@ def _fingerprint(obj: Any) -> list[tuple[Any, Any, Any, Any]]:
     experiment (see :func:`_leaf_print`)."""
     if isinstance(obj, Result):
         return [_leaf_print(next((e.data[k] for k in ("memory", "counts", "probabilities",
-                                                      "quasi") if k in e.data), None))
+                                                      "quasi") if k in _outcome_keys(e)), None))
                 for e in obj.results]
     return [_leaf_print(obj)]
 
@@ -199,7 +199,7 @@ def _notes(obj: Any) -> list[Note]:
     out: list[Note] = []
     if isinstance(obj, Result):
         for e in obj.results:
-            for k in OUTCOME_KEYS & set(e.data):
+            for k in _outcome_keys(e):
                 out.extend(_notes(e.data[k]))
         return out
     if isinstance(obj, RegisterMarginals):
@@ -303,7 +303,7 @@ def _names(detail: str) -> list[str]:
 def _joint_names(obj: Any) -> list[str]:
     """The names of the joint registers in ``obj`` (a format's own name for the register
     holding every bit, e.g. IonQ's output_all: not counted among the register names)."""
-    leaves = [e.data[k] for e in obj.results for k in OUTCOME_KEYS & set(e.data)] \
+    leaves = [e.data[k] for e in obj.results for k in _outcome_keys(e)] \
         if isinstance(obj, Result) else [obj]
     out = [getattr(leaf, "joint_register", None) for leaf in leaves]
     out += [leaf.layout.joint for leaf in leaves if getattr(leaf, "layout", None) is not None

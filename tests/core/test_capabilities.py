@@ -31,7 +31,7 @@ def test_every_route_through_a_format_keeps_or_announces(fid: str) -> None:
 @given(st.integers(0, 2**32 - 1), st.sampled_from(BUILTIN), st.sampled_from(BUILTIN),
        st.sampled_from(BUILTIN))
 def test_three_step_routes_on_generated_objects(seed: int, a: str, b: str, c: str) -> None:
-    for name, obj in capability_objects(seed).items():
+    for obj in capability_objects(seed).values():
         for fid in (a, b, c):
             obj = check_conversion(obj, fid)
             if obj is None:
