@@ -45,3 +45,10 @@ def test_repr_html_serde() -> None:
     assert data["results"][0]["measured_qubits"] == [3, 0, 4, 2]
     assert data["results"][1]["measured_qubits"] is None
     assert qfmt.structure(data, qfmt.Result) == r
+
+
+def test_marginal_counts_keeps_the_labels_of_the_kept_bits() -> None:
+    r = qfmt.Result([_exp(measured_qubits=[3, 0, 4, 2])])
+    out = qfmt.marginal_counts(r, [2, 0])
+    assert out.results[0].measured_qubits == (3, 4)
+    assert dict(out.counts()) == {3: 3}
