@@ -127,6 +127,11 @@ def test_cirq(path: Path) -> None:
     out = qfmt.dumps(ours, CIRQ)
     assert json.loads(out) == json.loads(text)
     assert cirq.read_json(json_text=out) == theirs
+    # and the objects: from_cirq reads what cirq holds, to_cirq gives it back
+    from qfmt.plugins.cirq import from_cirq, to_cirq
+
+    assert from_cirq(theirs) == ours
+    assert to_cirq(ours) == theirs
 
 
 def test_cirq_several_keys_keep_their_names_and_join_only_when_asked() -> None:
@@ -180,6 +185,9 @@ def test_pytket(path: Path) -> None:
     out = qfmt.dump(ours, PYTKET)
     assert BackendResult.from_dict(out) == theirs
     assert qfmt.load(out, PYTKET) == ours
+    from qfmt.plugins.pytket import from_pytket, to_pytket
+
+    assert from_pytket(theirs) == ours and to_pytket(ours) == theirs
 
 
 def test_pytket_two_registers_and_unit_labels_through_other_formats() -> None:
