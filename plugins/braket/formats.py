@@ -65,6 +65,7 @@ UNKNOWN = "unknown"
 _DATA_KEYS = ("measurements", "measurementProbabilities")
 _MEASURED = "measuredQubits"
 _RESULT_TYPES = "resultTypes"
+_MAX_QUBIT = 2**63 - 1  # a qubit index JSON writers (and Braket's devices) can hold
 #: The experiment data key that holds Braket's ``resultTypes`` (plain JSON data).
 RESULT_TYPES = "result_types"
 _BITSTRING = re.compile(r"[01]+")
@@ -116,9 +117,9 @@ def _measured_qubits(value: Any) -> list[int] | None:
     if not items:
         raise _error("$.measuredQubits", "expected at least one qubit, got an empty list")
     for i, q in enumerate(items):
-        if type(q) is not int or q < 0:
-            raise _error(kit.jpath(_MEASURED, i),
-                         f"a qubit index must be a non-negative integer, got {q!r}")
+        if type(q) is not int or not 0 <= q <= _MAX_QUBIT:
+            raise _error(kit.jpath(_MEASURED, i), "a qubit index must be an integer in "
+                         f"[0, 2**63 - 1], got {kit.short_repr(q)}")
     return list(items)
 
 
@@ -210,6 +211,10 @@ def parse_task_result(payload: Any, *, atol: float = PROB_ATOL, normalize: bool 
     kit.expect_dict(obj["additionalMetadata"], TASK_RESULT, "$.additionalMetadata")
     result_types = _optional(obj, _RESULT_TYPES)
     _list_of_objects(result_types, _RESULT_TYPES)
+    if result_types:  # kept as experiment data, which core does not check: written back as is
+        problem = kit.passthrough_problem(result_types)
+        if problem is not None:
+            raise _error("$.resultTypes", problem)
     _list_of_objects(_optional(obj, "outputs"), "outputs")
     measured = _measured_qubits(_optional(obj, _MEASURED))
     data: dict[str, Any] = {}
@@ -266,7 +271,8 @@ def _qubits(exp: qfmt.ExperimentResult, width: int | None,
     if given is None:
         return None if width is None else list(range(width))
     qubits = list(given)
-    bad = [q for q in qubits if isinstance(q, bool) or not isinstance(q, int) or q < 0]
+    bad = [q for q in qubits
+           if isinstance(q, bool) or not isinstance(q, int) or not 0 <= q <= _MAX_QUBIT]
     if option and (bad or (width is not None and len(qubits) != width)):
         raise qfmt.OptionError(f"measured_qubits={qubits!r} must be {width} non-negative qubit "
                                "indices, one per measured bit")

@@ -223,6 +223,9 @@ def test_measured_qubits_must_match_the_width() -> None:
 
 
 BAD = [
+    (payload(measurements=[[0]], measuredQubits=[10**400]), "$.measuredQubits[0]", "2**63"),
+    (payload(measurements=[[0]], resultTypes=[{"type": {"type": "x"}, "value": 2**64}]),
+     "$.resultTypes", "64-bit"),
     (payload(measurements=[[0, 1], [1]]), "$.measurements[1]", "shot 1 has 1 bits"),
     (payload(measurements=[[0, 2]]), "$.measurements[0][1]", "0 or 1"),
     (payload(measurements=[[0, True]]), "$.measurements[0][1]", "0 or 1"),
@@ -230,7 +233,7 @@ BAD = [
     (payload(measurements=[[]]), "$.measurements[0]", "at least one bit"),
     (payload(measurements=[], shots=0), "$.measurements", "at least one shot"),
     (payload(measurements=[[0, 1]], measuredQubits=[0]), "$.measurements[0]", "measuredQubits"),
-    (payload(measurements=[[0]], measuredQubits=[-1]), "$.measuredQubits[0]", "non-negative"),
+    (payload(measurements=[[0]], measuredQubits=[-1]), "$.measuredQubits[0]", "an integer in"),
     (payload(measurements=[[0]], measuredQubits=[]), "$.measuredQubits", "at least one"),
     (payload(measurementProbabilities={"012": 1.0}), '$.measurementProbabilities["012"]',
      "not a bitstring"),
