@@ -28,7 +28,9 @@ The capabilities, and what happens when a destination lacks one:
 - ``shots``: the number of shots. Noted.
 - ``state``: statevectors, unitaries, density matrices (experiment data ``statevector``,
   ``unitary``, ``density_matrix``). Refused; ``allow_loss="state"``.
-- ``experiment-data``: any other data beyond outcomes (simulator save data, result types).
+- ``result-types``: results computed from the state (experiment data ``result_types``,
+  Braket's expectation values, variances, amplitudes). Refused; ``allow_loss="result-types"``.
+- ``experiment-data``: any other data beyond outcomes (simulator save data, custom labels).
   Refused; ``allow_loss="experiment-data"``.
 - ``metadata``: headers, backend and job fields, vendor metadata. Noted.
 
@@ -78,20 +80,26 @@ CAPABILITIES: Mapping[str, Capability] = {c.name: c for c in (
     Capability("shots", "the number of shots"),
     Capability("state", "statevectors, unitaries or density matrices of an experiment",
                "allow_loss='state'"),
-    Capability("experiment-data", "data beyond outcomes and states (simulator save data, "
-               "result types)", "allow_loss='experiment-data'"),
+    Capability("result-types", "results an experiment computed from its state (expectation "
+               "values, variances, amplitudes of observables)",
+               "allow_loss='result-types'"),
+    Capability("experiment-data", "data beyond outcomes, states and result types (simulator "
+               "save data, custom labels)", "allow_loss='experiment-data'"),
     Capability("metadata", "headers, backend and job fields, vendor metadata"),
 )}
 
 #: The capabilities ``allow_loss=`` can name (those whose loss is refused by default and has no
 #: option of its own).
-ALLOWABLE = frozenset({"joint", "bit-labels", "state", "experiment-data"})
+ALLOWABLE = frozenset({"joint", "bit-labels", "state", "result-types", "experiment-data"})
 
 #: The data keys of an experiment that hold its outcomes (canonical objects).
 OUTCOME_KEYS = frozenset({"counts", "memory", "probabilities", "quasi"})
 #: The data keys of an experiment that hold its state (complex arrays, qfmt's qubit order);
-#: any key neither these nor :data:`OUTCOME_KEYS` is ``experiment-data``.
+#: any key neither these, :data:`OUTCOME_KEYS` nor :data:`RESULT_TYPES_KEY` is
+#: ``experiment-data``.
 STATE_KEYS = frozenset({"statevector", "unitary", "density_matrix"})
+#: The data key of an experiment that holds its result types (plain JSON data).
+RESULT_TYPES_KEY = "result_types"
 
 
 @attrs.frozen
@@ -132,7 +140,7 @@ def _layout_held(layout: Any, out: dict[str, str], *, marginals: bool = False) -
         return
     names = list(layout.names)
     parts = [r for r in layout.registers if r.name != layout.joint]
-    if parts:  # the joint register's name is each format's own (IonQ's output_all)
+    if parts:  # the joint register's name is each format's own
         out.setdefault("register-names", f"register names {[r.name for r in parts]}")
     if len(parts) < 2:
         return
@@ -178,7 +186,10 @@ def held(obj: Any) -> dict[str, str]:
             states = sorted(STATE_KEYS & set(exp.data))
             if states:
                 out.setdefault("state", f"experiment states {states}")
-            extra_data = sorted(k for k in exp.data if k not in outcomes and k not in STATE_KEYS)
+            if RESULT_TYPES_KEY in exp.data:
+                out.setdefault("result-types", "result types")
+            extra_data = sorted(k for k in exp.data if k not in outcomes and k not in STATE_KEYS
+                                and k != RESULT_TYPES_KEY)
             if extra_data:
                 out.setdefault("experiment-data", f"experiment data {extra_data}")
             for k in outcomes:

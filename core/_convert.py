@@ -323,8 +323,13 @@ def _to_marginals(obj: Any, element: type, opts: dict[str, Any],
     if isinstance(obj, Result):
         obj = _one_experiment(obj, element, opts)
     if isinstance(obj, RegisterMarginals):
-        regs = {n: coerce(d, element, **opts) for n, d in obj.registers.items()}
-        return RegisterMarginals(regs, obj.provenance, joint_register=obj.joint_register)
+        # the joint register takes the name the format gives its joint register
+        rename = {obj.joint_register: joint} if obj.joint_register is not None and \
+            joint is not None and joint not in obj.registers else {}
+        regs = {rename.get(n, n): coerce(d, element, **opts) for n, d in obj.registers.items()}
+        return RegisterMarginals(regs, obj.provenance,
+                                 joint_register=rename.get(obj.joint_register,
+                                                           obj.joint_register))
     layout = obj.layout
     if layout is not None and len(layout.registers) >= 2 and not layout.positional and not (
             layout.joint is None and opts.get("join_registers")):

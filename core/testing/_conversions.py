@@ -56,8 +56,8 @@ def capability_objects(seed: int = 20261204) -> dict[str, Any]:
     values = rng.integers(0, 8, int(rng.integers(8, 40))).tolist()
     positional = RegisterLayout([("a", 2), ("b", 1)])
     unordered = RegisterLayout([("a", 2), ("b", 1)], positional=False)
-    with_joint = RegisterLayout([("output_all", 3), ("mid", 1)], positional=False,
-                                joint="output_all")
+    with_joint = RegisterLayout([("all", 3), ("mid", 1)], positional=False,
+                                joint="all")
 
     def memory(layout: Any, leak: bool = False) -> Memory:
         mem = Memory.from_ints(values, 3, layout=layout)
@@ -88,8 +88,8 @@ def capability_objects(seed: int = 20261204) -> dict[str, Any]:
         "probabilities": ProbDistribution({0: 0.25, 3: 0.5, 6: 0.25}, width=3, shots=80),
         "quasi": QuasiDistribution({0: 0.75, 1: -0.25, 3: 0.5}, width=2),
         "marginals-joint": RegisterMarginals(
-            {"output_all": counts, "a": _marginal(counts, 2, 0), "b": _marginal(counts, 1, 2)},
-            joint_register="output_all"),
+            {"joint": counts, "a": _marginal(counts, 2, 0), "b": _marginal(counts, 1, 2)},
+            joint_register="joint"),
         "marginals-separate": RegisterMarginals(
             {"a": _marginal(counts, 2, 0), "b": _marginal(counts, 1, 2)}),
     }
@@ -189,8 +189,8 @@ def _same_data(before: Any, after: Any) -> bool:
             if sa is not None and sb is not None and sa != sb:
                 return False
         elif ma is None or mb is None or ma != mb:
-            # no joint on one side, or a register one side names as its joint register (IonQ's
-            # output_all): the registers must hold the same data
+            # no joint on one side, or a register one side takes as its joint register by
+            # name: the registers must hold the same data
             return False
     return True
 
@@ -272,7 +272,7 @@ def check_conversion(obj: Any, fid: str, *, registry: Registry | None = None,
     if "leakage" in lost and not opts.get("include_leakage"):
         before = _each_memory(before, without_leakage)
     had, has = held(before), held(back)
-    # a register the format reads as its joint register (IonQ's output_all) by its name
+    # a register the format reads as its joint register by its name
     designated = "register-names" in had and bool(
         set(_joint_names(back)) & set(_names(had["register-names"])))
     for cap, detail in had.items():
@@ -302,7 +302,7 @@ def _names(detail: str) -> list[str]:
 
 def _joint_names(obj: Any) -> list[str]:
     """The names of the joint registers in ``obj`` (a format's own name for the register
-    holding every bit, e.g. IonQ's output_all: not counted among the register names)."""
+    holding every bit: not counted among the register names)."""
     leaves = [e.data[k] for e in obj.results for k in _outcome_keys(e)] \
         if isinstance(obj, Result) else [obj]
     out = [getattr(leaf, "joint_register", None) for leaf in leaves]

@@ -404,5 +404,6 @@ def qfmt_formats() -> list[qfmt.Format]:
                     "Amazon Braket GateModelTaskResult: measurements or measurementProbabilities",
                     parse_task_result, dump_task_result, kit.load_schema(TASK_RESULT),
                     qfmt.Result, None, _sniff, registers=False, bit_order=BIT_ORDER,
-                    capabilities={"shot-order", "shots", "metadata"}),
+                    capabilities={"shot-order", "shots", "bit-labels", "result-types",
+                                  "metadata"}),
     ]

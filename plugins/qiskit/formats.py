@@ -53,6 +53,10 @@ NO_COUNTS = "qfmt:no-counts"
 #: the save instruction named, or a list), kept verbatim and never read as the distribution
 #: of the classical bits.
 CLBIT_DISTRIBUTIONS = "qfmt_clbit_distributions"
+#: A key qfmt writes in an experiment's header: the qubit each classical bit measured
+#: (``ExperimentResult.measured_qubits``: Braket's ``measuredQubits``), which Qiskit's Result
+#: dict has no field for. Qiskit keeps header keys it does not know, so it round-trips.
+MEASURED_QUBITS = "qfmt_measured_qubits"
 
 
 # -- JSON safety --------------------------------------------------------------------------------
@@ -271,17 +275,31 @@ def _parse_experiment(exp: Any, path: str) -> qfmt.ExperimentResult:
     header = kit.expect_dict(header, RESULT, kit.subpath(path, "header"))
     data = _parse_data(exp["data"], meas_level, header, kit.subpath(path, "data"))
     extra = {k: v for k, v in exp.items() if k not in EXP_KEYS + EXP_OPTIONAL}
-    if CLBIT_DISTRIBUTIONS in header:  # rewritten from the data by the dump
-        header = {k: v for k, v in header.items() if k != CLBIT_DISTRIBUTIONS}
+    measured = header.get(MEASURED_QUBITS)
+    if measured is not None:
+        mpath = kit.subpath(path, "header", MEASURED_QUBITS)
+        measured = kit.expect_list(measured, RESULT, mpath)
+        for i, q in enumerate(measured):
+            if isinstance(q, bool) or not isinstance(q, (int, str)):
+                raise qfmt.PayloadError(RESULT, kit.jpath(mpath, i),
+                                        f"expected a qubit index or label, got {kit.type_name(q)}")
+    if CLBIT_DISTRIBUTIONS in header or MEASURED_QUBITS in header:  # rewritten by the dump
+        header = {k: v for k, v in header.items()
+                  if k not in (CLBIT_DISTRIBUTIONS, MEASURED_QUBITS)}
     if "header" in exp and exp["header"] is not None and not header:
         extra[HEADER_PRESENT] = True
     if "memory" in data and "counts" not in data:
         extra[NO_COUNTS] = True
     job_id = extra.get("job_id")
-    return qfmt.ExperimentResult(
-        data, shots=shots, success=success, meas_level=meas_level, header=header,
-        status=exp.get("status"), seed=exp.get("seed"), meas_return=exp.get("meas_return"),
-        job_id=job_id if isinstance(job_id, str) else None, extra=extra)
+    try:
+        return qfmt.ExperimentResult(
+            data, shots=shots, success=success, meas_level=meas_level, header=header,
+            status=exp.get("status"), seed=exp.get("seed"), meas_return=exp.get("meas_return"),
+            job_id=job_id if isinstance(job_id, str) else None, extra=extra,
+            measured_qubits=None if measured is None else tuple(measured))
+    except ValueError as exc:
+        raise qfmt.PayloadError(RESULT, kit.subpath(path, "header", MEASURED_QUBITS),
+                                str(exc)) from None
 
 
 def parse_result(payload: Any) -> qfmt.Result:
@@ -445,6 +463,8 @@ def _header_for(exp: qfmt.ExperimentResult, width: int | None, layout: Any, infe
         header["creg_sizes"] = [[n, w] for n, w in layout.sizes]
     if clbit_labels is not None:
         header["clbit_labels"] = [[str(n), int(i)] for n, i in clbit_labels]
+    if exp.measured_qubits is not None:
+        header[MEASURED_QUBITS] = list(exp.measured_qubits)
     return header
 
 
@@ -740,8 +760,8 @@ _ORDER = ("bitstring; the rightmost character is clbit 0, registers split by spa
 #: bitstrings.
 _POSITIONAL = frozenset({"registers", "register-positions", "joint"})
 _CAPABILITIES: dict[str, frozenset[str]] = {
-    RESULT: _POSITIONAL | {"experiments", "shot-order", "shots", "register-names",
-                           "state", "experiment-data", "metadata"},
+    RESULT: _POSITIONAL | {"experiments", "shot-order", "shots", "register-names", "bit-labels",
+                           "state", "result-types", "experiment-data", "metadata"},
     COUNTS: _POSITIONAL | {"shots"},
     MEMORY: _POSITIONAL | {"shot-order", "shots"},
     PROBS: frozenset(),
