@@ -441,7 +441,7 @@ def _header_for(exp: qfmt.ExperimentResult, width: int | None, layout: Any, infe
     header = dict(exp.header or {})
     if width is not None and not inferred:
         header["memory_slots"] = width
-    if layout is not None and (len(layout.registers) > 1 or "creg_sizes" in header):
+    if layout is not None:  # Qiskit backends always name the registers, even a single one
         header["creg_sizes"] = [[n, w] for n, w in layout.sizes]
     if clbit_labels is not None:
         header["clbit_labels"] = [[str(n), int(i)] for n, i in clbit_labels]
@@ -735,13 +735,28 @@ _ORDER = ("bitstring; the rightmost character is clbit 0, registers split by spa
           "register leftmost")
 
 
+#: What each format carries (names of qfmt.CAPABILITIES). Bitstring keys keep registers and
+#: their clbit positions (spaces) but not their names; probabilities are written as flat
+#: bitstrings.
+_POSITIONAL = frozenset({"registers", "register-positions", "joint"})
+_CAPABILITIES: dict[str, frozenset[str]] = {
+    RESULT: _POSITIONAL | {"experiments", "shot-order", "shots", "register-names",
+                           "state", "experiment-data", "metadata"},
+    COUNTS: _POSITIONAL | {"shots"},
+    MEMORY: _POSITIONAL | {"shot-order", "shots"},
+    PROBS: frozenset(),
+    QUASI: frozenset(),
+}
+
+
 @qfmt.hookimpl
 def qfmt_formats() -> list[qfmt.Format]:
     """The Qiskit result formats."""
     def fmt(fid: str, desc: str, parse: Any, dump: Any, produces: type,
             sniff: Any = None, order: str = _ORDER) -> qfmt.Format:
+        caps = _CAPABILITIES[fid]
         return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, None, sniff,
-                           bit_order=order)
+                           bit_order=order, capabilities=caps, registers="registers" in caps)
 
     return [
         fmt(RESULT, "Qiskit Result.to_dict(): experiments with hex counts and memory",

@@ -662,10 +662,13 @@ def formats() -> list[qfmt.Format]:
             SAMPLER, "Qiskit SamplerV2 PrimitiveResult (RuntimeEncoder JSON): packed BitArrays",
             parse_sampler, dump_sampler, kit.load_schema(SAMPLER), qfmt.Result, qfmt.Memory,
             _sniff_sampler,
+            capabilities={"experiments", "shot-order", "shots", "registers", "register-names",
+                          "joint", "metadata"},
             bit_order="BitArray bytes are big-endian: clbit 0 is the lowest bit of the last byte "
                       "of a shot; fields are registers, the first field at bit 0"),
         qfmt.Format(
             ESTIMATOR, "Qiskit EstimatorV2 PrimitiveResult (RuntimeEncoder JSON): evs, stds",
             parse_estimator, dump_estimator, kit.load_schema(ESTIMATOR), qfmt.Expectations,
-            None, _sniff_estimator, bit_order="no bits: expectation values as npy arrays"),
+            None, _sniff_estimator, bit_order="no bits: expectation values as npy arrays",
+            registers=False, capabilities={"experiments", "metadata"}),
     ]

@@ -86,7 +86,8 @@ def test_aer_probabilities_are_aer_data_not_the_classical_distribution() -> None
     assert exp.data["probabilities"] == {"0x1": 1.0}
     assert QiskitResult.from_dict(d).get_counts("probs-dict") == {"100": 8}
     # the classical distribution comes from the measured counts: clbit 2 is 1, not clbit 0
-    assert qfmt.convert(text, RESULT, PROBS, experiment=0) == {"100": 1.0}
+    assert qfmt.convert(text, RESULT, PROBS, experiment=0,
+                        allow_loss="experiment-data") == {"100": 1.0}
     assert dict(qfmt.load(qfmt.dumps(r, RESULT), RESULT).results[0].data) == dict(exp.data)
     states = r.experiment("states").data
     assert states["probs_list"] == d["results"][1]["data"]["probs_list"]  # a list: loads
@@ -134,8 +135,10 @@ def test_meas_level1_is_kept_and_never_counted() -> None:
     r = qfmt.load(text, RESULT)
     assert [e.meas_level for e in r.results] == [1, 1]
     assert [e.meas_return for e in r.results] == ["single", "avg"]
-    with pytest.raises(qfmt.LossyConversionError, match="no data a Counts"):
+    with pytest.raises(qfmt.LossyConversionError, match="allow_loss='experiment-data'"):
         qfmt.convert(text, RESULT, COUNTS, experiment=0)
+    with pytest.raises(qfmt.LossyConversionError, match="no data a Counts"):
+        qfmt.convert(text, RESULT, COUNTS, experiment=0, allow_loss="experiment-data")
 
 
 def test_sampler_sweep_equals_runtime_decoder_and_round_trips() -> None:

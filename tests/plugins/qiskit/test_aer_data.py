@@ -50,16 +50,22 @@ def test_save_data_is_kept_verbatim_and_never_read_as_the_distribution(
         else:
             assert r.results[0].data[key] == value
     assert qfmt.dump(r, RESULT) == d
-    # the classical distribution is the measured one: clbit 2 is 1
-    assert qfmt.convert(d, RESULT, PROBS) == {"100": 1.0}
-    assert qfmt.convert(d, RESULT, COUNTS) == QiskitResult.from_dict(d).get_counts() == \
-        {"100": 4}
+    # the classical distribution is the measured one: clbit 2 is 1; the save data is lost on
+    # the way, which must be allowed
+    lose = {"allow_loss": ["state", "experiment-data"]}
+    assert qfmt.convert(d, RESULT, PROBS, **lose) == {"100": 1.0}
+    assert qfmt.convert(d, RESULT, COUNTS, **lose) == \
+        QiskitResult.from_dict(d).get_counts() == {"100": 4}
+    with pytest.raises(qfmt.LossyConversionError, match="allow_loss="):
+        qfmt.convert(d, RESULT, COUNTS)
 
 
 def test_save_data_alone_gives_no_distribution() -> None:
     d = _result({"probabilities": {"0x1": 1.0}})
-    with pytest.raises(qfmt.LossyConversionError, match="no data a ProbDistribution"):
+    with pytest.raises(qfmt.LossyConversionError, match="allow_loss='experiment-data'"):
         qfmt.convert(d, RESULT, PROBS)
+    with pytest.raises(qfmt.LossyConversionError, match="no data a ProbDistribution"):
+        qfmt.convert(d, RESULT, PROBS, allow_loss="experiment-data")
 
 
 def test_qfmt_marks_the_distributions_it_writes_and_reads_them_back() -> None:
