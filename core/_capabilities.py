@@ -16,6 +16,7 @@ The capabilities, and what happens when a destination lacks one:
   end. Separate marginals without a joint register are refused: their joint is not known.
 - ``register-names``: the names of the registers. Noted.
 - ``register-positions``: where each register's bits sit in the joint outcome. Noted.
+- ``empty-registers``: registers of no bits. Noted (the empty registers are left out).
 - ``joint``: the joint outcome of several registers (their correlations). Refused;
   ``join_registers=True`` or ``allow_loss="joint"``. A register-nested format writes the joint
   register only where the bit order is known, so registers laid end to end in payload order
@@ -71,6 +72,8 @@ CAPABILITIES: Mapping[str, Capability] = {c.name: c for c in (
     Capability("registers", "bits split into several registers", "join_registers=True"),
     Capability("register-names", "the names of the registers"),
     Capability("register-positions", "where each register's bits sit in the joint outcome"),
+    Capability("empty-registers", "registers of no bits (a circuit's empty classical "
+               "register)"),
     Capability("joint", "the joint outcome of several registers (their correlations)",
                "join_registers=True or allow_loss='joint'"),
     Capability("bit-labels", "the qubit each classical bit measured",
@@ -139,13 +142,18 @@ def _layout_held(layout: Any, out: dict[str, str], *, marginals: bool = False) -
     if layout is None:
         return
     names = list(layout.names)
-    parts = [r for r in layout.registers if r.name != layout.joint]
-    if parts:  # the joint register's name is each format's own
-        out.setdefault("register-names", f"register names {[r.name for r in parts]}")
+    empty = [i for i, r in enumerate(layout.registers) if not r.width]
+    if empty:
+        out.setdefault("empty-registers", f"empty registers {[names[i] for i in empty]} "
+                       f"(registers {empty} in order)")
+    named = [r.name for r in layout.registers if r.name != layout.joint]
+    if named:  # the joint register's name is each format's own
+        out.setdefault("register-names", f"register names {named}")
+    parts = [r for r in layout.registers if r.name != layout.joint and r.width]
     if len(parts) < 2:
         return
     widths = [r.width for r in parts]
-    out.setdefault("registers", f"{len(names)} registers of widths {widths}")
+    out.setdefault("registers", f"{len(parts)} registers of widths {widths}")
     if layout.positional:
         out.setdefault("register-positions",
                        f"the bit positions of registers of widths {widths}")

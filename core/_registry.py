@@ -154,6 +154,11 @@ def is_json_media_type(media_type: str) -> bool:
     return base == "application/json" or base.endswith("+json")
 
 
+def _capability_set(value: Iterable[str] | None) -> frozenset[str] | None:
+    """``Format.capabilities`` as a frozenset (None stays None: the format declares none)."""
+    return None if value is None else frozenset(value)
+
+
 @attrs.frozen
 class Format:
     """A format a plugin provides: its id, parser, serializer and JSON Schema.
@@ -232,7 +237,7 @@ class Format:
     sniff_raw: Callable[[bytes], float] | None = attrs.field(default=None, kw_only=True,
                                                              repr=False)
     capabilities: frozenset[str] | None = attrs.field(
-        default=None, kw_only=True, converter=attrs.converters.optional(frozenset))
+        default=None, kw_only=True, converter=_capability_set)
 
     @property
     def carries(self) -> frozenset[str]:

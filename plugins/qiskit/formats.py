@@ -758,7 +758,7 @@ _ORDER = ("bitstring; the rightmost character is clbit 0, registers split by spa
 #: What each format carries (names of qfmt.CAPABILITIES). Bitstring keys keep registers and
 #: their clbit positions (spaces) but not their names; probabilities are written as flat
 #: bitstrings.
-_POSITIONAL = frozenset({"registers", "register-positions", "joint"})
+_POSITIONAL = frozenset({"registers", "register-positions", "empty-registers", "joint"})
 _CAPABILITIES: dict[str, frozenset[str]] = {
     RESULT: _POSITIONAL | {"experiments", "shot-order", "shots", "register-names", "bit-labels",
                            "state", "result-types", "experiment-data", "metadata"},
