@@ -408,7 +408,8 @@ class Result:
 
         One deliberate difference: an experiment with classified memory and no ``counts`` (an
         IonQ shots job) is counted from its memory, where Qiskit raises "No counts". Writing
-        such a Result (``to_dict``) adds no counts, so Qiskit reading it still raises."""
+        such a Result (``to_dict``) adds the counts Qiskit needs, except for an experiment that
+        was read from a Qiskit payload with only memory (its round trip stays exact)."""
         from ._display import QiskitCounts
 
         def get(key: ExperimentKey) -> QiskitCounts:

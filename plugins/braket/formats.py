@@ -403,5 +403,6 @@ def qfmt_formats() -> list[qfmt.Format]:
         qfmt.Format(TASK_RESULT,
                     "Amazon Braket GateModelTaskResult: measurements or measurementProbabilities",
                     parse_task_result, dump_task_result, kit.load_schema(TASK_RESULT),
-                    qfmt.Result, None, _sniff, registers=False, bit_order=BIT_ORDER),
+                    qfmt.Result, None, _sniff, registers=False, bit_order=BIT_ORDER,
+                    capabilities={"shot-order", "shots", "metadata"}),
     ]

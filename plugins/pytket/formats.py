@@ -489,4 +489,6 @@ def qfmt_formats() -> list[qfmt.Format]:
     return [qfmt.Format(
         FMT, "pytket BackendResult.to_dict(): shots or counts as packed OutcomeArrays, states",
         parse_backend_result, dump_backend_result, kit.load_schema(FMT), qfmt.Result, None,
-        _sniff, bit_order=BIT_ORDER)]
+        _sniff, bit_order=BIT_ORDER,
+        capabilities={"shot-order", "shots", "registers", "register-names", "register-positions",
+                      "joint", "state"})]
