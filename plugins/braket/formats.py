@@ -65,6 +65,7 @@ UNKNOWN = "unknown"
 _DATA_KEYS = ("measurements", "measurementProbabilities")
 _MEASURED = "measuredQubits"
 _RESULT_TYPES = "resultTypes"
+_STATE_KEYS = ("statevector", "unitary", "density_matrix")
 _MAX_QUBIT = 2**63 - 1  # a qubit index JSON writers (and Braket's devices) can hold
 #: The experiment data key that holds Braket's ``resultTypes`` (plain JSON data).
 RESULT_TYPES = "result_types"
@@ -337,10 +338,27 @@ def _measurement_data(exp: qfmt.ExperimentResult, shots: int | None
     return out, None, 0
 
 
+def _other_data(exp: qfmt.ExperimentResult, allow_loss: Any) -> None:
+    """Braket carries ``experiment-data`` as its result types only: any other data beyond the
+    outcomes (a simulator's save data) is refused unless ``allow_loss`` names
+    ``experiment-data`` (states are core's business: the format does not carry them)."""
+    outcome = (qfmt.Counts, qfmt.Memory, qfmt.ProbDistribution, qfmt.QuasiDistribution)
+    other = sorted(k for k, v in exp.data.items()
+                   if k != RESULT_TYPES and k not in _STATE_KEYS and not isinstance(v, outcome))
+    if not other:
+        return
+    names = allow_loss.split(",") if isinstance(allow_loss, str) else list(allow_loss or ())
+    if "experiment-data" in {str(n).strip() for n in names}:  # (core checked the names)
+        return
+    raise qfmt.LossyConversionError(
+        f"a Braket task result holds result types and no other experiment data: {other} would "
+        "be lost", "allow_loss='experiment-data'")
+
+
 def dump_task_result(result: qfmt.Result, *, experiment: Any = None, shots: int | None = None,
                      measured_qubits: Sequence[int] | None = None, task_id: str | None = None,
-                     device_id: str | None = None, program: str | None = None
-                     ) -> dict[str, Any]:
+                     device_id: str | None = None, program: str | None = None,
+                     allow_loss: Any = None) -> dict[str, Any]:
     """Result -> ``GateModelTaskResult`` JSON that ``GateModelQuantumTaskResult.from_string``
     reads (see the module docstring).
 
@@ -350,9 +368,11 @@ def dump_task_result(result: qfmt.Result, *, experiment: Any = None, shots: int 
     ``taskMetadata`` ids (default: the job id and backend name, else ``"unknown"``);
     ``program=`` OpenQASM source for ``additionalMetadata.action`` (default: the kept
     ``additionalMetadata`` as it was; for data from another format, which has none, a
-    placeholder program that says the program was not recorded, since Braket's reader needs one).
+    placeholder program that says the program was not recorded, since Braket's reader needs one);
+    ``allow_loss="experiment-data"`` leaves out experiment data other than the result types.
     """
     exp = _pick(result, experiment)
+    _other_data(exp, allow_loss)
     fields, width, n = _measurement_data(exp, shots)
     extra = dict(result.extra)
     result_types = exp.data.get(RESULT_TYPES)
@@ -404,5 +424,6 @@ def qfmt_formats() -> list[qfmt.Format]:
                     "Amazon Braket GateModelTaskResult: measurements or measurementProbabilities",
                     parse_task_result, dump_task_result, kit.load_schema(TASK_RESULT),
                     qfmt.Result, None, _sniff, registers=False, bit_order=BIT_ORDER,
-                    capabilities={"shot-order", "shots", "metadata"}),
+                    capabilities={"shot-order", "shots", "metadata", "bit-labels",
+                                  "experiment-data"}),
     ]
