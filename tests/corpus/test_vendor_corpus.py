@@ -225,6 +225,13 @@ def test_stim_wider_than_64_bits(fmt: str) -> None:
                for o, row in zip(ours.outcomes(), theirs))
     out = qfmt.dumps(ours, f"stim.shots.{fmt}")
     assert (out if isinstance(out, bytes) else out.encode()) == raw
+    # Stim's numpy samples (bools, or bit-packed little-endian as its samplers give them)
+    from qfmt.plugins.stim import from_samples, to_samples
+
+    packed = np.packbits(theirs, axis=1, bitorder="little")
+    assert from_samples(theirs) == ours == from_samples(packed, num_bits=70, bit_packed=True)
+    assert np.array_equal(to_samples(ours), theirs)
+    assert np.array_equal(to_samples(ours, bit_packed=True), packed)
     # the wide outcomes survive a JSON format and back
     via = qfmt.convert(raw, f"stim.shots.{fmt}", "ionq.result.shots.json.v2", num_bits=70)
     assert qfmt.load(via, "ionq.result.shots.json.v2").outcomes() == ours.outcomes()
