@@ -178,6 +178,15 @@ def test_a_task_without_shots_keeps_its_result_types() -> None:
                      allow_loss="result-types")
 
 
+def test_other_experiment_data_is_refused_unless_allowed() -> None:
+    saved = qfmt.Result([qfmt.ExperimentResult(
+        {"memory": qfmt.Memory.from_ints([1, 0], 1), "my_save": [0.5, 0.5]}, shots=2)])
+    with pytest.raises(qfmt.LossyConversionError, match=r"\['my_save'\].*allow_loss="):
+        qfmt.dump(saved, F)
+    out = qfmt.dump(saved, F, allow_loss="experiment-data")
+    assert out["measurements"] == [[1], [0]] and "my_save" not in json.dumps(out)
+
+
 # -- what is refused ---------------------------------------------------------------------------
 
 
