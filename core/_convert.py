@@ -194,12 +194,9 @@ def _needs_note(loss: Loss, opts: dict[str, Any]) -> bool:
 
 def _with_notes(obj: Any, notes: tuple[Note, ...]) -> Any:
     """``obj`` with ``notes`` added to the provenance of each of its canonical parts."""
-    if isinstance(obj, RegisterMarginals):
-        return attrs.evolve(obj, provenance=(*obj.provenance, *notes))
-    if isinstance(obj, Expectations):
-        return attrs.evolve(obj, provenance=(*obj.provenance, *notes))
-    if isinstance(obj, Result):
-        return attrs.evolve(obj, provenance=(*obj.provenance, *notes))
+    if isinstance(obj, (RegisterMarginals, Expectations, Result)):
+        whole: Any = obj  # each of them keeps notes on the whole
+        return attrs.evolve(whole, provenance=(*whole.provenance, *notes))
     return _each_leaf(obj, lambda o: attrs.evolve(o, provenance=(*o.provenance, *notes)))
 
 

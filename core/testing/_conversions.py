@@ -270,7 +270,7 @@ def check_conversion(obj: Any, fid: str, *, registry: Registry | None = None,
     found = losses(obj, fid, **opts, **kw)
     assert all(x.allowed for x in found), (fid, found)
     lost = {x.capability for x in found}
-    from .._api import _prepared  # type: ignore[attr-defined]
+    from .._api import _prepared
 
     prepared, _ = _prepared(obj, fmt, opts)
     kinds = {n.kind for n in _notes(prepared)}
