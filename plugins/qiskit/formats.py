@@ -699,7 +699,7 @@ _BITMAP = ("meas_mapped", "clbit_labels", "creg_sizes", "memory_slots")
 
 
 def _wrap_shots(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
-    """Before the conversion to a Result (``qfmt_before_conversion`` of :func:`dump_result`):
+    """Before the conversion to a Result (``before_conversion`` of the Result format):
     per-shot Memory becomes one experiment with ``counts`` and ``memory``, the shape a Qiskit
     backend run with ``memory=True`` gives. A Result passes unchanged: its data is its own."""
     if isinstance(obj, qfmt.Memory):
@@ -709,11 +709,10 @@ def _wrap_shots(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
     return obj, options
 
 
-dump_result.qfmt_before_conversion = _wrap_shots  # type: ignore[attr-defined]
 
 
 def _map_first(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
-    """Before the conversion (``qfmt_before_conversion``): apply the classical-bit map to the
+    """Before the conversion (``before_conversion``): apply the classical-bit map to the
     data as given, so that probabilities become counts (``shots=``) after the map merged the
     outcomes that land on the same clbits: the rounding applies to the distribution written."""
     bitmap = {k: options.pop(k, None) for k in _BITMAP}
@@ -723,9 +722,6 @@ def _map_first(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
     return obj, {**options, **bitmap}
 
 
-dump_counts.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
-dump_memory.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
-_dump_dist.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
 
 
 def _all_bits(keys: Sequence[Any]) -> bool:
@@ -776,7 +772,8 @@ def qfmt_formats() -> list[qfmt.Format]:
             sniff: Any = None, order: str = _ORDER) -> qfmt.Format:
         caps = _CAPABILITIES[fid]
         return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, None, sniff,
-                           bit_order=order, capabilities=caps, registers="registers" in caps)
+                           bit_order=order, capabilities=caps, registers="registers" in caps,
+                           before_conversion=_wrap_shots if fid == RESULT else _map_first)
 
     return [
         fmt(RESULT, "Qiskit Result.to_dict(): experiments with hex counts and memory",
