@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
+import attrs
 import numpy as np
 
 from ._capabilities import Loss
@@ -112,6 +113,37 @@ def _split_options(fmt: Format, options: Mapping[str, Any], *, load: bool) -> di
     return {k: v for k, v in options.items() if k in accepted}
 
 
+@attrs.frozen
+class Routed:
+    """A verb's options, split once between the source parser (``load``), the conversion
+    (``conversion``: :data:`qfmt._convert.CONVERSION_OPTIONS`) and the target serializer
+    (``dump``). A parser or serializer that takes ``**options`` gets every option."""
+
+    load: dict[str, Any]
+    conversion: dict[str, Any]
+    dump: dict[str, Any]
+
+
+def route_options(options: Mapping[str, Any], *, src: Format | None = None,
+                  dst: Format | None = None) -> Routed:
+    """``options`` routed to reading ``src`` and writing ``dst`` (either may be None); an
+    option that no step takes raises :class:`qfmt.OptionError` naming the steps."""
+    allowed: list[frozenset[str] | None] = []
+    if src is not None:
+        allowed.append(src.load_options)
+    if dst is not None:
+        allowed += [CONVERSION_OPTIONS, dst.dump_options]
+    what = (f"converting {src.id} to {dst.id}" if src is not None and dst is not None else
+            f"loading {src.id}" if src is not None else f"dumping {dst.id}" if dst is not None
+            else "this call")
+    _reject_unknown(options, *allowed, what=what)
+    return Routed(
+        load={} if src is None else _split_options(src, options, load=True),
+        conversion={} if dst is None else {k: v for k, v in options.items()
+                                           if k in CONVERSION_OPTIONS},
+        dump={} if dst is None else _split_options(dst, options, load=False))
+
+
 def _reject_unknown(options: Mapping[str, Any], *allowed: frozenset[str] | None,
                     what: str) -> None:
     if any(a is None for a in allowed):
@@ -153,8 +185,7 @@ def load(payload: Any, fmt: str | Format | None = None, *, registry: Registry | 
     if _is_file(payload):  # read once: detection and the parser share the bytes
         payload = read_bytes(payload, None if fmt is None else reg.resolve(fmt).id)
     f = reg.resolve(fmt) if fmt is not None else detect_one(payload, registry=reg)
-    _reject_unknown(options, f.load_options, what=f"loading {f.id}")
-    return _load(payload, f, reg, options)
+    return _load(payload, f, reg, route_options(options, src=f).load)
 
 
 def _load_json(raw: bytes, f: Format, reg: Registry, parsed: Any) -> Any:
@@ -312,7 +343,7 @@ def dump(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
     distribution that is written, not to the one before."""
     reg = _registry(registry)
     f = reg.resolve(fmt)
-    target, own = _prepared(obj, f, options)
+    target, own = _prepared(obj, f, route_options(options, dst=f))
     return _serialized(target, f, reg, own)
 
 
@@ -331,20 +362,21 @@ def losses(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
     """
     reg = _registry(registry)
     f = reg.resolve(fmt)
-    _reject_unknown(options, CONVERSION_OPTIONS, f.dump_options, what=f"dumping {f.id}")
-    conv = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
-    own = _split_options(f, options, load=False)
+    routed = route_options(options, dst=f)
+    own = dict(routed.dump)
     if f.before_conversion is not None:
         obj, own = f.before_conversion(obj, **own)
-    return _losses(obj, f, **conv)
+    return _losses(obj, f, **routed.conversion)
 
 
-def _prepared(obj: Any, f: Format, options: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+def _prepared(obj: Any, f: Format, routed: Routed | Mapping[str, Any]
+              ) -> tuple[Any, dict[str, Any]]:
     """The object converted for ``f`` (conversion options applied) and the options left for its
-    serializer; unknown options refused."""
-    _reject_unknown(options, CONVERSION_OPTIONS, f.dump_options, what=f"dumping {f.id}")
-    conv = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
-    own = _split_options(f, options, load=False)
+    serializer. ``routed``: the options as :func:`route_options` split them (a plain mapping
+    is routed here, unknown options refused)."""
+    if not isinstance(routed, Routed):
+        routed = route_options(routed, dst=f)
+    conv, own = routed.conversion, dict(routed.dump)
     if f.before_conversion is not None:
         obj, own = f.before_conversion(obj, **own)
     if conv.get("experiment") is not None:  # prepare picks the experiment: it is the only one
@@ -385,7 +417,7 @@ def dumps(obj: Any, fmt: str | Format, *, pretty: bool = False,
     bytes orjson would write for :func:`dump`'s data), without a Python object per shot."""
     reg = _registry(registry)
     f = reg.resolve(fmt)
-    target, own = _prepared(obj, f, options)
+    target, own = _prepared(obj, f, route_options(options, dst=f))
     if f.is_json and f.serialize_raw is not None:
         raw = _call_serializer(f.serialize_raw, target, f, reg, own, pretty=pretty)
         if raw is not None:
@@ -428,12 +460,13 @@ def convert(payload: Any, src: str | Format | None, dst: str | Format, *,
     """
     reg = _registry(registry)
     d = reg.resolve(dst)
+    if _is_file(payload):  # read once: detection and the parser share the bytes
+        payload = read_bytes(payload, None if src is None else reg.resolve(src).id)
     s = reg.resolve(src) if src is not None else detect_one(payload, registry=reg)
-    _reject_unknown(options, s.load_options, CONVERSION_OPTIONS, d.dump_options,
-                    what=f"converting {s.id} to {d.id}")
-    obj = load(payload, s, registry=reg, **_split_options(s, options, load=True))
-    conversion = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
-    return dump(obj, d, registry=reg, **{**conversion, **_split_options(d, options, load=False)})
+    routed = route_options(options, src=s, dst=d)  # once, for every step
+    obj = _load(payload, s, reg, routed.load)
+    target, own = _prepared(obj, d, routed)
+    return _serialized(target, d, reg, own)
 
 
 def schema(fmt: str | Format, *, registry: Registry | None = None) -> dict[str, Any]:

@@ -148,12 +148,11 @@ def _expand(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 
 def _check_options(reg: Any, src: Any, dst: Any, options: Mapping[str, Any]) -> None:
     """The options' names, up front: an option no step takes is an OptionError before any work."""
-    from ._api import _reject_unknown
+    from ._api import _reject_unknown, route_options
     from ._convert import CONVERSION_OPTIONS
 
     if src is not None:
-        _reject_unknown(options, src.load_options, CONVERSION_OPTIONS, dst.dump_options,
-                        what=f"converting {src.id} to {dst.id}")
+        route_options(options, src=src, dst=dst)
         return
     loads: set[str] = set()
     for fid in reg.ids():
