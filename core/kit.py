@@ -97,6 +97,7 @@ from ._keys import (
 from ._layout import Note, RegisterLayout
 from ._marginal import map_bits
 from ._memory import Memory, memory_strings
+from ._rows import int_rows
 from ._read import (
     MAX_COUNT,
     MAX_DEPTH,
@@ -190,6 +191,7 @@ __all__ = [
     "type_name",
     "unpack_ints",
     "without_leakage",
+    "int_rows",
 ]
 
 T = TypeVar("T")

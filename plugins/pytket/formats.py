@@ -163,29 +163,7 @@ def _byte_rows(value: Any, path: str) -> npt.NDArray[np.uint8]:
     rows = kit.expect_list(value, FMT, path)
     if not rows:
         raise qfmt.PayloadError(FMT, path, "expected at least one row of bytes, got none")
-    if set(map(type, rows)) == {list} and len(set(map(len, rows))) == 1 and \
-            set(map(type, chain.from_iterable(rows))) <= {int}:
-        try:
-            arr = np.array(rows, dtype=np.int64)
-        except OverflowError:
-            arr = None
-        if arr is not None and (arr.size == 0 or (arr.min() >= 0 and arr.max() <= 255)):
-            return arr.astype(np.uint8)
-    # slow path: find the first bad row or byte and say where it is
-    length = None
-    for i, row in enumerate(rows):
-        p = kit.subpath(path, i)
-        kit.expect_list(row, FMT, p)
-        if length is None:
-            length = len(row)
-        elif len(row) != length:
-            raise qfmt.PayloadError(FMT, p, f"row has {len(row)} bytes but row 0 has {length}")
-        for j, b in enumerate(row):
-            if not isinstance(b, (int, np.integer)) or isinstance(b, (bool, np.bool_)) or \
-                    not 0 <= b <= 255:
-                raise qfmt.PayloadError(FMT, kit.subpath(p, j),
-                                        f"a byte must be an integer in [0, 255], got {b!r}")
-    return np.array(rows, dtype=np.uint8)
+    return kit.int_rows(rows, FMT, path, high=255, unit="byte", empty_rows=True)
 
 
 def _outcome_array(value: Any, path: str) -> tuple[npt.NDArray[np.uint8], int]:
