@@ -97,7 +97,6 @@ from ._keys import (
 from ._layout import Note, RegisterLayout
 from ._marginal import map_bits
 from ._memory import Memory, memory_strings
-from ._rows import int_rows
 from ._read import (
     MAX_COUNT,
     MAX_DEPTH,
@@ -117,6 +116,7 @@ from ._read import (
     type_name,
 )
 from ._results import RegisterMarginals
+from ._rows import int_rows
 from ._rules import PROB_ATOL, check_sum, largest_remainder, resolve_width, sum_to_one
 
 __all__ = [
