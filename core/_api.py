@@ -566,6 +566,8 @@ SNIFF_SCALE = """\
 0.5      the default: the format accepts the payload and nothing more is known
 < 0.5    accepted, but unusual for this format (decimal keys in a bitstring format, zero-padded
          keys in a decimal one): such a reading does not make the payload ambiguous
+0        accepted, but it breaks what the format promises (quasi-probabilities that do not sum
+         to 1): listed by detect, never picked without being named
 Built-in formats outrank third-party ones at equal scores; then the id decides."""
 
 

@@ -13,7 +13,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import griffe
+try:
+    import griffe
+    _Extension: Any = griffe.Extension
+except ImportError:  # without the docs extra: fence_doctests still works (tests/test_docs.py)
+    _Extension = object
 
 __all__ = ["DoctestBlocks", "fence_doctests"]
 
@@ -51,10 +55,10 @@ def fence_doctests(text: str) -> str:
     return "\n".join(out)
 
 
-class DoctestBlocks(griffe.Extension):
+class DoctestBlocks(_Extension):  # type: ignore[misc, valid-type]
     """Fence the doctest blocks of every docstring of the loaded package (see the module)."""
 
-    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
+    def on_package(self, *, pkg: Any, **kwargs: Any) -> None:
         """Rewrite the docstrings of ``pkg`` and everything in it, once it is loaded."""
         seen: set[int] = set()
         stack: list[Any] = [pkg]

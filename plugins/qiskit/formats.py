@@ -652,7 +652,7 @@ def _sniff_quasi(payload: Any) -> float:
             return 0.0
         if not abs(total - 1.0) <= max(PROB_ATOL, 1e-6 * len(values)):
             return 0.0
-    return _sniff_flat(0.5)(payload)
+    return _score(list(payload) if isinstance(payload, dict) else [], 0.5)
 
 
 _ORDER = ("bitstring; the rightmost character is clbit 0, registers split by spaces, the last "
