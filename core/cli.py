@@ -734,7 +734,7 @@ def validate_cmd(ctx: click.Context, file: str, fmt: str | None, as_json: bool) 
             sys.exit(EXIT_INVALID)
         return
     for p in found:
-        click.echo(f"{file}: {p.path}: {p.reason}", err=True)
+        click.echo(f"{file}: {p.path}: {cli_words(p.reason)}", err=True)
     if found:
         sys.exit(EXIT_INVALID)
     click.echo(f"{file}: valid")
@@ -938,6 +938,24 @@ def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst
         sys.exit(EXIT_INVALID)
 
 
+def _load_options(extra: Sequence[str], fmt: str | None, debug: bool) -> dict[str, Any]:
+    """``--option KEY=VALUE`` of ``show`` and ``plot``: the format's load options, their values
+    checked (exit 2) before any file is read."""
+    options = _parse_kv(extra)
+    if options:
+        _check_option_values(options, _guard(debug, lambda: _sources(fmt)))
+    return options
+
+
+def _with_width(f: str, num_qubits: int | None, options: Mapping[str, Any]) -> dict[str, Any]:
+    """Load options for format ``f``: ``--num-qubits`` when ``f`` takes it (it is the same flag
+    for every file), and every ``--option`` (one ``f`` does not take is an error)."""
+    accepted = qfmt.default_registry().get(f).load_options
+    width = {k: v for k, v in _width_options(num_qubits).items()
+             if accepted is None or k in accepted}
+    return {**width, **options}
+
+
 def _sources(src: str | None) -> list[qfmt.Format]:
     """The source format (``--from``), or every format when it is detected per file."""
     reg = qfmt.default_registry()
@@ -1021,24 +1039,25 @@ def _summaries(obj: Any) -> list[tuple[str, Any]]:
               help="How many outcomes to list.")
 @click.option("--num-qubits", type=int, help="Declared width of v1 payloads.")
 @click.option("--experiment", help="Show one experiment of a result (index, name or job id).")
+@click.option("--option", "extra", multiple=True, metavar="KEY=VALUE",
+              help="Any other option of the format (e.g. normalize=true), value read as JSON.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
 def show_cmd(ctx: click.Context, file: str, fmt: str | None, top: int,
-             num_qubits: int | None, experiment: str | None, as_json: bool) -> None:
+             num_qubits: int | None, experiment: str | None, extra: tuple[str, ...],
+             as_json: bool) -> None:
     """A readable summary of FILE: format, width, shots, top outcomes, provenance."""
     from rich.console import Console
 
     key = None if experiment is None else _experiment_key(experiment)
-    _remember_options(_width_options(num_qubits))
+    more = _load_options(extra, fmt, _debug(ctx))
+    _remember_options({**_width_options(num_qubits), **more})
 
     def run() -> tuple[str, Any]:
         raw = _read(file)
         with _busy(f"reading {file}"):
             f = fmt or _detect_one(raw, file)
-            opts = _width_options(num_qubits)
-            accepted = qfmt.default_registry().get(f).load_options
-            opts = {k: v for k, v in opts.items() if accepted is None or k in accepted}
-            obj = qfmt.load(raw, f, **opts)
+            obj = qfmt.load(raw, f, **_with_width(f, num_qubits, more))
         if key is not None:
             if not isinstance(obj, qfmt.Result):
                 raise _Fail(f"--experiment picks one experiment of a result; {file} holds a "
@@ -1218,10 +1237,12 @@ def _plot_size(size: str) -> tuple[int, int]:
 @click.option("--size", default="1000x600", show_default=True, help="Image size in pixels, WxH.")
 @click.option("--title", help="Figure title.")
 @click.option("--num-qubits", type=int, help="Declared width of v1 payloads.")
+@click.option("--option", "extra", multiple=True, metavar="KEY=VALUE",
+              help="Any other option of the format (e.g. normalize=true), value read as JSON.")
 @click.pass_context
 def plot_cmd(ctx: click.Context, files: tuple[str, ...], fmt: str | None, output: str | None,
              top: int, size: str, title: str | None, num_qubits: int | None, sort: str,
-             target: str | None) -> None:
+             target: str | None, extra: tuple[str, ...]) -> None:
     """Plot a histogram of FILE(s) like Qiskit's plot_distribution; several files side by side.
 
     Writes -o (default histogram.png), names the file written on stderr, and prints its path on
@@ -1243,17 +1264,15 @@ def plot_cmd(ctx: click.Context, files: tuple[str, ...], fmt: str | None, output
     elif target is not None:
         raise _Fail(f"--target applies to --sort hamming (the bars are sorted {sort})",
                     EXIT_USAGE)
-    _remember_options(_width_options(num_qubits))
+    more = _load_options(extra, fmt, _debug(ctx))
+    _remember_options({**_width_options(num_qubits), **more})
 
     def run() -> None:
         series = []
         for file in files:
             raw = _read(file)
             f = fmt or _detect_one(raw, file)
-            accepted = qfmt.default_registry().get(f).load_options
-            opts = {k: v for k, v in _width_options(num_qubits).items()
-                    if accepted is None or k in accepted}
-            for label, item in _summaries(qfmt.load(raw, f, **opts)):
+            for label, item in _summaries(qfmt.load(raw, f, **_with_width(f, num_qubits, more))):
                 if item is None:
                     continue
                 name = Path(file).name + (f" {label}" if label else "")

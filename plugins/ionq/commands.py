@@ -4,8 +4,10 @@
 Exit codes (as the core CLI's): 0 success; 1 invalid (``schema-diff`` found differences, or a
 served schema that is not JSON); 2 usage (a bad job id, no API key, an output folder a file would
 escape, an unknown format); 3 a missing optional dependency (``install qfmt[client]``); 4 fetching a
-job failed (it failed or was cancelled, timed out, or the API kept failing). Errors are one line on
-stderr, ``qfmt: error: ...``; the root group's ``--debug`` shows the traceback instead.
+job failed (it failed or was cancelled, timed out, or the API kept failing); 130 interrupted
+(Ctrl-C). Errors are one line on stderr, ``qfmt: error: ...``: under the ``qfmt`` command line
+the core's one error path prints them (in the command line's words), the plugin itself only its
+own usage errors; the root group's ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations

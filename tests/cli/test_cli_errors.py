@@ -199,8 +199,17 @@ def test_probabilities_that_do_not_sum_to_1_point_at_option_flags(tmp_path: Path
     assert code == 1 and "--option normalize=true" in line and "--option atol=" in line
     assert_cli_words(line)
     code, _out, err = run("convert", str(bad), "--from", "ionq.result.probabilities.json.v1",
-                         "--to", "qiskit.probabilities.json.v1", "--option", "normalize=true")
+                          "--to", "qiskit.probabilities.json.v1", "--option", "normalize=true")
     assert code == 0, err
+    for command in (["show"], ["plot", "-o", str(tmp_path / "p.svg")]):  # the flag they name
+        code, _out, err = run(*command, str(bad), "--from", "ionq.result.probabilities.json.v1",
+                              "--option", "normalize=true")
+        assert code == 0, err
+    assert "renormalized" in run("show", str(bad), "--from", "ionq.result.probabilities.json.v1",
+                                 "--option", "normalize=true")[1]
+    code, _out, err = run("show", str(bad), "--from", "ionq.result.probabilities.json.v1",
+                          "--option", "shots=3")
+    assert code == 2 and "takes no --shots" in one_error(err)
 
 
 def test_cli_words_translates_options_and_keeps_payload_values() -> None:
