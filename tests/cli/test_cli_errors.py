@@ -364,3 +364,18 @@ def test_ctrl_c_exits_130_with_one_line(monkeypatch: pytest.MonkeyPatch, tmp_pat
 def test_ctrl_c_at_a_prompt_exits_130() -> None:
     r = CliRunner().invoke(main, ["cache", "clear"], input=None)  # EOF at the prompt: Abort
     assert r.exit_code == 130 and "qfmt: error: interrupted" in r.stderr
+
+
+def test_a_real_sigint_exits_130() -> None:
+    """The process signals itself while reading its input: Python's own SIGINT handling, then
+    the command line's, as when a user presses Ctrl-C."""
+    code = ("import os, signal, time\n"
+            "from qfmt import cli\n"
+            "def read(path):\n"
+            "    os.kill(os.getpid(), signal.SIGINT)\n"
+            "    time.sleep(60)  # the KeyboardInterrupt comes first\n"
+            "cli._read = read\n"
+            "cli.main(['show', '-'], prog_name='qfmt')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 130 and out.stderr == "qfmt: error: interrupted\n", out.stderr
