@@ -22,7 +22,9 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._capabilities import Loss
 from ._convert import CONVERSION_OPTIONS, prepare
+from ._convert import losses as _losses
 from ._errors import (
     AmbiguousFormatError,
     FormatContractError,
@@ -45,6 +47,7 @@ __all__ = [
     "dumps",
     "formats",
     "load",
+    "losses",
     "prefer",
     "problems",
     "read_bytes",
@@ -315,6 +318,30 @@ def dump(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
     return _serialized(target, f, reg, own)
 
 
+def losses(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
+           **options: Any) -> list[Loss]:
+    """What :func:`dump` of the canonical ``obj`` as ``fmt`` with these options would lose:
+    each capability ``obj`` holds that the format does not carry (:data:`qfmt.CAPABILITIES`),
+    as a :class:`qfmt.Loss` that is ``allowed`` (the conversion goes ahead and notes it in the
+    provenance) or not (``dump`` raises :class:`qfmt.LossyConversionError`; ``option`` allows
+    it). Options are those ``dump`` takes.
+
+    >>> r = qfmt.load('{"c1": {"0": 1}, "c2": {"1": 1}}',
+    ...               "ionq.result.probabilities-aggregate.json.v1")
+    >>> [(x.capability, x.allowed, x.option) for x in qfmt.losses(r, "qiskit.counts.json.v1")]
+    [('experiments', False, 'experiment=<index, name or job id>')]
+    """
+    reg = _registry(registry)
+    f = reg.resolve(fmt)
+    _reject_unknown(options, CONVERSION_OPTIONS, f.dump_options, what=f"dumping {f.id}")
+    conv = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
+    own = _split_options(f, options, load=False)
+    before = getattr(f.serialize, "qfmt_before_conversion", None)
+    if callable(before):
+        obj, own = before(obj, **own)
+    return _losses(obj, f, **conv)
+
+
 def _prepared(obj: Any, f: Format, options: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The object converted for ``f`` (conversion options applied) and the options left for its
     serializer; unknown options refused."""
@@ -324,7 +351,9 @@ def _prepared(obj: Any, f: Format, options: Mapping[str, Any]) -> tuple[Any, dic
     before = getattr(f.serialize, "qfmt_before_conversion", None)
     if callable(before):
         obj, own = before(obj, **own)
-    return prepare(obj, f, **conv), own
+    if conv.get("experiment") is not None:  # prepare picks the experiment: it is the only one
+        own.pop("experiment", None)
+    return prepare(obj, f, taken=frozenset(own), **conv), own
 
 
 def _call_serializer(fn: Any, target: Any, f: Format, reg: Registry, own: Mapping[str, Any],

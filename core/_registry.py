@@ -196,6 +196,13 @@ class Format:
       the parser refuses (to list the violations with their paths), never on millions of shots
       the parser has already read. A format that sets it must test the promise
       (``tests/core/test_detect_speed_paths.py`` does for the built-ins).
+    - ``capabilities``: what the format carries, as names of :data:`qfmt.CAPABILITIES`
+      (``experiments``, ``registers``, ``register-names``, ``register-positions``, ``joint``,
+      ``bit-labels``, ``leakage``, ``shot-order``, ``shots``, ``experiment-data``,
+      ``metadata``). Writing an object that holds more loses the rest: qfmt refuses it unless
+      the option that allows it is given, or records a provenance note
+      (:func:`qfmt.losses`). None (the default) takes what ``produces``, ``registers`` and
+      ``carries_leakage`` imply (:attr:`carries`); ``registers`` must agree with it.
     - ``sniff_raw(raw: bytes) -> float`` (optional, with ``parse_raw`` and
       ``parse_checks_schema``): ``sniff`` computed on the JSON text. :func:`qfmt.detect` calls it
       instead of ``sniff`` when ``parse_raw`` has accepted the same bytes, so the text need not be
@@ -224,6 +231,20 @@ class Format:
     parse_checks_schema: bool = attrs.field(default=False, kw_only=True)
     sniff_raw: Callable[[bytes], float] | None = attrs.field(default=None, kw_only=True,
                                                              repr=False)
+    capabilities: frozenset[str] | None = attrs.field(
+        default=None, kw_only=True, converter=attrs.converters.optional(frozenset))
+
+    @property
+    def carries(self) -> frozenset[str]:
+        """The capabilities this format carries (names of :data:`qfmt.CAPABILITIES`):
+        ``capabilities`` when the format declares them, else what ``produces``, ``element``,
+        ``registers`` and ``carries_leakage`` imply."""
+        if self.capabilities is not None:
+            return self.capabilities
+        from ._capabilities import default_capabilities
+
+        return default_capabilities(self.produces, self.element, self.registers,
+                                    self.carries_leakage)
 
     @property
     def load_options(self) -> frozenset[str] | None:
@@ -275,6 +296,17 @@ def check_format(fmt: object, *, plugin: str | None = None, check_schema: bool =
             raise broken(f"{name} must be None or callable")
     if not isinstance(fmt.parse_checks_schema, bool):
         raise broken("parse_checks_schema must be a bool")
+    if fmt.capabilities is not None:
+        from ._capabilities import CAPABILITIES
+
+        unknown = sorted(c for c in fmt.capabilities if c not in CAPABILITIES)
+        if unknown:
+            raise broken(f"capabilities {unknown} are not capability names "
+                         f"({', '.join(CAPABILITIES)})")
+        if ("registers" in fmt.capabilities) != fmt.registers:
+            raise broken("registers= and the 'registers' capability disagree")
+        if ("leakage" in fmt.capabilities) != fmt.carries_leakage:
+            raise broken("carries_leakage= and the 'leakage' capability disagree")
     types = canonical_types()
     allowed = ", ".join(f"qfmt.{n}" for n in CANONICAL_TYPE_NAMES)
     if not any(fmt.produces is t for t in types):
@@ -312,6 +344,7 @@ def _check_draft7(fmt: Format, plugin: str | None) -> None:
 class FormatInfo:
     """One row of :func:`qfmt.formats`: a format id and where it comes from.
 
+    ``capabilities`` lists what it carries (names of :data:`qfmt.CAPABILITIES`).
     ``status`` is ``"loaded"``, ``"failed"`` (``error`` says why; ``id`` is the format id when
     one format broke the :class:`Format` contract, otherwise the plugin's entry-point name since
     its formats are unknown), or ``"conflict"`` (another plugin claims the same id; see
@@ -326,6 +359,8 @@ class FormatInfo:
     status: str
     error: str | None = None
     builtin: bool = False
+    #: What the format carries (:attr:`Format.carries`, sorted); empty for a failed one.
+    capabilities: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -821,7 +856,8 @@ class Registry:
                     status = "conflict"
                     err = "shadowed by the built-in format (see qfmt.prefer)"
                 rows.append(FormatInfo(fid, c.format.description, c.plugin, c.distribution,
-                                       c.version, status, err, c.builtin))
+                                       c.version, status, err, c.builtin,
+                                       tuple(sorted(c.format.carries))))
         for f in self._failures:
             rows.append(FormatInfo(f.format or f.plugin, "", f.plugin, f.distribution,
                                    f.version, "failed", f.error))

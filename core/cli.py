@@ -588,7 +588,8 @@ def formats_cmd(as_json: bool, ids_only: bool, as_table: bool) -> None:
     if as_json:
         click.echo(json.dumps([{"id": r.id, "description": r.description, "plugin": r.plugin,
                                 "distribution": r.distribution, "version": r.version,
-                                "status": r.status, "error": r.error} for r in rows], indent=2))
+                                "status": r.status, "error": r.error,
+                                "capabilities": list(r.capabilities)} for r in rows], indent=2))
         return
     if ids_only or not (as_table or _is_terminal()):
         ids = dict.fromkeys(r.id for r in rows if r.status != "failed")

@@ -17,11 +17,16 @@ The payload is one task, loaded as a :class:`qfmt.Result` with one experiment:
   ``measurementProbabilities``; neither for a ``shots=0`` task that holds only ``resultTypes``.
 - ``Result.job_id`` and the experiment's ``job_id`` are ``taskMetadata.id``,
   ``Result.backend_name`` is ``taskMetadata.deviceId``, the experiment's ``shots`` is
-  ``taskMetadata.shots``; ``measuredQubits`` is the experiment's ``extra["measuredQubits"]``.
+  ``taskMetadata.shots``; ``measuredQubits`` is the experiment's ``measured_qubits`` (kept even
+  when it is ``[0, 1, ..., n-1]``).
+- ``resultTypes`` (when it holds any) is the experiment's ``data["result_types"]``: the list as
+  it was, plain JSON data (state vectors and amplitudes as ``[re, im]`` pairs), so formats that
+  keep experiment data verbatim carry it; an empty or null ``resultTypes`` stays in
+  ``Result.extra``.
 - Everything else (``braketSchemaHeader``, ``taskMetadata``, ``additionalMetadata``,
-  ``resultTypes``, ``outputs``, unknown keys) is kept in ``Result.extra`` as it was, and written
-  back. On writing, ``id``, ``deviceId`` and ``shots`` of ``taskMetadata`` come from the model's
-  fields (which win over the kept copy).
+  ``outputs``, unknown keys) is kept in ``Result.extra`` as it was, and written back. On writing,
+  ``id``, ``deviceId`` and ``shots`` of ``taskMetadata`` come from the model's fields (which win
+  over the kept copy).
 
 Writing: memory becomes ``measurements``; counts (with no memory) become
 ``measurementProbabilities`` with ``taskMetadata.shots`` = their total, from which Braket's
@@ -59,6 +64,10 @@ UNKNOWN = "unknown"
 
 _DATA_KEYS = ("measurements", "measurementProbabilities")
 _MEASURED = "measuredQubits"
+_RESULT_TYPES = "resultTypes"
+_MAX_QUBIT = 2**63 - 1  # a qubit index JSON writers (and Braket's devices) can hold
+#: The experiment data key that holds Braket's ``resultTypes`` (plain JSON data).
+RESULT_TYPES = "result_types"
 _BITSTRING = re.compile(r"[01]+")
 _BIT_VALUES = {0: 0, 1: 1, "0": 0, "1": 1}
 
@@ -108,9 +117,9 @@ def _measured_qubits(value: Any) -> list[int] | None:
     if not items:
         raise _error("$.measuredQubits", "expected at least one qubit, got an empty list")
     for i, q in enumerate(items):
-        if type(q) is not int or q < 0:
-            raise _error(kit.jpath(_MEASURED, i),
-                         f"a qubit index must be a non-negative integer, got {q!r}")
+        if type(q) is not int or not 0 <= q <= _MAX_QUBIT:
+            raise _error(kit.jpath(_MEASURED, i), "a qubit index must be an integer in "
+                         f"[0, 2**63 - 1], got {kit.short_repr(q)}")
     return list(items)
 
 
@@ -200,7 +209,12 @@ def parse_task_result(payload: Any, *, atol: float = PROB_ATOL, normalize: bool 
         _check_header(obj["braketSchemaHeader"], "$.braketSchemaHeader", HEADER)
     task_id, shots, device = _task_metadata(obj["taskMetadata"])
     kit.expect_dict(obj["additionalMetadata"], TASK_RESULT, "$.additionalMetadata")
-    _list_of_objects(_optional(obj, "resultTypes"), "resultTypes")
+    result_types = _optional(obj, _RESULT_TYPES)
+    _list_of_objects(result_types, _RESULT_TYPES)
+    if result_types:  # kept as experiment data, which core does not check: written back as is
+        problem = kit.passthrough_problem(result_types)
+        if problem is not None:
+            raise _error("$.resultTypes", problem)
     _list_of_objects(_optional(obj, "outputs"), "outputs")
     measured = _measured_qubits(_optional(obj, _MEASURED))
     data: dict[str, Any] = {}
@@ -227,9 +241,11 @@ def parse_task_result(payload: Any, *, atol: float = PROB_ATOL, normalize: bool 
         data["probabilities"] = probs
     if not data and shots > 0:
         raise _error("$", "a task with shots needs measurements or measurementProbabilities")
-    extra = {k: v for k, v in obj.items() if k not in (*_DATA_KEYS, _MEASURED)}
-    exp_extra = {} if measured is None else {_MEASURED: measured}
-    exp = qfmt.ExperimentResult(data, shots=shots, job_id=task_id, extra=exp_extra)
+    kept = (*_DATA_KEYS, _MEASURED, _RESULT_TYPES) if result_types else (*_DATA_KEYS, _MEASURED)
+    if result_types:
+        data[RESULT_TYPES] = result_types
+    extra = {k: v for k, v in obj.items() if k not in kept}
+    exp = qfmt.ExperimentResult(data, shots=shots, job_id=task_id, measured_qubits=measured)
     return qfmt.Result([exp], backend_name=device, job_id=task_id, extra=extra)
 
 
@@ -247,19 +263,27 @@ def _pick(result: qfmt.Result, experiment: Any) -> qfmt.ExperimentResult:
 
 def _qubits(exp: qfmt.ExperimentResult, width: int | None,
             measured_qubits: Sequence[int] | None) -> list[int] | None:
-    """measuredQubits to write: the option, else the experiment's own, else 0..width-1."""
-    given = measured_qubits if measured_qubits is not None else exp.extra.get(_MEASURED)
-    if width is None:
-        return None if given is None else [int(q) for q in given]
+    """measuredQubits to write: the option, else the experiment's ``measured_qubits``, else
+    0..width-1. Labels that are not qubit indices (pytket's ``"q[3]"``) cannot be written: a
+    Braket qubit is a number, so they are refused rather than renumbered."""
+    option = measured_qubits is not None
+    given = measured_qubits if option else exp.measured_qubits
     if given is None:
-        return list(range(width))
+        return None if width is None else list(range(width))
     qubits = list(given)
-    if len(qubits) != width or any(isinstance(q, bool) or not isinstance(q, int) or q < 0
-                                   for q in qubits):
-        source = "measured_qubits=" if measured_qubits is not None else \
-            "the experiment's measuredQubits"
-        raise qfmt.OptionError(f"{source} {qubits!r} must be {width} non-negative qubit "
-                               f"indices, one per measured bit; pass measured_qubits=[...]")
+    bad = [q for q in qubits
+           if isinstance(q, bool) or not isinstance(q, int) or not 0 <= q <= _MAX_QUBIT]
+    if option and (bad or (width is not None and len(qubits) != width)):
+        raise qfmt.OptionError(f"measured_qubits={qubits!r} must be {width} non-negative qubit "
+                               "indices, one per measured bit")
+    if bad:
+        raise qfmt.LossyConversionError(
+            f"the experiment's measured qubits {qubits!r} are not all qubit indices, and a "
+            "Braket task result numbers its qubits", "measured_qubits=[...]")
+    if width is not None and len(qubits) != width:
+        raise qfmt.LossyConversionError(
+            f"the experiment names {len(qubits)} measured qubits for data of {width} bits",
+            "measured_qubits=[...]")
     return qubits
 
 
@@ -331,6 +355,14 @@ def dump_task_result(result: qfmt.Result, *, experiment: Any = None, shots: int 
     exp = _pick(result, experiment)
     fields, width, n = _measurement_data(exp, shots)
     extra = dict(result.extra)
+    result_types = exp.data.get(RESULT_TYPES)
+    if result_types is not None:
+        if not isinstance(result_types, list) or \
+                not all(isinstance(rt, Mapping) for rt in result_types):
+            raise qfmt.PayloadError(TASK_RESULT, "$.resultTypes",
+                                    f"data[{RESULT_TYPES!r}] must be a list of objects, got "
+                                    f"{kit.type_name(result_types)}")
+        extra[_RESULT_TYPES] = result_types
     kept = extra.pop("taskMetadata", None)
     meta = dict(kept) if isinstance(kept, Mapping) else {
         "braketSchemaHeader": dict(TASK_METADATA_HEADER)}
@@ -341,7 +373,7 @@ def dump_task_result(result: qfmt.Result, *, experiment: Any = None, shots: int 
     additional = dict(kept) if isinstance(kept, Mapping) else {}
     if program is not None:
         additional["action"] = {"braketSchemaHeader": dict(OPENQASM_HEADER), "source": program}
-    elif not isinstance(kept, Mapping) and n > 0 and not extra.get("resultTypes"):
+    elif not isinstance(kept, Mapping) and n > 0 and not extra.get(_RESULT_TYPES):
         # data from another format: Braket's reader needs a program to read the result types
         # from, and the data has none
         additional["action"] = {"braketSchemaHeader": dict(OPENQASM_HEADER),
@@ -371,5 +403,6 @@ def qfmt_formats() -> list[qfmt.Format]:
         qfmt.Format(TASK_RESULT,
                     "Amazon Braket GateModelTaskResult: measurements or measurementProbabilities",
                     parse_task_result, dump_task_result, kit.load_schema(TASK_RESULT),
-                    qfmt.Result, None, _sniff, registers=False, bit_order=BIT_ORDER),
+                    qfmt.Result, None, _sniff, registers=False, bit_order=BIT_ORDER,
+                    capabilities={"shot-order", "shots", "metadata"}),
     ]
