@@ -83,6 +83,7 @@ _BOOL_FLAGS = ("sample", "join_registers", "include_leakage")
 _PHRASES = (
     (re.compile(r"; use nearest_probability_distribution\(\) first"),
      " (a quasi-probability format can hold them)"),
+    (re.compile(r"[;:,]? use [\w.]+\(\)(?: first)?"), ""),  # a call to make in Python
     (re.compile(r"see qfmt\.formats\(\) \(or `qfmt formats`\)"), "see `qfmt formats`"),
     (re.compile(r"name one \(see qfmt\.formats\(\)\)"),
      "name one with --from (see `qfmt formats`)"),
@@ -114,7 +115,8 @@ def cli_words(text: str, passed: Sequence[str] = ()) -> str:
 
     def flag(m: re.Match[str]) -> str:
         name, value = m.group(1), m.group(2)
-        placeholder = value in _PLACEHOLDERS or value.startswith("<")
+        # a placeholder, or a quoted word to type (allow_loss='state'); a number may be data
+        placeholder = value in _PLACEHOLDERS or value.startswith(("<", "'"))
         if name in OPTION_FLAGS and (placeholder or name in passed or name == "num_qubits"):
             if name in _BOOL_FLAGS and value in ("True", ""):
                 return OPTION_FLAGS[name]
@@ -122,7 +124,7 @@ def cli_words(text: str, passed: Sequence[str] = ()) -> str:
                 "ID" if value.startswith("<") else value.strip("'"))
             return OPTION_FLAGS[name] + shown
         if placeholder or name in passed:
-            shown = {"True": "true", "": "VALUE"}.get(value, value)
+            shown = {"True": "true", "": "VALUE"}.get(value, value.strip("'"))
             return f"--option {name}={shown}"
         return m.group(0)
 

@@ -216,6 +216,11 @@ def test_cli_words_translates_options_and_keeps_payload_values() -> None:
     assert cli.cli_words("pass shots=N to allow it") == "pass --shots N to allow it"
     assert cli.cli_words("pass join_registers=True") == "pass --join-registers"
     assert cli.cli_words("or atol= to widen") == "or --option atol=VALUE to widen"
+    assert cli.cli_words("pass join_registers=True or allow_loss='joint' to allow it") == \
+        "pass --join-registers or --option allow_loss=joint to allow it"
+    assert cli.cli_words("(quasi-probabilities may be negative: use "
+                         "nearest_probability_distribution() first)") == \
+        "(quasi-probabilities may be negative)"
     assert cli.cli_words("outcome 5 is wider than memory_slots=2") == \
         "outcome 5 is wider than memory_slots=2"  # a Qiskit header's field, not an option
     assert cli.cli_words("wider than memory_slots=2", ["memory_slots"]) == \
