@@ -53,6 +53,10 @@ EXIT_MISSING_DEP = 3
 EXIT_JOB = 4
 
 
+#: click's "no arguments: show the help" (click >= 8.2; older versions print the help itself)
+_NO_ARGS: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class _Interrupted(Exception):
     """Ctrl-C while a command ran (exit 130)."""
 
@@ -485,6 +489,9 @@ class _Main(click.Group):
         except click.Abort:  # Ctrl-C where click catches it (a prompt, parsing)
             click.echo("\nqfmt: error: interrupted", err=True)
             sys.exit(EXIT_INTERRUPT)
+        except _NO_ARGS as exc:  # ``qfmt`` or ``qfmt cache`` alone: the help, as click shows it
+            exc.show()
+            sys.exit(exc.exit_code)
         except click.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
             click.echo(f"qfmt: error: {exc.format_message()}{hint}", err=True)

@@ -336,6 +336,13 @@ def test_click_usage_errors_are_one_line_with_exit_2() -> None:
         assert code == 2 and "--help" in line and "Usage:" not in err, (args, err)
 
 
+def test_a_group_alone_still_shows_its_help() -> None:
+    for args in ([], ["cache"]):
+        r = CliRunner().invoke(main, args)
+        assert "Usage:" in r.output and "Commands:" in r.output and "qfmt: error" not in r.output
+        assert r.exit_code in (0, 2)  # click's own choice (2 since click 8.2)
+
+
 def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
         monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: Any, **kwargs: Any) -> Any:
