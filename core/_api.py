@@ -307,9 +307,9 @@ def dump(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
     The object is converted first if it is of another canonical type; lossy steps need an
     explicit option (see :mod:`qfmt._convert`).
 
-    A serializer may carry a ``qfmt_before_conversion(obj, **its_options) -> (obj, options)``
-    attribute: it runs on the object as given, before the conversion, and returns the object to
-    convert and the options left for ``serialize``. A format whose options change the values
+    A format's ``before_conversion(obj, **its_options) -> (obj, options)`` runs on the object
+    as given, before the conversion, and returns the object to convert and the options left for
+    ``serialize``. A format whose options change the values
     (e.g. a bit map that merges outcomes) uses it so that rounding (``shots=``) applies to the
     distribution that is written, not to the one before."""
     reg = _registry(registry)
@@ -336,9 +336,8 @@ def losses(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
     _reject_unknown(options, CONVERSION_OPTIONS, f.dump_options, what=f"dumping {f.id}")
     conv = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
     own = _split_options(f, options, load=False)
-    before = getattr(f.serialize, "qfmt_before_conversion", None)
-    if callable(before):
-        obj, own = before(obj, **own)
+    if f.before_conversion is not None:
+        obj, own = f.before_conversion(obj, **own)
     return _losses(obj, f, **conv)
 
 
@@ -348,9 +347,8 @@ def _prepared(obj: Any, f: Format, options: Mapping[str, Any]) -> tuple[Any, dic
     _reject_unknown(options, CONVERSION_OPTIONS, f.dump_options, what=f"dumping {f.id}")
     conv = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
     own = _split_options(f, options, load=False)
-    before = getattr(f.serialize, "qfmt_before_conversion", None)
-    if callable(before):
-        obj, own = before(obj, **own)
+    if f.before_conversion is not None:
+        obj, own = f.before_conversion(obj, **own)
     if conv.get("experiment") is not None:  # prepare picks the experiment: it is the only one
         own.pop("experiment", None)
     return prepare(obj, f, taken=frozenset(own), **conv), own

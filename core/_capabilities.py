@@ -16,6 +16,7 @@ The capabilities, and what happens when a destination lacks one:
   end. Separate marginals without a joint register are refused: their joint is not known.
 - ``register-names``: the names of the registers. Noted.
 - ``register-positions``: where each register's bits sit in the joint outcome. Noted.
+- ``empty-registers``: registers of no bits. Noted (the empty registers are left out).
 - ``joint``: the joint outcome of several registers (their correlations). Refused;
   ``join_registers=True`` or ``allow_loss="joint"``. A register-nested format writes the joint
   register only where the bit order is known, so registers laid end to end in payload order
@@ -28,7 +29,9 @@ The capabilities, and what happens when a destination lacks one:
 - ``shots``: the number of shots. Noted.
 - ``state``: statevectors, unitaries, density matrices (experiment data ``statevector``,
   ``unitary``, ``density_matrix``). Refused; ``allow_loss="state"``.
-- ``experiment-data``: any other data beyond outcomes (simulator save data, result types).
+- ``result-types``: results computed from the state (experiment data ``result_types``,
+  Braket's expectation values, variances, amplitudes). Refused; ``allow_loss="result-types"``.
+- ``experiment-data``: any other data beyond outcomes (simulator save data, custom labels).
   Refused; ``allow_loss="experiment-data"``.
 - ``metadata``: headers, backend and job fields, vendor metadata. Noted.
 
@@ -69,6 +72,8 @@ CAPABILITIES: Mapping[str, Capability] = {c.name: c for c in (
     Capability("registers", "bits split into several registers", "join_registers=True"),
     Capability("register-names", "the names of the registers"),
     Capability("register-positions", "where each register's bits sit in the joint outcome"),
+    Capability("empty-registers", "registers of no bits (a circuit's empty classical "
+               "register)"),
     Capability("joint", "the joint outcome of several registers (their correlations)",
                "join_registers=True or allow_loss='joint'"),
     Capability("bit-labels", "the qubit each classical bit measured",
@@ -78,20 +83,26 @@ CAPABILITIES: Mapping[str, Capability] = {c.name: c for c in (
     Capability("shots", "the number of shots"),
     Capability("state", "statevectors, unitaries or density matrices of an experiment",
                "allow_loss='state'"),
-    Capability("experiment-data", "data beyond outcomes and states (simulator save data, "
-               "result types)", "allow_loss='experiment-data'"),
+    Capability("result-types", "results an experiment computed from its state (expectation "
+               "values, variances, amplitudes of observables)",
+               "allow_loss='result-types'"),
+    Capability("experiment-data", "data beyond outcomes, states and result types (simulator "
+               "save data, custom labels)", "allow_loss='experiment-data'"),
     Capability("metadata", "headers, backend and job fields, vendor metadata"),
 )}
 
 #: The capabilities ``allow_loss=`` can name (those whose loss is refused by default and has no
 #: option of its own).
-ALLOWABLE = frozenset({"joint", "bit-labels", "state", "experiment-data"})
+ALLOWABLE = frozenset({"joint", "bit-labels", "state", "result-types", "experiment-data"})
 
 #: The data keys of an experiment that hold its outcomes (canonical objects).
 OUTCOME_KEYS = frozenset({"counts", "memory", "probabilities", "quasi"})
 #: The data keys of an experiment that hold its state (complex arrays, qfmt's qubit order);
-#: any key neither these nor :data:`OUTCOME_KEYS` is ``experiment-data``.
+#: any key neither these, :data:`OUTCOME_KEYS` nor :data:`RESULT_TYPES_KEY` is
+#: ``experiment-data``.
 STATE_KEYS = frozenset({"statevector", "unitary", "density_matrix"})
+#: The data key of an experiment that holds its result types (plain JSON data).
+RESULT_TYPES_KEY = "result_types"
 
 
 @attrs.frozen
@@ -131,13 +142,18 @@ def _layout_held(layout: Any, out: dict[str, str], *, marginals: bool = False) -
     if layout is None:
         return
     names = list(layout.names)
-    parts = [r for r in layout.registers if r.name != layout.joint]
-    if parts:  # the joint register's name is each format's own (IonQ's output_all)
-        out.setdefault("register-names", f"register names {[r.name for r in parts]}")
+    empty = [i for i, r in enumerate(layout.registers) if not r.width]
+    if empty:
+        out.setdefault("empty-registers", f"empty registers {[names[i] for i in empty]} "
+                       f"(registers {empty} in order)")
+    named = [r.name for r in layout.registers if r.name != layout.joint]
+    if named:  # the joint register's name is each format's own
+        out.setdefault("register-names", f"register names {named}")
+    parts = [r for r in layout.registers if r.name != layout.joint and r.width]
     if len(parts) < 2:
         return
     widths = [r.width for r in parts]
-    out.setdefault("registers", f"{len(names)} registers of widths {widths}")
+    out.setdefault("registers", f"{len(parts)} registers of widths {widths}")
     if layout.positional:
         out.setdefault("register-positions",
                        f"the bit positions of registers of widths {widths}")
@@ -178,7 +194,10 @@ def held(obj: Any) -> dict[str, str]:
             states = sorted(STATE_KEYS & set(exp.data))
             if states:
                 out.setdefault("state", f"experiment states {states}")
-            extra_data = sorted(k for k in exp.data if k not in outcomes and k not in STATE_KEYS)
+            if RESULT_TYPES_KEY in exp.data:
+                out.setdefault("result-types", "result types")
+            extra_data = sorted(k for k in exp.data if k not in outcomes and k not in STATE_KEYS
+                                and k != RESULT_TYPES_KEY)
             if extra_data:
                 out.setdefault("experiment-data", f"experiment data {extra_data}")
             for k in outcomes:

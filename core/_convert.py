@@ -35,7 +35,7 @@ from ._capabilities import Loss, lost, parse_allow_loss
 from ._dist import Counts, ProbDistribution, QuasiDistribution
 from ._errors import LossyConversionError, OptionError
 from ._expectations import Expectations
-from ._layout import Note
+from ._layout import Note, RegisterLayout
 from ._memory import Memory
 from ._results import ExperimentResult, RegisterMarginals, Result
 
@@ -127,6 +127,8 @@ def prepare(obj: Any, fmt: Any, *, taken: Collection[str] = (), **opts: Any) -> 
         opts = {k: v for k, v in opts.items() if k != "experiment"}
     used: set[str] = set()
     carries = fmt.carries
+    if "empty-registers" not in carries:
+        obj = _each_leaf(obj, _without_empty_registers)
     target = coerce(obj, fmt.produces, fmt.element, joint_register=fmt.joint_register,
                     _used=used, **opts)
     for name, why in _VALUE_OPTIONS.items():
@@ -149,6 +151,18 @@ def prepare(obj: Any, fmt: Any, *, taken: Collection[str] = (), **opts: Any) -> 
     if notes:
         target = _with_notes(target, notes)
     return target
+
+
+def _without_empty_registers(obj: Any) -> Any:
+    """``obj`` without the registers of no bits in its layout (they hold no data; the loss of
+    their names is noted by :func:`prepare`)."""
+    layout = getattr(obj, "layout", None)
+    if layout is None or all(r.width for r in layout.registers):
+        return obj
+    kept = [r for r in layout.registers if r.width]
+    joint = layout.joint if any(r.name == layout.joint for r in kept) else None
+    new = RegisterLayout(kept, layout.positional, joint=joint) if kept else None
+    return attrs.evolve(obj, layout=new)
 
 
 def _shot_totals(obj: Any) -> set[int]:
@@ -180,8 +194,9 @@ def _needs_note(loss: Loss, opts: dict[str, Any]) -> bool:
 
 def _with_notes(obj: Any, notes: tuple[Note, ...]) -> Any:
     """``obj`` with ``notes`` added to the provenance of each of its canonical parts."""
-    if isinstance(obj, (RegisterMarginals, Expectations)):
-        return attrs.evolve(obj, provenance=(*obj.provenance, *notes))
+    if isinstance(obj, (RegisterMarginals, Expectations, Result)):
+        whole: Any = obj  # each of them keeps notes on the whole
+        return attrs.evolve(whole, provenance=(*whole.provenance, *notes))
     return _each_leaf(obj, lambda o: attrs.evolve(o, provenance=(*o.provenance, *notes)))
 
 
@@ -323,8 +338,15 @@ def _to_marginals(obj: Any, element: type, opts: dict[str, Any],
     if isinstance(obj, Result):
         obj = _one_experiment(obj, element, opts)
     if isinstance(obj, RegisterMarginals):
-        regs = {n: coerce(d, element, **opts) for n, d in obj.registers.items()}
-        return RegisterMarginals(regs, obj.provenance, joint_register=obj.joint_register)
+        # the joint register takes the name the format gives its joint register
+        own = obj.joint_register
+        if own is not None and joint is not None and joint not in obj.registers:
+            rename = {own: joint}
+            own = joint
+        else:
+            rename = {}
+        regs = {rename.get(n, n): coerce(d, element, **opts) for n, d in obj.registers.items()}
+        return RegisterMarginals(regs, obj.provenance, joint_register=own)
     layout = obj.layout
     if layout is not None and len(layout.registers) >= 2 and not layout.positional and not (
             layout.joint is None and opts.get("join_registers")):

@@ -134,8 +134,23 @@ class HookSpecs:
         """
 
 
+#: ``_accepted_options`` by callable id, with the callable kept alive so the id stays its own:
+#: a Format's options are read from its signatures once, not on every call.
+_OPTIONS_SEEN: dict[int, tuple[Callable[..., Any], frozenset[str] | None]] = {}
+
+
 def _accepted_options(func: Callable[..., Any]) -> frozenset[str] | None:
-    """Keyword options a parse/serialize callable accepts (None: it takes ``**kwargs``)."""
+    """Keyword options a parse/serialize callable accepts (None: it takes ``**kwargs``),
+    read from its signature once per callable."""
+    seen = _OPTIONS_SEEN.get(id(func))
+    if seen is not None and seen[0] is func:
+        return seen[1]
+    out = _signature_options(func)
+    _OPTIONS_SEEN[id(func)] = (func, out)
+    return out
+
+
+def _signature_options(func: Callable[..., Any]) -> frozenset[str] | None:
     try:
         params = list(inspect.signature(func).parameters.values())[1:]
     except (TypeError, ValueError):
@@ -152,6 +167,11 @@ def is_json_media_type(media_type: str) -> bool:
     """True for ``application/json`` and any ``+json`` suffix (parameters ignored)."""
     base = media_type.split(";", 1)[0].strip().lower()
     return base == "application/json" or base.endswith("+json")
+
+
+def _capability_set(value: Iterable[str] | None) -> frozenset[str] | None:
+    """``Format.capabilities`` as a frozenset (None stays None: the format declares none)."""
+    return None if value is None else frozenset(value)
 
 
 @attrs.frozen
@@ -203,6 +223,11 @@ class Format:
       the option that allows it is given, or records a provenance note
       (:func:`qfmt.losses`). None (the default) takes what ``produces``, ``registers`` and
       ``carries_leakage`` imply (:attr:`carries`); ``registers`` must agree with it.
+    - ``before_conversion(obj, **serializer_options) -> (obj, serializer_options)``
+      (optional): runs on the object as given to :func:`qfmt.dump`, before it is converted to
+      ``produces``, and returns the object to convert and the options left for ``serialize``.
+      A format whose options change the values (a bit map that merges outcomes) uses it so that
+      rounding (``shots=``) applies to the distribution that is written.
     - ``sniff_raw(raw: bytes) -> float`` (optional, with ``parse_raw`` and
       ``parse_checks_schema``): ``sniff`` computed on the JSON text. :func:`qfmt.detect` calls it
       instead of ``sniff`` when ``parse_raw`` has accepted the same bytes, so the text need not be
@@ -232,7 +257,9 @@ class Format:
     sniff_raw: Callable[[bytes], float] | None = attrs.field(default=None, kw_only=True,
                                                              repr=False)
     capabilities: frozenset[str] | None = attrs.field(
-        default=None, kw_only=True, converter=attrs.converters.optional(frozenset))
+        default=None, kw_only=True, converter=_capability_set)
+    before_conversion: Callable[..., tuple[Any, dict[str, Any]]] | None = attrs.field(
+        default=None, kw_only=True, repr=False)
 
     @property
     def carries(self) -> frozenset[str]:
@@ -290,7 +317,7 @@ def check_format(fmt: object, *, plugin: str | None = None, check_schema: bool =
     for name in ("parse", "serialize"):
         if not callable(getattr(fmt, name)):
             raise broken(f"{name} must be callable")
-    for name in ("sniff", "parse_raw", "serialize_raw", "sniff_raw"):
+    for name in ("sniff", "parse_raw", "serialize_raw", "sniff_raw", "before_conversion"):
         value = getattr(fmt, name)
         if value is not None and not callable(value):
             raise broken(f"{name} must be None or callable")

@@ -287,6 +287,10 @@ class Result:
     status: str | None = None
     success: bool = True
     extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
+    #: Notes on the result as a whole (what a conversion left out of it; ``==`` ignores them,
+    #: as it ignores the notes on distributions and memory, which carry their own).
+    provenance: tuple[Note, ...] = attrs.field(default=(), converter=tuple, kw_only=True,
+                                               eq=False)
 
     @classmethod
     def _trusted(cls, results: list[ExperimentResult]) -> Result:
@@ -300,13 +304,15 @@ class Result:
         put(obj, "header", {})
         put(obj, "success", True)
         put(obj, "extra", {})
+        put(obj, "provenance", ())
         return obj
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Result):
             return NotImplemented
-        return values_equal(attrs.astuple(self, recurse=False),
-                            attrs.astuple(other, recurse=False))
+        same = attrs.filters.exclude(attrs.fields(Result).provenance)
+        return values_equal(attrs.astuple(self, recurse=False, filter=same),
+                            attrs.astuple(other, recurse=False, filter=same))
 
     __hash__ = None  # type: ignore[assignment]
 

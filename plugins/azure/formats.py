@@ -541,11 +541,11 @@ def _dump_item(exp: qfmt.ExperimentResult, index: int, shots: int | None) -> dic
     rank = np.empty(len(order), dtype=np.intp)
     rank[order] = np.arange(len(order))
     per_shot = rank[np.asarray(inverse).reshape(-1)]
-    shots: list[Any] = [rendered[k] if len(widths) > 1 else list(rendered[k])
-                        for k in per_shot.tolist()]
+    rows: list[Any] = [rendered[k] if len(widths) > 1 else list(rendered[k])
+                       for k in per_shot.tolist()]
     for e in sorted(shot_errors, key=lambda e: e["shot"]):
-        shots.insert(int(e["shot"]), {"Error": e["Error"]})
-    return {"Histogram": histogram, "Shots": shots, **extra}
+        rows.insert(int(e["shot"]), {"Error": e["Error"]})
+    return {"Histogram": histogram, "Shots": rows, **extra}
 
 
 def dump_v2(result: qfmt.Result, *, shots: int | None = None) -> dict[str, Any]:

@@ -274,17 +274,17 @@ def _qubits(exp: qfmt.ExperimentResult, width: int | None,
     bad = [q for q in qubits
            if isinstance(q, bool) or not isinstance(q, int) or not 0 <= q <= _MAX_QUBIT]
     if option and (bad or (width is not None and len(qubits) != width)):
-        raise qfmt.OptionError(f"measured_qubits={qubits!r} must be {width} non-negative qubit "
-                               "indices, one per measured bit")
+        raise qfmt.OptionError(f"measured_qubits={kit.short_repr(qubits)} must be {width} "
+                               "qubit indices in [0, 2**63 - 1], one per measured bit")
     if bad:
         raise qfmt.LossyConversionError(
-            f"the experiment's measured qubits {qubits!r} are not all qubit indices, and a "
-            "Braket task result numbers its qubits", "measured_qubits=[...]")
+            f"the experiment's measured qubits {kit.short_repr(qubits)} are not all qubit "
+            "indices, and a Braket task result numbers its qubits", "measured_qubits=[...]")
     if width is not None and len(qubits) != width:
         raise qfmt.LossyConversionError(
             f"the experiment names {len(qubits)} measured qubits for data of {width} bits",
             "measured_qubits=[...]")
-    return qubits
+    return [int(q) for q in qubits]
 
 
 def _big_endian_keys(dist: Any) -> list[str]:
@@ -351,6 +351,8 @@ def dump_task_result(result: qfmt.Result, *, experiment: Any = None, shots: int 
     ``program=`` OpenQASM source for ``additionalMetadata.action`` (default: the kept
     ``additionalMetadata`` as it was; for data from another format, which has none, a
     placeholder program that says the program was not recorded, since Braket's reader needs one).
+    Experiment data other than the result types never reaches it: core refuses that loss
+    (``allow_loss="experiment-data"`` leaves it out).
     """
     exp = _pick(result, experiment)
     fields, width, n = _measurement_data(exp, shots)
@@ -404,5 +406,6 @@ def qfmt_formats() -> list[qfmt.Format]:
                     "Amazon Braket GateModelTaskResult: measurements or measurementProbabilities",
                     parse_task_result, dump_task_result, kit.load_schema(TASK_RESULT),
                     qfmt.Result, None, _sniff, registers=False, bit_order=BIT_ORDER,
-                    capabilities={"shot-order", "shots", "metadata"}),
+                    capabilities={"shot-order", "shots", "bit-labels", "result-types",
+                                  "metadata"}),
     ]

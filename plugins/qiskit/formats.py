@@ -53,6 +53,10 @@ NO_COUNTS = "qfmt:no-counts"
 #: the save instruction named, or a list), kept verbatim and never read as the distribution
 #: of the classical bits.
 CLBIT_DISTRIBUTIONS = "qfmt_clbit_distributions"
+#: A key qfmt writes in an experiment's header: the qubit each classical bit measured
+#: (``ExperimentResult.measured_qubits``: Braket's ``measuredQubits``), which Qiskit's Result
+#: dict has no field for. Qiskit keeps header keys it does not know, so it round-trips.
+MEASURED_QUBITS = "qfmt_measured_qubits"
 
 
 # -- JSON safety --------------------------------------------------------------------------------
@@ -271,17 +275,31 @@ def _parse_experiment(exp: Any, path: str) -> qfmt.ExperimentResult:
     header = kit.expect_dict(header, RESULT, kit.subpath(path, "header"))
     data = _parse_data(exp["data"], meas_level, header, kit.subpath(path, "data"))
     extra = {k: v for k, v in exp.items() if k not in EXP_KEYS + EXP_OPTIONAL}
-    if CLBIT_DISTRIBUTIONS in header:  # rewritten from the data by the dump
-        header = {k: v for k, v in header.items() if k != CLBIT_DISTRIBUTIONS}
+    measured = header.get(MEASURED_QUBITS)
+    if measured is not None:
+        mpath = kit.subpath(path, "header", MEASURED_QUBITS)
+        measured = kit.expect_list(measured, RESULT, mpath)
+        for i, q in enumerate(measured):
+            if isinstance(q, bool) or not isinstance(q, (int, str)):
+                raise qfmt.PayloadError(RESULT, kit.jpath(mpath, i),
+                                        f"expected a qubit index or label, got {kit.type_name(q)}")
+    if CLBIT_DISTRIBUTIONS in header or MEASURED_QUBITS in header:  # rewritten by the dump
+        header = {k: v for k, v in header.items()
+                  if k not in (CLBIT_DISTRIBUTIONS, MEASURED_QUBITS)}
     if "header" in exp and exp["header"] is not None and not header:
         extra[HEADER_PRESENT] = True
     if "memory" in data and "counts" not in data:
         extra[NO_COUNTS] = True
     job_id = extra.get("job_id")
-    return qfmt.ExperimentResult(
-        data, shots=shots, success=success, meas_level=meas_level, header=header,
-        status=exp.get("status"), seed=exp.get("seed"), meas_return=exp.get("meas_return"),
-        job_id=job_id if isinstance(job_id, str) else None, extra=extra)
+    try:
+        return qfmt.ExperimentResult(
+            data, shots=shots, success=success, meas_level=meas_level, header=header,
+            status=exp.get("status"), seed=exp.get("seed"), meas_return=exp.get("meas_return"),
+            job_id=job_id if isinstance(job_id, str) else None, extra=extra,
+            measured_qubits=None if measured is None else tuple(measured))
+    except ValueError as exc:
+        raise qfmt.PayloadError(RESULT, kit.subpath(path, "header", MEASURED_QUBITS),
+                                str(exc)) from None
 
 
 def parse_result(payload: Any) -> qfmt.Result:
@@ -445,6 +463,8 @@ def _header_for(exp: qfmt.ExperimentResult, width: int | None, layout: Any, infe
         header["creg_sizes"] = [[n, w] for n, w in layout.sizes]
     if clbit_labels is not None:
         header["clbit_labels"] = [[str(n), int(i)] for n, i in clbit_labels]
+    if exp.measured_qubits is not None:
+        header[MEASURED_QUBITS] = list(exp.measured_qubits)
     return header
 
 
@@ -679,7 +699,7 @@ _BITMAP = ("meas_mapped", "clbit_labels", "creg_sizes", "memory_slots")
 
 
 def _wrap_shots(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
-    """Before the conversion to a Result (``qfmt_before_conversion`` of :func:`dump_result`):
+    """Before the conversion to a Result (``before_conversion`` of the Result format):
     per-shot Memory becomes one experiment with ``counts`` and ``memory``, the shape a Qiskit
     backend run with ``memory=True`` gives. A Result passes unchanged: its data is its own."""
     if isinstance(obj, qfmt.Memory):
@@ -689,11 +709,10 @@ def _wrap_shots(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
     return obj, options
 
 
-dump_result.qfmt_before_conversion = _wrap_shots  # type: ignore[attr-defined]
 
 
 def _map_first(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
-    """Before the conversion (``qfmt_before_conversion``): apply the classical-bit map to the
+    """Before the conversion (``before_conversion``): apply the classical-bit map to the
     data as given, so that probabilities become counts (``shots=``) after the map merged the
     outcomes that land on the same clbits: the rounding applies to the distribution written."""
     bitmap = {k: options.pop(k, None) for k in _BITMAP}
@@ -703,9 +722,6 @@ def _map_first(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
     return obj, {**options, **bitmap}
 
 
-dump_counts.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
-dump_memory.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
-_dump_dist.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
 
 
 def _all_bits(keys: Sequence[Any]) -> bool:
@@ -753,10 +769,10 @@ _ORDER = ("bitstring; the rightmost character is clbit 0, registers split by spa
 #: What each format carries (names of qfmt.CAPABILITIES). Bitstring keys keep registers and
 #: their clbit positions (spaces) but not their names; probabilities are written as flat
 #: bitstrings.
-_POSITIONAL = frozenset({"registers", "register-positions", "joint"})
+_POSITIONAL = frozenset({"registers", "register-positions", "empty-registers", "joint"})
 _CAPABILITIES: dict[str, frozenset[str]] = {
-    RESULT: _POSITIONAL | {"experiments", "shot-order", "shots", "register-names",
-                           "state", "experiment-data", "metadata"},
+    RESULT: _POSITIONAL | {"experiments", "shot-order", "shots", "register-names", "bit-labels",
+                           "state", "result-types", "experiment-data", "metadata"},
     COUNTS: _POSITIONAL | {"shots"},
     MEMORY: _POSITIONAL | {"shot-order", "shots"},
     PROBS: frozenset(),
@@ -771,7 +787,8 @@ def qfmt_formats() -> list[qfmt.Format]:
             sniff: Any = None, order: str = _ORDER) -> qfmt.Format:
         caps = _CAPABILITIES[fid]
         return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, None, sniff,
-                           bit_order=order, capabilities=caps, registers="registers" in caps)
+                           bit_order=order, capabilities=caps, registers="registers" in caps,
+                           before_conversion=_wrap_shots if fid == RESULT else _map_first)
 
     return [
         fmt(RESULT, "Qiskit Result.to_dict(): experiments with hex counts and memory",

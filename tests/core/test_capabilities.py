@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -195,3 +196,40 @@ def test_the_docs_table_shows_each_formats_capabilities() -> None:
         assert row is not None, f"{fid} has no row in the capabilities table"
         cells = [c.strip() for c in row.strip("|").split("|")][1:]
         assert [c == "yes" for c in cells] == [c in reg.resolve(fid).carries for c in caps], fid
+
+
+# -- the issue's cases, one by one --------------------------------------------------------------
+
+BRAKET = "braket.task_result.gate_model_task_result.v1"
+PERMUTED = Path(__file__).parents[1] / "corpus" / "braket" / "subset-permuted.json"
+
+
+@pytest.mark.parametrize("dst", ["qiskit.memory.json.v1", "cirq.result.json.v1",
+                                 "pytket.backend-result.json.v1", "qfmt.shots.parquet.v1",
+                                 "ionq.result.shots.json.v2", "stim.shots.01",
+                                 "qiskit.primitives.sampler.json.v1"])
+def test_braket_measured_qubits_are_never_renumbered_silently(dst: str) -> None:
+    """measuredQubits [3, 0, 4, 2] used to come back as [0, 1, 2, 3] through these."""
+    task = qfmt.load(PERMUTED, BRAKET)
+    assert task.results[0].measured_qubits == (3, 0, 4, 2)
+    with pytest.raises(qfmt.LossyConversionError, match=r"measured qubits \[3, 0, 4, 2\]"):
+        qfmt.dump(task, dst, allow_loss="result-types")
+    qfmt.dump(task, dst, allow_loss=["result-types", "bit-labels"])  # allowed: noted
+
+
+def test_braket_measured_qubits_survive_qiskit_result_and_come_back() -> None:
+    text = PERMUTED.read_text()
+    via = qfmt.convert(text, BRAKET, "qiskit.result.json.v1")
+    back = qfmt.load(qfmt.convert(via, "qiskit.result.json.v1", BRAKET), BRAKET)
+    assert back.results[0].measured_qubits == (3, 0, 4, 2)
+    assert json.loads(qfmt.dumps(back, BRAKET))["measuredQubits"] == [3, 0, 4, 2]
+
+
+def test_a_renamed_or_dropped_register_name_is_noted() -> None:
+    from qfmt._api import _prepared
+
+    mem = qfmt.load(CIRQ_TWO_KEYS, "cirq.result.json.v1")
+    prepared, _ = _prepared(mem, qfmt.default_registry().resolve(HIST_V1),
+                            {"join_registers": True})
+    notes = {n.kind: n.detail for n in prepared.provenance}
+    assert "register names ['a', 'b']" in notes["lost-register-names"]

@@ -54,6 +54,7 @@ def test_the_corpus_is_small_and_says_what_made_it() -> None:
 @pytest.mark.parametrize("name", RESULT_FILES)
 def test_result_files_load_equal_qiskit_and_round_trip(name: str) -> None:
     text, d = _read(name)
+    qfmt.validate(text, RESULT)  # the JSON Schema and the parser
     ours = qfmt.load(text, RESULT)
     theirs = QiskitResult.from_dict(d)
     assert json.loads(qfmt.dumps(ours, RESULT)) == d  # verbatim, save data included
@@ -120,6 +121,8 @@ def test_empty_registers_match_qiskit_display_both_ways(index: int) -> None:
     theirs = QiskitResult.from_dict(d)
     counts, memory = theirs.get_counts(index), theirs.get_memory(index)
     assert any(" " in k and "" in k.split(" ") for k in counts)  # '100 ', ' 100', '1  10'
+    qfmt.validate(counts, COUNTS)
+    qfmt.validate(memory, MEMORY)
     ours = qfmt.load(counts, COUNTS)
     assert dict(ours) == dict(qfmt.load(text, RESULT).counts(index))
     assert qfmt.convert(counts, COUNTS, COUNTS) == counts
@@ -141,6 +144,7 @@ def test_meas_level1_is_kept_and_never_counted() -> None:
 def test_sampler_sweep_equals_runtime_decoder_and_round_trips() -> None:
     text, _ = _read("sampler-sweep.json")
     theirs = json.loads(text, cls=RuntimeDecoder)[0]
+    qfmt.validate(text, SAMPLER)
     ours = qfmt.load(text, SAMPLER)
     assert theirs.data.shape == (2, 3) and len(ours.results) == 6
     for i, loc in enumerate(np.ndindex(2, 3)):
@@ -163,6 +167,7 @@ def test_sampler_sweep_equals_runtime_decoder_and_round_trips() -> None:
 def test_estimator_array_observables_equal_runtime_decoder_and_round_trip() -> None:
     text, _ = _read("estimator-array.json")
     theirs = json.loads(text, cls=RuntimeDecoder)[0]
+    qfmt.validate(text, ESTIMATOR)
     ours = qfmt.load(text, ESTIMATOR)
     assert ours[0].shape == theirs.data.shape == (2, 3)
     np.testing.assert_array_equal(ours.evs(0), theirs.data.evs)

@@ -225,6 +225,13 @@ def test_stim_wider_than_64_bits(fmt: str) -> None:
                for o, row in zip(ours.outcomes(), theirs))
     out = qfmt.dumps(ours, f"stim.shots.{fmt}")
     assert (out if isinstance(out, bytes) else out.encode()) == raw
+    # Stim's numpy samples (bools, or bit-packed little-endian as its samplers give them)
+    from qfmt.plugins.stim import from_samples, to_samples
+
+    packed = np.packbits(theirs, axis=1, bitorder="little")
+    assert from_samples(theirs) == ours == from_samples(packed, num_bits=70, bit_packed=True)
+    assert np.array_equal(to_samples(ours), theirs)
+    assert np.array_equal(to_samples(ours, bit_packed=True), packed)
     # the wide outcomes survive a JSON format and back
     via = qfmt.convert(raw, f"stim.shots.{fmt}", "ionq.result.shots.json.v2", num_bits=70)
     assert qfmt.load(via, "ionq.result.shots.json.v2").outcomes() == ours.outcomes()
@@ -325,3 +332,55 @@ def attrs_without_notes(dist: qfmt.ProbDistribution) -> qfmt.ProbDistribution:
     import attrs
 
     return attrs.evolve(dist, provenance=())
+
+
+# -- every destination: kept, or the loss announced --------------------------------------------
+
+
+def _corpus_objects() -> dict[str, Any]:
+    """Every corpus payload that holds outcomes, loaded (qudits are refused; a shots=0 Braket
+    task and pytket's state results hold no outcomes: their data is checked above)."""
+    out: dict[str, Any] = {}
+    for p in files("braket"):
+        out[f"braket/{p.name}"] = qfmt.load(p.read_text(), BRAKET)
+    for p in files("cirq"):
+        if p.name != "qudits.json":
+            out[f"cirq/{p.name}"] = qfmt.load(p.read_text(), CIRQ)
+    for p in files("pytket"):
+        out[f"pytket/{p.name}"] = qfmt.load(p.read_text(), PYTKET)
+    for fmt in ("01", "b8"):
+        out[f"stim/m70.{fmt}"] = qfmt.load((HERE / "stim" / f"m70.{fmt}").read_bytes(),
+                                           f"stim.shots.{fmt}", num_bits=70)
+    for p in files("azure", "v2-*.json"):
+        out[f"azure/{p.name}"] = qfmt.load(p.read_text(), V2)
+    out["azure/v1.json"] = qfmt.load((HERE / "azure" / "v1.json").read_text(), V1)
+    from qfmt.testing._conversions import _outcome_keys
+
+    return {name: obj for name, obj in out.items()
+            if not isinstance(obj, qfmt.Result) or all(_outcome_keys(e) for e in obj.results)}
+
+
+def test_every_corpus_payload_converts_to_every_format_or_announces_the_loss() -> None:
+    import qfmt.testing
+
+    objects = _corpus_objects()
+    assert len(objects) >= 15
+    targets = sorted(r.id for r in qfmt.default_registry().listing() if r.status == "loaded")
+    failures = []
+    for name, obj in objects.items():
+        for fid in targets:
+            try:
+                qfmt.testing.check_conversion(obj, fid)
+            except AssertionError as exc:
+                failures.append(f"{name} -> {exc}")
+    assert not failures, "\n".join(failures)
+
+
+def test_outcome_free_payloads_keep_their_data_through_qiskit_result() -> None:
+    shots0 = qfmt.load((HERE / "braket" / "shots0.json").read_text(), BRAKET)
+    via = qfmt.dumps(shots0, "qiskit.result.json.v1")  # (measured qubits [0, 1]: no labels)
+    back = qfmt.load(via, "qiskit.result.json.v1")
+    assert back.results[0].data["result_types"] == shots0.results[0].data["result_types"]
+    assert qfmt.load(qfmt.dumps(back, BRAKET), BRAKET).results[0].data == shots0.results[0].data
+    with pytest.raises(qfmt.LossyConversionError, match="allow_loss='result-types'"):
+        qfmt.dumps(shots0, "pytket.backend-result.json.v1")

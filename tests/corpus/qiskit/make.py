@@ -170,12 +170,14 @@ def aer_results() -> dict[str, dict[str, Any]]:
     uni.h(0)
     uni.cx(0, 1)
     uni.save_unitary()
-    out["aer-unitary"] = result_json(AerSimulator(method="unitary").run(uni, shots=1).result())
+    out["aer-unitary"] = result_json(AerSimulator(method="unitary", seed_simulator=SEED)
+                             .run(uni, shots=1).result())
 
     sup = QuantumCircuit(1, name="superop")
     sup.h(0)
     sup.save_superop()
-    out["aer-superop"] = result_json(AerSimulator(method="superop").run(sup, shots=1).result())
+    out["aer-superop"] = result_json(AerSimulator(method="superop", seed_simulator=SEED)
+                             .run(sup, shots=1).result())
 
     # loose clbits: in the middle (a, loose, b) and first (loose, a)
     qa, qb = ClassicalRegister(2, "a"), ClassicalRegister(1, "b")

@@ -136,11 +136,12 @@ def test_metadata_and_unknown_keys_pass_through() -> None:
     expected = copy.deepcopy(p)
     assert out == expected
     # and through another format that keeps extras (Qiskit's Result) and back
-    # (measuredQubits is the model's measured_qubits, which Qiskit's writer carries or refuses:
-    # the Qiskit plugin's business, not checked here)
+    # (measuredQubits is the model's measured_qubits, which Qiskit's Result carries in the
+    # experiment header)
     via = qfmt.convert(qfmt.dumps(r, F), F, "qiskit.result.json.v1")
+    assert via["results"][0]["header"]["qfmt_measured_qubits"] == [5]
     back = qfmt.dump(qfmt.load(via, "qiskit.result.json.v1"), F)
-    assert {**back, "measuredQubits": None} == {**expected, "measuredQubits": None}
+    assert back == expected
 
 
 def test_model_fields_win_over_the_kept_task_metadata() -> None:
@@ -170,8 +171,20 @@ def test_a_task_without_shots_keeps_its_result_types() -> None:
     assert r.results[0].data == {"result_types": rts} and r.results[0].shots == 0
     assert "resultTypes" not in r.extra
     assert qfmt.dump(r, F) == payload(shots=0, resultTypes=rts)
-    with pytest.raises(qfmt.LossyConversionError, match="no data"):
+    with pytest.raises(qfmt.LossyConversionError, match="allow_loss='result-types'"):
         qfmt.convert(payload(shots=0, resultTypes=rts), F, "ionq.result.histogram.json.v1")
+    with pytest.raises(qfmt.LossyConversionError, match="no data"):
+        qfmt.convert(payload(shots=0, resultTypes=rts), F, "ionq.result.histogram.json.v1",
+                     allow_loss="result-types")
+
+
+def test_other_experiment_data_is_refused_unless_allowed() -> None:
+    saved = qfmt.Result([qfmt.ExperimentResult(
+        {"memory": qfmt.Memory.from_ints([1, 0], 1), "my_save": [0.5, 0.5]}, shots=2)])
+    with pytest.raises(qfmt.LossyConversionError, match=r"\['my_save'\].*allow_loss="):
+        qfmt.dump(saved, F)
+    out = qfmt.dump(saved, F, allow_loss="experiment-data")
+    assert out["measurements"] == [[1], [0]] and "my_save" not in json.dumps(out)
 
 
 # -- what is refused ---------------------------------------------------------------------------

@@ -37,13 +37,18 @@ def _result(data: dict[str, Any], header: dict[str, Any] | None = None) -> dict[
     {"probabilities": {"0x0": [0.0, 1.0], "0x4": [0.0, 1.0]}},  # conditional=True
     {"quasi": {"0x1": 1.0}, "my_label": {"0x3": 0.5}},  # custom labels
     {"statevector": {"0x4": [[0.0, 0.0], [1.0, 0.0]]}},  # conditional statevector
+    {"statevector": [[[0.0, 0.0], [1.0, 0.0]]] * 4},    # pershot statevector
 ])
 def test_save_data_is_kept_verbatim_and_never_read_as_the_distribution(
         save: dict[str, Any]) -> None:
     d = _result({"counts": {"0x4": 4}, **save})
+    qfmt.validate(d, RESULT)  # the JSON Schema allows it too
     r = qfmt.load(d, RESULT)
     for key, value in save.items():
-        assert r.results[0].data[key] == value
+        if key == "statevector" and isinstance(value, list):  # pairs: a complex array
+            assert r.results[0].data[key].shape == (4, 2)
+        else:
+            assert r.results[0].data[key] == value
     assert qfmt.dump(r, RESULT) == d
     # the classical distribution is the measured one: clbit 2 is 1; the save data is lost on
     # the way, which must be allowed
@@ -117,6 +122,7 @@ def test_empty_registers_in_qiskit_display_keys_round_trip(widths: list[int],
                 {"memory_slots": width, "creg_sizes": sizes})
     shown = QiskitResult.from_dict(d).get_counts()
     assert qfmt.load(d, RESULT).get_counts() == shown
+    qfmt.validate(shown, COUNTS)
     assert dict(qfmt.load(shown, COUNTS)) == {o: 1 for o in outcomes}
     assert qfmt.convert(shown, COUNTS, COUNTS) == shown
 
