@@ -29,10 +29,12 @@ from ._convert import losses as _losses
 from ._errors import (
     AmbiguousFormatError,
     FormatContractError,
+    MissingDependencyError,
     OptionError,
     PayloadError,
     QfmtError,
     ValidationError,
+    one_line,
     short_repr,
 )
 from ._read import MAX_DEPTH, jpath, passthrough_problem
@@ -624,6 +626,8 @@ SNIFF_SCALE = """\
 0.5      the default: the format accepts the payload and nothing more is known
 < 0.5    accepted, but unusual for this format (decimal keys in a bitstring format, zero-padded
          keys in a decimal one): such a reading does not make the payload ambiguous
+0        accepted, but it breaks what the format promises (quasi-probabilities that do not sum
+         to 1): listed by detect, never picked without being named
 Built-in formats outrank third-party ones at equal scores; then the id decides."""
 
 
@@ -814,12 +818,99 @@ def detect_one(payload: Any, *, registry: Registry | None = None, what: str = "t
     format accepts it, :class:`qfmt.AmbiguousFormatError` when formats read it differently."""
     reg = _registry(registry)
     found = detect(payload, registry=reg)
-    if not found:
-        raise PayloadError(None, "$", "no known format accepts this payload; name one (see "
-                           "qfmt.formats())")
+    if not plausible(found):
+        raise no_format_error(payload, found, reg)
     if found.ambiguous:
         raise AmbiguousFormatError(found.candidates, what)
     return reg.get(found[0])
+
+
+def plausible(found: Detection) -> bool:
+    """Whether detection found a reading to load: some format accepts the payload and scores it
+    above 0 (a score of 0 says the payload breaks what the format promises, as quasi-probabilities
+    that do not sum to 1; detect lists such a format, and nothing picks it without being told)."""
+    return bool(found) and max(found.scores.get(fid, 0.0) for fid in found) > 0.0
+
+
+def no_format_error(payload: Any, found: Detection, reg: Registry) -> QfmtError:
+    """The error for a payload no format reads plausibly: the likely format's own refusal (its
+    :class:`qfmt.MissingDependencyError` when a format recognises the payload but needs an extra,
+    else the :class:`qfmt.PayloadError` of the format that read furthest into it), and the
+    ``pathlib.Path`` hint when ``payload`` is a str naming a file."""
+    likely = _likely_refusal(payload, found, reg)
+    if isinstance(likely, MissingDependencyError):
+        return likely
+    why = ""
+    if isinstance(likely, PayloadError) and likely.format:
+        why = f": the likely format {likely.format} refused it at {likely.path}: {likely.reason}"
+    elif isinstance(likely, PayloadError):  # not JSON, and no non-JSON format reads it
+        why = f" (it is {likely.reason}, and no format that is not JSON reads it)"
+    elif found:
+        why = f": {', '.join(found)} read it, but not plausibly"
+    hint = _path_hint(payload)
+    tail = f" ({hint})" if hint else ""
+    return PayloadError(None, "$", one_line(f"no known format accepts this payload{why}; name "
+                                            f"one (see qfmt.formats()){tail}", 600))
+
+
+#: How refusals of a payload's shape begin (the kit's words): a format refusing a value it
+#: expected (a negative count) is a likelier reading than one refusing the structure.
+_SHAPE_REFUSALS = ("expected ", "unexpected key", "missing key")
+
+
+def _likely_refusal(payload: Any, found: Detection, reg: Registry) -> QfmtError | None:
+    """Load ``payload`` with every format that did not accept it and return the most telling
+    refusal: a missing dependency first (the format recognised the payload), else a PayloadError
+    refusing a value before one refusing the payload's shape, then by the format's sniff score
+    of the payload, the depth of the JSON path, a built-in format first, the id; for text that
+    is not JSON, its JSON error.
+    Only called when detection found nothing to load."""
+    from ._json import loads
+
+    raw: bytes | None = None
+    data: Any = payload
+    not_json: PayloadError | None = None
+    if isinstance(payload, (os.PathLike, *_TEXT)):
+        try:
+            raw = read_bytes(payload)
+        except QfmtError as exc:
+            return exc
+        try:
+            data = loads(raw)
+        except PayloadError as exc:
+            data, not_json = _NOT_JSON, exc
+    best: tuple[tuple[bool, float, int, bool, str], PayloadError] | None = None
+    for fid in reg.ids():
+        if fid in found:
+            continue
+        try:
+            f = reg.get(fid)
+        except QfmtError:
+            continue
+        # JSON text is JSON formats' to refuse (a text format fails on its first character)
+        subject = data if f.is_json else None if not_json is None else raw
+        if subject is None or subject is _NOT_JSON:
+            continue
+        try:
+            load(subject, f, registry=reg)
+        except MissingDependencyError as exc:
+            return exc
+        except PayloadError as exc:
+            if exc.format != f.id:
+                continue
+            with warnings.catch_warnings():  # a sniff may not expect a payload it refused
+                warnings.simplefilter("ignore")
+                score = _score(f, subject) if f.sniff is not None else 0.0
+            depth = exc.path.count("[") + exc.path.count(".")
+            shape = exc.reason.startswith(_SHAPE_REFUSALS)  # not this format's shape at all
+            key = (shape, -score, -depth, not _is_builtin(reg, f), fid)
+            if best is None or key < best[0]:
+                best = (key, exc)
+        except QfmtError:
+            continue
+    if not_json is not None:
+        return not_json
+    return None if best is None else best[1]
 
 
 def _same_reading(a: Any, b: Any) -> bool:

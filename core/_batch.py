@@ -223,7 +223,7 @@ def _render(out: Any, fmt: Any) -> bytes:
 
 
 def _convert_one(task: Task) -> BatchRecord:
-    from ._api import convert, detect
+    from ._api import convert, detect, no_format_error, plausible
     from ._errors import AmbiguousFormatError
     from ._registry import default_registry
 
@@ -233,11 +233,10 @@ def _convert_one(task: Task) -> BatchRecord:
         raw = Path(path).read_bytes()
         if src is None:
             found = detect(raw)
-            if not found:
-                raise OptionError(f"{path}: no known format accepts this payload; name the "
-                                  "source format (src=, --from)")
+            if not plausible(found):  # the record names the file: the error says why
+                raise no_format_error(raw, found, default_registry())
             if found.ambiguous:  # never guess: the file fails, naming the candidates
-                raise AmbiguousFormatError(found.candidates, path)
+                raise AmbiguousFormatError(found.candidates, "the file")
             source = found[0]
         else:
             source = src if isinstance(src, str) else src.id

@@ -747,6 +747,21 @@ def _sniff_flat(base: float) -> Any:
     return sniff
 
 
+def _sniff_quasi(payload: Any) -> float:
+    """As the other flat formats, but 0 when the values do not sum to 1 (within rounding):
+    quasi-probabilities sum to 1, so ``{"0": -5}`` or ``{"0": 1e32}`` is no quasi-distribution
+    (a count that a counts format refused, more likely)."""
+    values = list(payload.values()) if isinstance(payload, dict) else []
+    if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        try:
+            total = math.fsum(values)
+        except (OverflowError, ValueError):  # values beyond floats: no quasi-distribution
+            return 0.0
+        if not abs(total - 1.0) <= max(PROB_ATOL, 1e-6 * len(values)):
+            return 0.0
+    return _score(list(payload) if isinstance(payload, dict) else [], 0.5)
+
+
 _ORDER = ("bitstring; the rightmost character is clbit 0, registers split by spaces, the last "
           "register leftmost")
 
@@ -788,5 +803,5 @@ def qfmt_formats() -> list[qfmt.Format]:
             qfmt.ProbDistribution, _sniff_flat(0.7)),
         fmt(QUASI, "Qiskit QuasiDistribution: bitstring -> quasi-probability",
             _parse_dist(qfmt.QuasiDistribution, QUASI, kit.quasi_value), _dump_dist,
-            qfmt.QuasiDistribution, _sniff_flat(0.5)),
+            qfmt.QuasiDistribution, _sniff_quasi),
     ]
