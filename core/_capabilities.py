@@ -204,9 +204,9 @@ def held(obj: Any) -> dict[str, str]:
                 for cap, detail in held(exp.data[k]).items():
                     out.setdefault(cap, detail)
             if exp.shots is not None and outcomes:
-                out.setdefault("shots", f"{exp.shots} shots")
+                out.setdefault("shots", f"its shot count ({exp.shots})")
         if meta:
-            out["metadata"] = ", ".join(dict.fromkeys(meta))
+            out["metadata"] = f"metadata ({', '.join(dict.fromkeys(meta))})"
         return out
     if isinstance(obj, RegisterMarginals):
         names = [n for n in obj.registers if n != obj.joint_register]
@@ -222,16 +222,16 @@ def held(obj: Any) -> dict[str, str]:
                 out.setdefault(cap, detail)
         return out
     if isinstance(obj, Memory):
-        out["shot-order"] = f"{len(obj)} shots in shot order"
-        out["shots"] = f"{len(obj)} shots"
+        out["shot-order"] = f"the order of its {len(obj)} shots"
+        out["shots"] = f"its shot count ({len(obj)})"
         if obj.leakage is not None and bool(obj.leaked().any()):
-            out["leakage"] = f"{int(obj.leaked().sum())} leaked shots"
+            out["leakage"] = f"the leakage marks of {int(obj.leaked().sum())} shots"
         _layout_held(obj.layout, out)
         return out
     if isinstance(obj, Counts):
-        out["shots"] = f"{obj.shots()} shots"
+        out["shots"] = f"its shot count ({obj.shots()})"
     elif isinstance(obj, ProbDistribution) and obj.shots is not None:
-        out["shots"] = f"{obj.shots} shots"
+        out["shots"] = f"its shot count ({obj.shots})"
     _layout_held(getattr(obj, "layout", None), out)
     return out
 
@@ -281,6 +281,10 @@ def lost(obj: Any, carries: frozenset[str], *, nested: bool, options: Mapping[st
             add(cap, detail, cap in allow or bool(options.get("join_registers")))
         elif cap in ALLOWABLE:
             add(cap, detail, cap in allow)
+        elif cap == "leakage":
+            add(cap, detail + (" (those shots kept as plain shots)"
+                               if options.get("include_leakage") else
+                               " (those shots are left out)"), True)
         else:
             add(cap, detail, True)
     return out

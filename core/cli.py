@@ -80,7 +80,7 @@ OPTION_FLAGS = {"shots": "--shots", "num_qubits": "--num-qubits", "sample": "--s
                 "seed": "--seed", "join_registers": "--join-registers",
                 "include_leakage": "--include-leakage", "experiment": "--experiment",
                 "job_id": "--job-id", "src": "--from", "number_to_keep": "--top",
-                "target_string": "--target"}
+                "target_string": "--target", "allow_loss": "--allow-loss"}
 _BOOL_FLAGS = ("sample", "join_registers", "include_leakage")
 
 # Python phrases of library messages, and what the command line says instead
@@ -800,22 +800,20 @@ _REGISTER_DATA = ("counts", "probabilities", "memory", "quasi")
 
 
 def _convert_one(raw: bytes, src: str, dst: str, options: dict[str, Any],
-                 register: str | None) -> Any:
-    """``qfmt.convert``; with ``register``, load, keep that register, then dump."""
-    if register is None:
-        return qfmt.convert(raw, src, dst, **options)
+                 register: str | None) -> tuple[Any, list[Any]]:
+    """``qfmt.convert`` (with ``register``: that register alone), and the losses the
+    conversion was allowed (:func:`qfmt.losses`), for ``qfmt: note:`` lines."""
+    from ._api import route_options
+
     reg = qfmt.default_registry()
-    accepted = reg.get(src).load_options
-    dump_opts = reg.get(dst).dump_options or ()
-    load_opts = {k: v for k, v in options.items()
-                 if (k in accepted if accepted is not None else
-                     k not in dump_opts and k not in _CONVERSION)}
-    obj = _select_register(qfmt.load(raw, src, **load_opts), register)
-    return qfmt.dump(obj, dst, **{k: v for k, v in options.items() if k not in load_opts})
-
-
-_CONVERSION = ("shots", "sample", "seed", "include_leakage", "join_registers", "experiment",
-               "job_id")
+    s, d = reg.get(src), reg.get(dst)
+    routed = route_options(options, src=s, dst=d)
+    obj = qfmt.load(raw, s, **routed.load)
+    if register is not None:
+        obj = _select_register(obj, register)
+    dump_options = {**routed.conversion, **routed.dump}
+    out = qfmt.dump(obj, d, **dump_options)
+    return out, qfmt.losses(obj, d, **dump_options)
 
 
 def _output_folder(output: str | None) -> bool:
@@ -847,6 +845,12 @@ def _output_folder(output: str | None) -> bool:
 @click.option("--include-leakage", is_flag=True, help="Count shots with leakage bits too.")
 @click.option("--experiment", help="Which experiment of a multi-experiment result.")
 @click.option("--job-id", help="Child job id when the target is an aggregate.")
+@click.option("--allow-loss", "allow_loss", multiple=True, metavar="CAPABILITY",
+              type=click.Choice(["joint", "bit-labels", "state", "result-types",
+                                 "experiment-data"]),
+              help="Let the conversion drop what the target cannot carry (repeatable): joint, "
+              "bit-labels, state, result-types, experiment-data. Every loss is printed as a "
+              "'qfmt: note:' line.")
 @click.option("--option", "extra", multiple=True, metavar="KEY=VALUE",
               help="Any other format option (value parsed as JSON when it can be).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
@@ -863,7 +867,8 @@ def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst
                 output: str | None, pretty: bool, register: str | None, shots: int | None,
                 num_qubits: int | None, sample: bool, seed: int | None, join_registers: bool,
                 include_leakage: bool, experiment: str | None, job_id: str | None,
-                extra: tuple[str, ...], jobs: int, executor_name: str | None,
+                allow_loss: tuple[str, ...], extra: tuple[str, ...], jobs: int,
+                executor_name: str | None,
                 scheduler: str | None) -> None:
     """Convert FILE(s) from one format to another. Use '-' for stdin.
 
@@ -878,6 +883,8 @@ def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst
             options[key] = value
     if experiment is not None:
         options["experiment"] = _experiment_key(experiment)
+    if allow_loss:
+        options["allow_loss"] = list(allow_loss)
     for key, flag in (("sample", sample), ("join_registers", join_registers),
                       ("include_leakage", include_leakage)):
         if flag:
@@ -906,7 +913,9 @@ def convert_cmd(ctx: click.Context, files: tuple[str, ...], src: str | None, dst
             raw = _read(files[0])
             with _busy(f"converting {files[0]} to {dst}"):
                 fmt = src or _detect_one(raw, files[0])
-                out = _convert_one(raw, fmt, dst, options, register)
+                out, lost = _convert_one(raw, fmt, dst, options, register)
+                for loss in lost:  # nothing lost silently: each allowed loss, one line
+                    _note(f"qfmt: note: {dst} does not carry {loss.detail}")
                 return _pretty_json(out) if pretty else _rendered(out, target)
 
         out = _guard(debug, one)

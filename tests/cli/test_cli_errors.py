@@ -5,6 +5,7 @@ machines draws no boxes."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -217,7 +218,7 @@ def test_cli_words_translates_options_and_keeps_payload_values() -> None:
     assert cli.cli_words("pass join_registers=True") == "pass --join-registers"
     assert cli.cli_words("or atol= to widen") == "or --option atol=VALUE to widen"
     assert cli.cli_words("pass join_registers=True or allow_loss='joint' to allow it") == \
-        "pass --join-registers or --option allow_loss=joint to allow it"
+        "pass --join-registers or --allow-loss joint to allow it"
     assert cli.cli_words("(quasi-probabilities may be negative: use "
                          "nearest_probability_distribution() first)") == \
         "(quasi-probabilities may be negative)"
@@ -348,7 +349,7 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ValueError("something odd")
 
-    monkeypatch.setattr(qfmt, "convert", broken)
+    monkeypatch.setattr(qfmt, "dump", broken)
     code, _, err = run("convert", str(HIST_V1), "--to", "qiskit.counts.json.v1")
     line = one_error(err)
     assert code == 1 and "something odd" in line and "--debug" in line
@@ -391,3 +392,23 @@ def test_a_real_sigint_exits_130() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 130 and out.stderr == "qfmt: error: interrupted\n", out.stderr
+
+
+# -- nothing lost silently, on the command line (issue 22) -----------------------------------
+
+def test_convert_prints_each_allowed_loss_and_refuses_the_others() -> None:
+    permuted = Path(__file__).parents[1] / "corpus" / "braket" / "subset-permuted.json"
+    code, _, err = run("convert", str(permuted), "--to", "qiskit.memory.json.v1")
+    assert code == 1 and "measured qubits [3, 0, 4, 2]" in one_error(err)
+    assert "--allow-loss bit-labels" in one_error(err)
+    code, out, err = run("convert", str(permuted), "--to", "qiskit.memory.json.v1",
+                         "--allow-loss", "bit-labels")
+    assert code == 0 and json.loads(out)
+    assert "qfmt: note: qiskit.memory.json.v1 does not carry measured qubits [3, 0, 4, 2]" in err
+
+
+def test_shots_on_counts_is_an_error_not_ignored() -> None:
+    code, out, err = run("convert", str(HIST_V1), "--to", "ionq.result.histogram.json.v2",
+                         "--shots", "10")
+    assert code != 0 and out == ""
+    assert "--shots" in one_error(err) and "shots=" not in one_error(err)
