@@ -169,15 +169,9 @@ def _load(payload: Any, f: Format, reg: Registry, options: Mapping[str, Any],
         else:
             if f.parse_raw is not None and isinstance(payload, (os.PathLike, *_TEXT)):
                 raw = read_bytes(payload, f.id)
+                # the text as it is: a byte reader that reads compact text only compacts it
+                # itself (kit.compact_json), and must decline what it cannot read exactly
                 fast = f.parse_raw(raw, **options)
-                from ._json import compact_json, has_json_whitespace
-
-                if fast is None and has_json_whitespace(raw):
-                    # byte readers read compact text: pretty-printed text gets one more try,
-                    # without its whitespace (when that is provably the same JSON)
-                    compact = compact_json(raw)
-                    if compact is not None:
-                        fast = f.parse_raw(compact, **options)
                 if fast is not None:
                     return _checked(fast, f, reg)
                 payload = raw
