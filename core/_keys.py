@@ -54,8 +54,9 @@ def decimal_key(key: Any, fmt: str, path: str) -> int:
         value = key
     else:
         raise PayloadError(fmt, path, f"expected a decimal state string, got {type_name(key)}")
-    if value.bit_length() > MAX_WIDTH:
-        raise PayloadError(fmt, path, f"state {key} is wider than {MAX_WIDTH} bits (qfmt.MAX_WIDTH)")
+    if value.bit_length() > MAX_WIDTH:  # short_repr: a huge int is never written out in full
+        raise PayloadError(fmt, path, f"state {short_repr(key)} is wider than {MAX_WIDTH} bits "
+                           "(qfmt.MAX_WIDTH)")
     return value
 
 
@@ -116,6 +117,8 @@ def _joined_digits(items: Sequence[Any], leading: list[bool] | None = None) -> s
     (so it fits in uint64), else None. All checks run in numpy over the joined bytes. If
     ``leading`` is given, ``leading[0]`` is set to whether any item has a leading zero."""
     try:
+        if sum(map(len, items)) > 19 * len(items):
+            return None  # an item of more than 19 digits (a hostile one costs no copy)
         text = ",".join(items)
         raw = text.encode("ascii")
     except (TypeError, UnicodeEncodeError):
@@ -519,6 +522,9 @@ def normalize_keys(
                 k = binary_key(key[2:], what, path)
             else:
                 kinds.add("bits")
+                if len(key) >= 2 * MAX_WIDTH:  # wider whatever its spaces: refused before a copy
+                    raise PayloadError(what, path, f"bitstring of {len(key)} characters exceeds "
+                                       f"{MAX_WIDTH} bits")
                 parts = key.split(" ")
                 if any(not p for p in parts):
                     raise PayloadError(what, path, f"{short_repr(key)}: registers are separated by single "
@@ -572,9 +578,11 @@ def _small_decimals(keys: list[Any]) -> list[int] | None:
     objects); None when any key needs the careful path."""
     if not keys or not set(map(type, keys)) <= {str}:
         return None
-    text = "".join(keys)
     lengths = list(map(len, keys))
-    if not (text.isascii() and text.isdigit() and min(lengths) >= 1 and max(lengths) <= 19):
+    if min(lengths) < 1 or max(lengths) > 19:
+        return None  # (checked first: a hostile key costs nothing here)
+    text = "".join(keys)
+    if not (text.isascii() and text.isdigit()):
         return None
     ints = list(map(int, keys))
     return ints if len(set(ints)) == len(ints) else None
