@@ -41,7 +41,9 @@ def decimal_key(key: Any, fmt: str, path: str) -> int:
     payloads sometimes hold them, non-negative JSON integers.
     """
     if isinstance(key, str):
-        if not key or not key.isascii() or not key.isdigit():
+        # a long key is checked as bytes (str.isdigit looks up each character's category)
+        if not key or not key.isascii() or not (key if len(key) <= 4096
+                                                 else key.encode("ascii")).isdigit():
             raise PayloadError(fmt, path, f"{short_repr(key)} is not a non-negative decimal integer")
         if len(key) > MAX_DECIMAL_DIGITS and len(key.lstrip("0")) > MAX_DECIMAL_DIGITS:
             raise PayloadError(
@@ -330,8 +332,10 @@ def decimal_counts_text(raw: bytes) -> tuple[npt.NDArray[np.uint64], npt.NDArray
         return None
     raw = compact
     if len(raw) < 7 or raw[:2] != b'{"' or raw[-1:] != b"}" or \
-            raw.translate(None, _COUNTS_CHARS) != b"{}":
-        return None  # a byte no compact decimal histogram holds (one C pass, no copy)
+            len(raw) > 42 * raw.count(b":") + 2 or raw.translate(None, _COUNTS_CHARS) != b"{}":
+        # not an object; a key or count of more than 19 digits somewhere (each entry takes at
+        # most 42 bytes: a hostile key costs one count); a byte no such object holds
+        return None
     return _counts_object(np.frombuffer(raw, dtype=np.uint8)[1:-1])
 
 

@@ -14,7 +14,7 @@ Text that is not valid JSON no JSON format reads, so a wrong guess on it changes
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["Probe", "schema_refuses"]
 
@@ -47,11 +47,14 @@ _CONTROL = bytes(range(0x20))
 _FEW_QUOTES = 256
 
 
-def _quotes(raw: bytes) -> list[int]:
-    """The offsets of the quotes of ``raw`` (which has few), each found at memchr speed."""
-    out = []
+def _quotes(raw: bytes, limit: int) -> list[int] | None:
+    """The offsets of the quotes of ``raw``, each found at memchr speed; None when there are
+    more than ``limit``."""
+    out: list[int] = []
     at = raw.find(b'"')
     while at >= 0:
+        if len(out) == limit:
+            return None
         out.append(at)
         at = raw.find(b'"', at + 1)
     return out
@@ -88,6 +91,20 @@ class Probe:
         self._member: Any = None
         self._absent: dict[str, bool] = {}
         self._strings: set[bytes] | None = None
+        self._many_quotes = False
+
+    def _few_strings(self) -> set[bytes] | None:
+        """The strings of a text with at most _FEW_QUOTES quotes (a text of a few huge
+        strings), found once at memchr speed; None for a text with more quotes."""
+        root = self._root
+        if root._strings is None and not root._many_quotes:
+            quotes = _quotes(root.raw, _FEW_QUOTES)
+            if quotes is None:
+                root._many_quotes = True
+            else:
+                root._strings = {root.raw[a + 1:b] for a, b in zip(quotes[0::2], quotes[1::2])
+                                 if b - a <= MAX_PROBE_STRING}
+        return root._strings
 
     @property
     def escapes(self) -> bool:
@@ -105,13 +122,8 @@ class Probe:
         if name not in cache:
             if self.escapes or not name.isprintable() or '"' in name:
                 cache[name] = False
-            elif len(name) < MAX_PROBE_STRING // 4 and (
-                    root._strings is not None or root.raw.count(b'"') <= _FEW_QUOTES):
-                if root._strings is None:  # few strings (a text of huge ones): list them once
-                    quotes = _quotes(root.raw)
-                    root._strings = {root.raw[a + 1:b] for a, b in zip(quotes[0::2], quotes[1::2])
-                                     if b - a <= MAX_PROBE_STRING}
-                cache[name] = name.encode() not in root._strings
+            elif len(name) < MAX_PROBE_STRING // 4 and root._few_strings() is not None:
+                cache[name] = name.encode() not in cast(set[bytes], root._strings)
             else:
                 cache[name] = f'"{name}"'.encode() not in root.raw
         return cache[name]

@@ -96,6 +96,16 @@ def _unique_sorted(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np
     return keys, values
 
 
+def _unique(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Keys and values as they are (payload order), or None when a key repeats. Probability
+    readers hand the builder exactly what the general reader hands it, in the same order: a
+    float sum (``normalize=True``) depends on the order of its terms."""
+    if keys.size > 1 and not bool((keys[1:] > keys[:-1]).all()) and \
+            kit.sorted_order(keys) is None:
+        return None
+    return keys, values
+
+
 def dump_histogram_v1(counts: qfmt.Counts) -> dict[str, int]:
     """Counts -> ``{"<decimal state>": count}`` (minimal decimal keys)."""
     return dict(zip(kit.decimal_strings(counts.outcome_array), counts.value_array.tolist()))
@@ -142,6 +152,8 @@ def parse_probabilities_v1_raw(raw: bytes, *, num_qubits: int | None = None,
     n = (len(shape) - 1) // 4
     if n < 1 or shape != b'{"' + b'":,"' * (n - 1) + b'":}' or b'"-' in raw:
         return None
+    if len(raw) > 64 * n and max(map(len, raw.split(b'"', 2 * n)[1::2])) > 20:
+        return None  # a key past 64 bits (a hostile one is never parsed here)
     try:
         flat = orjson.loads(raw.translate(_AS_ARRAY))
     except orjson.JSONDecodeError:
@@ -157,10 +169,10 @@ def parse_probabilities_v1_raw(raw: bytes, *, num_qubits: int | None = None,
     del flat
     if not _probabilities_ok(values, atol):
         return None
-    ordered = _unique_sorted(outcomes, values)
-    if ordered is None:
+    checked = _unique(outcomes, values)
+    if checked is None:
         return None  # a repeated key: the general reader names it
-    return kit.probabilities(*ordered, width=num_qubits, fmt=PROB_V1, option="num_qubits",
+    return kit.probabilities(*checked, width=num_qubits, fmt=PROB_V1, option="num_qubits",
                              atol=atol, normalize=normalize, key_text=str)
 
 
@@ -303,10 +315,10 @@ def parse_probabilities_v2_raw(raw: bytes, *, atol: float = PROB_ATOL, normalize
         values = np.fromiter(body[1::2], dtype=np.float64, count=len(body) // 2)
         if not _probabilities_ok(values, atol):
             return None
-        ordered = _unique_sorted(decoded[0], values)
-        if ordered is None:
+        checked = _unique(decoded[0], values)
+        if checked is None:
             return None  # a repeated key: the general reader names it
-        out[name] = kit.probabilities(*ordered, key_width=decoded[1], fmt=PROB_V2,
+        out[name] = kit.probabilities(*checked, key_width=decoded[1], fmt=PROB_V2,
                                       path=kit.jpath("probabilities", "registers", name),
                                       atol=atol, normalize=normalize)
     return kit.register_marginals(out, joint_register=_joint(out))
