@@ -41,14 +41,16 @@ def decimal_key(key: Any, fmt: str, path: str) -> int:
     payloads sometimes hold them, non-negative JSON integers.
     """
     if isinstance(key, str):
-        # a long key is checked as bytes (str.isdigit looks up each character's category)
+        if len(key) > MAX_DECIMAL_DIGITS and len(key.lstrip("0")) > MAX_DECIMAL_DIGITS:
+            # too long for a state of MAX_WIDTH bits whatever its characters: refused before
+            # they are read (a hostile key of megabytes costs the scan of its leading zeros)
+            raise PayloadError(fmt, path, f"a key of {len(key)} characters is wider than "
+                               f"{MAX_WIDTH} bits as a decimal state (qfmt.MAX_WIDTH)")
+        # a long key (of leading zeros) is checked as bytes: str.isdigit looks up each
+        # character's category
         if not key or not key.isascii() or not (key if len(key) <= 4096
                                                  else key.encode("ascii")).isdigit():
             raise PayloadError(fmt, path, f"{short_repr(key)} is not a non-negative decimal integer")
-        if len(key) > MAX_DECIMAL_DIGITS and len(key.lstrip("0")) > MAX_DECIMAL_DIGITS:
-            raise PayloadError(
-                fmt, path, f"decimal key of {len(key)} digits is wider than {MAX_WIDTH} bits"
-            )
         value = int(key.lstrip("0") or "0") if len(key) > MAX_DECIMAL_DIGITS else int(key)
     elif isinstance(key, int) and not isinstance(key, bool):
         if key < 0:
