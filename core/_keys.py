@@ -20,6 +20,7 @@ A width is never taken from the widest key when one is declared.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -180,20 +181,19 @@ _U64_MAX = np.uint64(2**64 - 1)
 def decimal_array_text(raw: bytes) -> npt.NDArray[np.uint64] | None:
     """Decode the JSON text of an array of decimal states (``["2","1","3"]`` or ``[2,1,3]``,
     compact or pretty-printed) straight from its bytes, without a Python object per element, in
-    chunks of about a megabyte (bounded work memory, linear time).
+    chunks of about a megabyte cut at commas (bounded work memory, linear time).
 
-    Exact or nothing: the text is first made compact by :func:`qfmt.kit.compact_json` (which
+    Exact or nothing: each chunk is made compact by :func:`qfmt.kit.compact_json` (which
     declines unless every whitespace byte provably sat between two tokens, so ``[1 2]`` is
-    declined, never read as ``[12]``); the compact text is then read by a grammar that admits
-    no whitespace at all. Returns None (declines) for anything else (an escape, an empty string,
-    a JSON integer with a leading zero, a value past 64 bits, a string and an integer in one
-    chunk), and the caller parses it the ordinary way."""
-    compact = compact_json(raw)
-    if compact is None:
-        return None
-    raw = compact
-    lo, hi = 0, len(raw)
-    if hi < 3 or raw[0] != 91 or raw[-1] != 93:  # [ ... ]
+    declined, never read as ``[12]``, and declines a chunk cut inside a string, whose quotes do
+    not pair) and then read by a grammar that admits no whitespace at all; the whitespace
+    around the brackets and the cuts sits next to punctuation. Returns None (declines) for
+    anything else (an escape, an empty string, a JSON integer with a leading zero, a value past
+    64 bits, a string and an integer in one chunk), and the caller parses it the ordinary
+    way."""
+    raw = bytes(raw)
+    lo, hi = _ws_bounds(raw)
+    if hi - lo < 3 or raw[lo] != 91 or raw[hi - 1] != 93:  # [ ... ]
         return None
     lo, hi = lo + 1, hi - 1
     n = raw.count(b",", lo, hi) + 1
@@ -202,7 +202,10 @@ def decimal_array_text(raw: bytes) -> npt.NDArray[np.uint64] | None:
     while lo < hi:
         cut = raw.find(b",", min(lo + _CHUNK, hi), hi) if hi - lo > _CHUNK else -1
         stop = hi if cut < 0 else cut
-        got = _decimal_chunk(raw[lo:stop], out[done:])
+        chunk = compact_json(raw[lo:stop])
+        if chunk is None:
+            return None
+        got = _decimal_chunk(chunk, out[done:])
         if got is None:
             return None
         done += got
@@ -212,6 +215,21 @@ def decimal_array_text(raw: bytes) -> npt.NDArray[np.uint64] | None:
     if done != n or (n and out.max() == _U64_MAX):
         return None  # (np.fromstring saturates past 2**64 - 1: the careful path decides)
     return out
+
+
+_WS = b" \t\n\r"
+_LEADING_WS = re.compile(rb"[ \t\n\r]*")
+
+
+def _ws_bounds(raw: bytes) -> tuple[int, int]:
+    """Where ``raw`` stripped of JSON whitespace begins and ends, without copying it."""
+    lo = _LEADING_WS.match(raw).end()  # type: ignore[union-attr]
+    hi = len(raw)
+    while hi > lo and raw[hi - 1] in _WS:
+        hi -= 1
+        if len(raw) - hi > 64:  # much trailing whitespace: let C find the end
+            return lo, len(raw.rstrip(_WS))
+    return lo, hi
 
 
 def _decimal_chunk(text: bytes, out: npt.NDArray[np.uint64]) -> int | None:

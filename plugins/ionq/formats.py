@@ -53,7 +53,9 @@ def _compact_text(reader: Callable[Concatenate[bytes, P], R | None]
     (None) unless every whitespace byte provably sat between two tokens, and returns text
     without a single whitespace byte otherwise. Every IonQ byte reader goes through here, so
     none of them meets whitespace: each reads one exact grammar of compact text (whitespace
-    joining two numbers, ``[1 2]``, can never be read as ``[12]``)."""
+    joining two numbers, ``[1 2]``, can never be read as ``[12]``). The one exception, shots v1,
+    is read by ``kit.decimal_array_text``, which compacts the text the same way a megabyte at a
+    time (the work stays in cache)."""
     @functools.wraps(reader)
     def parse_raw(raw: bytes, /, *args: P.args, **options: P.kwargs) -> R | None:
         compact = kit.compact_json(raw)
@@ -218,10 +220,10 @@ def parse_shots_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.Memor
                       option="num_qubits")
 
 
-@_compact_text
 def parse_shots_v1_raw(raw: bytes, *, num_qubits: int | None = None) -> qfmt.Memory | None:
-    """Fast path: JSON text of decimal states (made compact first), decoded in numpy from the
-    bytes."""
+    """Fast path: JSON text of decimal states, decoded in numpy from the bytes
+    (:func:`qfmt.kit.decimal_array_text` makes each piece of the text compact itself, with
+    ``kit.compact_json``, a megabyte at a time)."""
     values = kit.decimal_array_text(raw)
     if values is None:
         return None
