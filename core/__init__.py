@@ -23,6 +23,7 @@ from ._api import (
     dumps,
     formats,
     load,
+    losses,
     prefer,
     problems,
     register,
@@ -31,6 +32,7 @@ from ._api import (
 )
 from ._arrow import from_arrow
 from ._bits import MAX_WIDTH
+from ._capabilities import CAPABILITIES, Capability, Loss
 from ._display import QiskitCounts
 from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
 from ._errors import (
@@ -125,7 +127,9 @@ __all__ = [
     "BatchRecord",
     "BatchReport",
     "BaseReadoutMitigator",
+    "CAPABILITIES",
     "CalibrationError",
+    "Capability",
     "CorrelatedReadoutMitigator",
     "LocalReadoutMitigator",
     "MAX_WIDTH",
@@ -142,6 +146,7 @@ __all__ = [
     "FormatContractError",
     "FormatInfo",
     "IndexRangeError",
+    "Loss",
     "LossyConversionError",
     "Memory",
     "MissingDependencyError",
@@ -175,6 +180,7 @@ __all__ = [
     "hookspec",
     "largest_remainder",
     "load",
+    "losses",
     "marginal_counts",
     "marginal_distribution",
     "marginal_memory",

@@ -21,17 +21,22 @@ from collections.abc import Mapping, Sequence
 from itertools import islice
 from typing import Any, cast
 
+import attrs
 import numpy as np
 
 from ._bits import MAX_WIDTH
+from ._capabilities import Loss
 from ._convert import CONVERSION_OPTIONS, prepare
+from ._convert import losses as _losses
 from ._errors import (
     AmbiguousFormatError,
     FormatContractError,
+    MissingDependencyError,
     OptionError,
     PayloadError,
     QfmtError,
     ValidationError,
+    one_line,
     short_repr,
 )
 from ._read import MAX_DEPTH, jpath, oversized, passthrough_problem
@@ -45,6 +50,7 @@ __all__ = [
     "dumps",
     "formats",
     "load",
+    "losses",
     "prefer",
     "problems",
     "read_bytes",
@@ -111,6 +117,37 @@ def _split_options(fmt: Format, options: Mapping[str, Any], *, load: bool) -> di
     return {k: v for k, v in options.items() if k in accepted}
 
 
+@attrs.frozen
+class Routed:
+    """A verb's options, split once between the source parser (``load``), the conversion
+    (``conversion``: :data:`qfmt._convert.CONVERSION_OPTIONS`) and the target serializer
+    (``dump``). A parser or serializer that takes ``**options`` gets every option."""
+
+    load: dict[str, Any]
+    conversion: dict[str, Any]
+    dump: dict[str, Any]
+
+
+def route_options(options: Mapping[str, Any], *, src: Format | None = None,
+                  dst: Format | None = None) -> Routed:
+    """``options`` routed to reading ``src`` and writing ``dst`` (either may be None); an
+    option that no step takes raises :class:`qfmt.OptionError` naming the steps."""
+    allowed: list[frozenset[str] | None] = []
+    if src is not None:
+        allowed.append(src.load_options)
+    if dst is not None:
+        allowed += [CONVERSION_OPTIONS, dst.dump_options]
+    what = (f"converting {src.id} to {dst.id}" if src is not None and dst is not None else
+            f"loading {src.id}" if src is not None else f"dumping {dst.id}" if dst is not None
+            else "this call")
+    _reject_unknown(options, *allowed, what=what)
+    return Routed(
+        load={} if src is None else _split_options(src, options, load=True),
+        conversion={} if dst is None else {k: v for k, v in options.items()
+                                           if k in CONVERSION_OPTIONS},
+        dump={} if dst is None else _split_options(dst, options, load=False))
+
+
 def _reject_unknown(options: Mapping[str, Any], *allowed: frozenset[str] | None,
                     what: str) -> None:
     if any(a is None for a in allowed):
@@ -152,8 +189,7 @@ def load(payload: Any, fmt: str | Format | None = None, *, registry: Registry | 
     if _is_file(payload):  # read once: detection and the parser share the bytes
         payload = read_bytes(payload, None if fmt is None else reg.resolve(fmt).id)
     f = reg.resolve(fmt) if fmt is not None else detect_one(payload, registry=reg)
-    _reject_unknown(options, f.load_options, what=f"loading {f.id}")
-    return _load(payload, f, reg, options)
+    return _load(payload, f, reg, route_options(options, src=f).load)
 
 
 def _load_json(raw: bytes, f: Format, reg: Registry, parsed: Any) -> Any:
@@ -298,27 +334,52 @@ def dump(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
     The object is converted first if it is of another canonical type; lossy steps need an
     explicit option (see :mod:`qfmt._convert`).
 
-    A serializer may carry a ``qfmt_before_conversion(obj, **its_options) -> (obj, options)``
-    attribute: it runs on the object as given, before the conversion, and returns the object to
-    convert and the options left for ``serialize``. A format whose options change the values
+    A format's ``before_conversion(obj, **its_options) -> (obj, options)`` runs on the object
+    as given, before the conversion, and returns the object to convert and the options left for
+    ``serialize``. A format whose options change the values
     (e.g. a bit map that merges outcomes) uses it so that rounding (``shots=``) applies to the
     distribution that is written, not to the one before."""
     reg = _registry(registry)
     f = reg.resolve(fmt)
-    target, own = _prepared(obj, f, options)
+    target, own = _prepared(obj, f, route_options(options, dst=f))
     return _serialized(target, f, reg, own)
 
 
-def _prepared(obj: Any, f: Format, options: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+def losses(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
+           **options: Any) -> list[Loss]:
+    """What :func:`dump` of the canonical ``obj`` as ``fmt`` with these options would lose:
+    each capability ``obj`` holds that the format does not carry (:data:`qfmt.CAPABILITIES`),
+    as a :class:`qfmt.Loss` that is ``allowed`` (the conversion goes ahead and notes it in the
+    provenance) or not (``dump`` raises :class:`qfmt.LossyConversionError`; ``option`` allows
+    it). Options are those ``dump`` takes.
+
+    >>> r = qfmt.load('{"c1": {"0": 1}, "c2": {"1": 1}}',
+    ...               "ionq.result.probabilities-aggregate.json.v1")
+    >>> [(x.capability, x.allowed, x.option) for x in qfmt.losses(r, "qiskit.counts.json.v1")]
+    [('experiments', False, 'experiment=<index, name or job id>')]
+    """
+    reg = _registry(registry)
+    f = reg.resolve(fmt)
+    routed = route_options(options, dst=f)
+    own = dict(routed.dump)
+    if f.before_conversion is not None:
+        obj, own = f.before_conversion(obj, **own)
+    return _losses(obj, f, **routed.conversion)
+
+
+def _prepared(obj: Any, f: Format, routed: Routed | Mapping[str, Any]
+              ) -> tuple[Any, dict[str, Any]]:
     """The object converted for ``f`` (conversion options applied) and the options left for its
-    serializer; unknown options refused."""
-    _reject_unknown(options, CONVERSION_OPTIONS, f.dump_options, what=f"dumping {f.id}")
-    conv = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
-    own = _split_options(f, options, load=False)
-    before = getattr(f.serialize, "qfmt_before_conversion", None)
-    if callable(before):
-        obj, own = before(obj, **own)
-    return prepare(obj, f, **conv), own
+    serializer. ``routed``: the options as :func:`route_options` split them (a plain mapping
+    is routed here, unknown options refused)."""
+    if not isinstance(routed, Routed):
+        routed = route_options(routed, dst=f)
+    conv, own = routed.conversion, dict(routed.dump)
+    if f.before_conversion is not None:
+        obj, own = f.before_conversion(obj, **own)
+    if conv.get("experiment") is not None:  # prepare picks the experiment: it is the only one
+        own.pop("experiment", None)
+    return prepare(obj, f, taken=frozenset(own), **conv), own
 
 
 def _call_serializer(fn: Any, target: Any, f: Format, reg: Registry, own: Mapping[str, Any],
@@ -354,7 +415,7 @@ def dumps(obj: Any, fmt: str | Format, *, pretty: bool = False,
     bytes orjson would write for :func:`dump`'s data), without a Python object per shot."""
     reg = _registry(registry)
     f = reg.resolve(fmt)
-    target, own = _prepared(obj, f, options)
+    target, own = _prepared(obj, f, route_options(options, dst=f))
     if f.is_json and f.serialize_raw is not None:
         raw = _call_serializer(f.serialize_raw, target, f, reg, own, pretty=pretty)
         if raw is not None:
@@ -397,12 +458,13 @@ def convert(payload: Any, src: str | Format | None, dst: str | Format, *,
     """
     reg = _registry(registry)
     d = reg.resolve(dst)
+    if _is_file(payload):  # read once: detection and the parser share the bytes
+        payload = read_bytes(payload, None if src is None else reg.resolve(src).id)
     s = reg.resolve(src) if src is not None else detect_one(payload, registry=reg)
-    _reject_unknown(options, s.load_options, CONVERSION_OPTIONS, d.dump_options,
-                    what=f"converting {s.id} to {d.id}")
-    obj = load(payload, s, registry=reg, **_split_options(s, options, load=True))
-    conversion = {k: v for k, v in options.items() if k in CONVERSION_OPTIONS}
-    return dump(obj, d, registry=reg, **{**conversion, **_split_options(d, options, load=False)})
+    routed = route_options(options, src=s, dst=d)  # once, for every step
+    obj = _load(payload, s, reg, routed.load)
+    target, own = _prepared(obj, d, routed)
+    return _serialized(target, d, reg, own)
 
 
 def schema(fmt: str | Format, *, registry: Registry | None = None) -> dict[str, Any]:
@@ -584,6 +646,8 @@ SNIFF_SCALE = """\
 0.5      the default: the format accepts the payload and nothing more is known
 < 0.5    accepted, but unusual for this format (decimal keys in a bitstring format, zero-padded
          keys in a decimal one): such a reading does not make the payload ambiguous
+0        accepted, but it breaks what the format promises (quasi-probabilities that do not sum
+         to 1): listed by detect, never picked without being named
 Built-in formats outrank third-party ones at equal scores; then the id decides."""
 
 
@@ -774,12 +838,99 @@ def detect_one(payload: Any, *, registry: Registry | None = None, what: str = "t
     format accepts it, :class:`qfmt.AmbiguousFormatError` when formats read it differently."""
     reg = _registry(registry)
     found = detect(payload, registry=reg)
-    if not found:
-        raise PayloadError(None, "$", "no known format accepts this payload; name one (see "
-                           "qfmt.formats())")
+    if not plausible(found):
+        raise no_format_error(payload, found, reg)
     if found.ambiguous:
         raise AmbiguousFormatError(found.candidates, what)
     return reg.get(found[0])
+
+
+def plausible(found: Detection) -> bool:
+    """Whether detection found a reading to load: some format accepts the payload and scores it
+    above 0 (a score of 0 says the payload breaks what the format promises, as quasi-probabilities
+    that do not sum to 1; detect lists such a format, and nothing picks it without being told)."""
+    return bool(found) and max(found.scores.get(fid, 0.0) for fid in found) > 0.0
+
+
+def no_format_error(payload: Any, found: Detection, reg: Registry) -> QfmtError:
+    """The error for a payload no format reads plausibly: the likely format's own refusal (its
+    :class:`qfmt.MissingDependencyError` when a format recognises the payload but needs an extra,
+    else the :class:`qfmt.PayloadError` of the format that read furthest into it), and the
+    ``pathlib.Path`` hint when ``payload`` is a str naming a file."""
+    likely = _likely_refusal(payload, found, reg)
+    if isinstance(likely, MissingDependencyError):
+        return likely
+    why = ""
+    if isinstance(likely, PayloadError) and likely.format:
+        why = f": the likely format {likely.format} refused it at {likely.path}: {likely.reason}"
+    elif isinstance(likely, PayloadError):  # not JSON, and no non-JSON format reads it
+        why = f" (it is {likely.reason}, and no format that is not JSON reads it)"
+    elif found:
+        why = f": {', '.join(found)} read it, but not plausibly"
+    hint = _path_hint(payload)
+    tail = f" ({hint})" if hint else ""
+    return PayloadError(None, "$", one_line(f"no known format accepts this payload{why}; name "
+                                            f"one (see qfmt.formats()){tail}", 600))
+
+
+#: How refusals of a payload's shape begin (the kit's words): a format refusing a value it
+#: expected (a negative count) is a likelier reading than one refusing the structure.
+_SHAPE_REFUSALS = ("expected ", "unexpected key", "missing key")
+
+
+def _likely_refusal(payload: Any, found: Detection, reg: Registry) -> QfmtError | None:
+    """Load ``payload`` with every format that did not accept it and return the most telling
+    refusal: a missing dependency first (the format recognised the payload), else a PayloadError
+    refusing a value before one refusing the payload's shape, then by the format's sniff score
+    of the payload, the depth of the JSON path, a built-in format first, the id; for text that
+    is not JSON, its JSON error.
+    Only called when detection found nothing to load."""
+    from ._json import loads
+
+    raw: bytes | None = None
+    data: Any = payload
+    not_json: PayloadError | None = None
+    if isinstance(payload, (os.PathLike, *_TEXT)):
+        try:
+            raw = read_bytes(payload)
+        except QfmtError as exc:
+            return exc
+        try:
+            data = loads(raw)
+        except PayloadError as exc:
+            data, not_json = _NOT_JSON, exc
+    best: tuple[tuple[bool, float, int, bool, str], PayloadError] | None = None
+    for fid in reg.ids():
+        if fid in found:
+            continue
+        try:
+            f = reg.get(fid)
+        except QfmtError:
+            continue
+        # JSON text is JSON formats' to refuse (a text format fails on its first character)
+        subject = data if f.is_json else None if not_json is None else raw
+        if subject is None or subject is _NOT_JSON:
+            continue
+        try:
+            load(subject, f, registry=reg)
+        except MissingDependencyError as exc:
+            return exc
+        except PayloadError as exc:
+            if exc.format != f.id:
+                continue
+            with warnings.catch_warnings():  # a sniff may not expect a payload it refused
+                warnings.simplefilter("ignore")
+                score = _score(f, subject) if f.sniff is not None else 0.0
+            depth = exc.path.count("[") + exc.path.count(".")
+            shape = exc.reason.startswith(_SHAPE_REFUSALS)  # not this format's shape at all
+            key = (shape, -score, -depth, not _is_builtin(reg, f), fid)
+            if best is None or key < best[0]:
+                best = (key, exc)
+        except QfmtError:
+            continue
+    if not_json is not None:
+        return not_json
+    return None if best is None else best[1]
 
 
 def _same_reading(a: Any, b: Any) -> bool:

@@ -148,12 +148,11 @@ def _expand(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 
 def _check_options(reg: Any, src: Any, dst: Any, options: Mapping[str, Any]) -> None:
     """The options' names, up front: an option no step takes is an OptionError before any work."""
-    from ._api import _reject_unknown
+    from ._api import _reject_unknown, route_options
     from ._convert import CONVERSION_OPTIONS
 
     if src is not None:
-        _reject_unknown(options, src.load_options, CONVERSION_OPTIONS, dst.dump_options,
-                        what=f"converting {src.id} to {dst.id}")
+        route_options(options, src=src, dst=dst)
         return
     loads: set[str] = set()
     for fid in reg.ids():
@@ -224,7 +223,7 @@ def _render(out: Any, fmt: Any) -> bytes:
 
 
 def _convert_one(task: Task) -> BatchRecord:
-    from ._api import convert, detect
+    from ._api import convert, detect, no_format_error, plausible
     from ._errors import AmbiguousFormatError
     from ._registry import default_registry
 
@@ -234,11 +233,10 @@ def _convert_one(task: Task) -> BatchRecord:
         raw = Path(path).read_bytes()
         if src is None:
             found = detect(raw)
-            if not found:
-                raise OptionError(f"{path}: no known format accepts this payload; name the "
-                                  "source format (src=, --from)")
+            if not plausible(found):  # the record names the file: the error says why
+                raise no_format_error(raw, found, default_registry())
             if found.ambiguous:  # never guess: the file fails, naming the candidates
-                raise AmbiguousFormatError(found.candidates, path)
+                raise AmbiguousFormatError(found.candidates, "the file")
             source = found[0]
         else:
             source = src if isinstance(src, str) else src.id

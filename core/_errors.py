@@ -284,17 +284,25 @@ class FormatContractError(PluginError, TypeError):
 class LossyConversionError(QfmtError, ValueError):
     """A conversion would lose or invent information.
 
-    ``what`` says what would be lost or invented, ``option`` which keyword allows it.
+    ``what`` says what would be lost or invented, ``option`` which keyword allows it, and
+    ``losses`` the capabilities a format does not carry (:class:`qfmt.Loss`, empty when the
+    step would invent data rather than lose it).
     """
 
-    def __init__(self, what: str, option: str | None = None) -> None:
+    def __init__(self, what: str, option: str | None = None, *,
+                 losses: Sequence[Any] = ()) -> None:
         self.what = what
         self.option = option
+        self.losses = tuple(losses)
         msg = what if option is None else f"{what}; pass {option} to allow it"
         super().__init__(msg)
 
-    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:
-        return (type(self), (self.what, self.option))
+    def __reduce__(self) -> Any:
+        return (_rebuild_lossy, (type(self), self.what, self.option, self.losses))
+
+
+def _rebuild_lossy(cls: type, what: str, option: str | None, losses: tuple[Any, ...]) -> Any:
+    return cls(what, option, losses=losses)
 
 
 class OptionError(QfmtError, TypeError):

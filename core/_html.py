@@ -155,6 +155,10 @@ def experiment_html(exp: Any, index: int | None = None) -> str:
         bits.append(f"name {exp.name!r}")
     if exp.shots is not None:
         bits.append(f"shots {exp.shots}")
+    labels = getattr(exp, "measured_qubits", None)
+    if labels is not None:
+        shown = ", ".join(map(str, labels[:16])) + (", ..." if len(labels) > 16 else "")
+        bits.append(f"measured qubits [{shown}]")
     if not exp.success:
         bits.append("FAILED" + (f" ({exp.status})" if exp.status else ""))
     label = "ExperimentResult" if index is None else f"experiment {index}"

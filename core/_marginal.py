@@ -312,8 +312,9 @@ def marginal_counts(result: Any, indices: Sequence[int] | None = None, inplace: 
 
     On a :class:`Result`: every experiment's counts and (``marginalize_memory``) memory are
     marginalised with the same bit order; ``memory_slots``, ``creg_sizes`` and ``clbit_labels``
-    in the header shrink to match. ``marginalize_memory=False`` removes the memory. With
-    ``inplace=True`` the given Result object is updated and returned; otherwise a new one.
+    in the header, and the experiment's ``measured_qubits``, shrink to match.
+    ``marginalize_memory=False`` removes the memory. With ``inplace=True`` the given Result
+    object is updated and returned; otherwise a new one.
     """
     if not isinstance(result, Result):
         fast = None if format_marginal else _plain_marginal(result, indices, ascending=True)
@@ -365,7 +366,10 @@ def _marginal_experiment(exp: ExperimentResult, indices: Sequence[int] | None,
         labels = header["clbit_labels"]
         if isinstance(labels, list) and len(labels) == layout.width:
             header["clbit_labels"] = [labels[i] for i in idx]
-    return attrs.evolve(exp, data=data, header=header)
+    qubits = exp.measured_qubits
+    if qubits is not None:  # the labels of the kept bits (None if they never matched the bits)
+        qubits = tuple(qubits[i] for i in idx) if len(qubits) == width else None
+    return attrs.evolve(exp, data=data, header=header, measured_qubits=qubits)
 
 
 def map_bits(obj: Any, sources: Sequence[int | None], layout: RegisterLayout | None = None,

@@ -324,8 +324,18 @@ def plot_histograms(series: Sequence[tuple[str, Any]], output: str, *, top: int 
                     size: tuple[int, int] = (1000, 600), title: str | None = None,
                     sort: str = "asc", target_string: str | None = None) -> None:
     """The ``qfmt plot`` command: named items side by side as probabilities, each keeping its
-    ``top`` largest outcomes (the rest summed into ``rest``), saved at ``size`` pixels."""
+    ``top`` largest outcomes (the rest summed into ``rest``), saved at ``size`` pixels.
+    ``size`` must be two positive ints and ``output`` name a type matplotlib writes (else an
+    :class:`qfmt.OptionError`, before anything is drawn)."""
     w, h = size
+    if not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in (w, h)):
+        raise OptionError(f"size must be two positive ints (pixels), got {size!r}")
+    figure_mod = _matplotlib()
+    kinds = figure_mod.Figure().canvas.get_supported_filetypes()
+    suffix = str(output).rpartition(".")[2].lower() if "." in str(output) else ""
+    if suffix not in kinds:
+        raise OptionError(f"cannot write a plot to {output!r}: the file name must end in one of "
+                          f"{', '.join('.' + k for k in sorted(kinds))}")
     items = [item for _, item in series]
     names = [name for name, _ in series]
     needs_keep = any(s.values.size > top for item in items for s in _series_of(item, None))

@@ -134,8 +134,23 @@ class HookSpecs:
         """
 
 
+#: ``_accepted_options`` by callable id, with the callable kept alive so the id stays its own:
+#: a Format's options are read from its signatures once, not on every call.
+_OPTIONS_SEEN: dict[int, tuple[Callable[..., Any], frozenset[str] | None]] = {}
+
+
 def _accepted_options(func: Callable[..., Any]) -> frozenset[str] | None:
-    """Keyword options a parse/serialize callable accepts (None: it takes ``**kwargs``)."""
+    """Keyword options a parse/serialize callable accepts (None: it takes ``**kwargs``),
+    read from its signature once per callable."""
+    seen = _OPTIONS_SEEN.get(id(func))
+    if seen is not None and seen[0] is func:
+        return seen[1]
+    out = _signature_options(func)
+    _OPTIONS_SEEN[id(func)] = (func, out)
+    return out
+
+
+def _signature_options(func: Callable[..., Any]) -> frozenset[str] | None:
     try:
         params = list(inspect.signature(func).parameters.values())[1:]
     except (TypeError, ValueError):
@@ -152,6 +167,11 @@ def is_json_media_type(media_type: str) -> bool:
     """True for ``application/json`` and any ``+json`` suffix (parameters ignored)."""
     base = media_type.split(";", 1)[0].strip().lower()
     return base == "application/json" or base.endswith("+json")
+
+
+def _capability_set(value: Iterable[str] | None) -> frozenset[str] | None:
+    """``Format.capabilities`` as a frozenset (None stays None: the format declares none)."""
+    return None if value is None else frozenset(value)
 
 
 @attrs.frozen
@@ -196,6 +216,18 @@ class Format:
       the parser refuses (to list the violations with their paths), never on millions of shots
       the parser has already read. A format that sets it must test the promise
       (``tests/core/test_detect_speed_paths.py`` does for the built-ins).
+    - ``capabilities``: what the format carries, as names of :data:`qfmt.CAPABILITIES`
+      (``experiments``, ``registers``, ``register-names``, ``register-positions``, ``joint``,
+      ``bit-labels``, ``leakage``, ``shot-order``, ``shots``, ``experiment-data``,
+      ``metadata``). Writing an object that holds more loses the rest: qfmt refuses it unless
+      the option that allows it is given, or records a provenance note
+      (:func:`qfmt.losses`). None (the default) takes what ``produces``, ``registers`` and
+      ``carries_leakage`` imply (:attr:`carries`); ``registers`` must agree with it.
+    - ``before_conversion(obj, **serializer_options) -> (obj, serializer_options)``
+      (optional): runs on the object as given to :func:`qfmt.dump`, before it is converted to
+      ``produces``, and returns the object to convert and the options left for ``serialize``.
+      A format whose options change the values (a bit map that merges outcomes) uses it so that
+      rounding (``shots=``) applies to the distribution that is written.
     - ``sniff_raw(raw: bytes) -> float`` (optional, with ``parse_raw`` and
       ``parse_checks_schema``): ``sniff`` computed on the JSON text. :func:`qfmt.detect` calls it
       instead of ``sniff`` when ``parse_raw`` has accepted the same bytes, so the text need not be
@@ -224,6 +256,22 @@ class Format:
     parse_checks_schema: bool = attrs.field(default=False, kw_only=True)
     sniff_raw: Callable[[bytes], float] | None = attrs.field(default=None, kw_only=True,
                                                              repr=False)
+    capabilities: frozenset[str] | None = attrs.field(
+        default=None, kw_only=True, converter=_capability_set)
+    before_conversion: Callable[..., tuple[Any, dict[str, Any]]] | None = attrs.field(
+        default=None, kw_only=True, repr=False)
+
+    @property
+    def carries(self) -> frozenset[str]:
+        """The capabilities this format carries (names of :data:`qfmt.CAPABILITIES`):
+        ``capabilities`` when the format declares them, else what ``produces``, ``element``,
+        ``registers`` and ``carries_leakage`` imply."""
+        if self.capabilities is not None:
+            return self.capabilities
+        from ._capabilities import default_capabilities
+
+        return default_capabilities(self.produces, self.element, self.registers,
+                                    self.carries_leakage)
 
     @property
     def load_options(self) -> frozenset[str] | None:
@@ -269,12 +317,23 @@ def check_format(fmt: object, *, plugin: str | None = None, check_schema: bool =
     for name in ("parse", "serialize"):
         if not callable(getattr(fmt, name)):
             raise broken(f"{name} must be callable")
-    for name in ("sniff", "parse_raw", "serialize_raw", "sniff_raw"):
+    for name in ("sniff", "parse_raw", "serialize_raw", "sniff_raw", "before_conversion"):
         value = getattr(fmt, name)
         if value is not None and not callable(value):
             raise broken(f"{name} must be None or callable")
     if not isinstance(fmt.parse_checks_schema, bool):
         raise broken("parse_checks_schema must be a bool")
+    if fmt.capabilities is not None:
+        from ._capabilities import CAPABILITIES
+
+        unknown = sorted(c for c in fmt.capabilities if c not in CAPABILITIES)
+        if unknown:
+            raise broken(f"capabilities {unknown} are not capability names "
+                         f"({', '.join(CAPABILITIES)})")
+        if ("registers" in fmt.capabilities) != fmt.registers:
+            raise broken("registers= and the 'registers' capability disagree")
+        if ("leakage" in fmt.capabilities) != fmt.carries_leakage:
+            raise broken("carries_leakage= and the 'leakage' capability disagree")
     types = canonical_types()
     allowed = ", ".join(f"qfmt.{n}" for n in CANONICAL_TYPE_NAMES)
     if not any(fmt.produces is t for t in types):
@@ -312,6 +371,7 @@ def _check_draft7(fmt: Format, plugin: str | None) -> None:
 class FormatInfo:
     """One row of :func:`qfmt.formats`: a format id and where it comes from.
 
+    ``capabilities`` lists what it carries (names of :data:`qfmt.CAPABILITIES`).
     ``status`` is ``"loaded"``, ``"failed"`` (``error`` says why; ``id`` is the format id when
     one format broke the :class:`Format` contract, otherwise the plugin's entry-point name since
     its formats are unknown), or ``"conflict"`` (another plugin claims the same id; see
@@ -326,6 +386,8 @@ class FormatInfo:
     status: str
     error: str | None = None
     builtin: bool = False
+    #: What the format carries (:attr:`Format.carries`, sorted); empty for a failed one.
+    capabilities: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -821,7 +883,8 @@ class Registry:
                     status = "conflict"
                     err = "shadowed by the built-in format (see qfmt.prefer)"
                 rows.append(FormatInfo(fid, c.format.description, c.plugin, c.distribution,
-                                       c.version, status, err, c.builtin))
+                                       c.version, status, err, c.builtin,
+                                       tuple(sorted(c.format.carries))))
         for f in self._failures:
             rows.append(FormatInfo(f.format or f.plugin, "", f.plugin, f.distribution,
                                    f.version, "failed", f.error))

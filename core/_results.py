@@ -44,6 +44,22 @@ def _as_opt_dict(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if value is None else dict(value)
 
 
+def _as_opt_labels(value: Iterable[int | str] | None) -> tuple[int | str, ...] | None:
+    if value is None or isinstance(value, (str, bytes)):
+        return value  # type: ignore[return-value]  # a str is refused by the validator
+    return tuple(int(v) if isinstance(v, np.integer) else v for v in value)
+
+
+def data_width(data: Mapping[str, Any]) -> int | None:
+    """The width of an experiment's data: that of its first counts, memory or distribution
+    whose width was declared (not inferred); None when none has one."""
+    for value in data.values():
+        width = getattr(value, "width", None)
+        if isinstance(width, int) and not getattr(value, "width_inferred", True):
+            return width
+    return None
+
+
 @attrs.frozen(repr=False)
 class RegisterMarginals:
     """One distribution per named register, as some vendors report histograms and probabilities.
@@ -141,6 +157,10 @@ class ExperimentResult:
     ``quasi``, ``statevector``, ``unitary`` and any other field under its own key (passed
     through untouched). ``job_id`` is the child job id for multi-circuit jobs. ``extra`` holds
     keys of the source format that qfmt does not model, so a round trip keeps them.
+
+    ``measured_qubits`` labels the classical bits: the qubit whose measurement classical bit *i*
+    holds is ``measured_qubits[i]`` (an int index or a str label such as pytket's ``"q[3]"``);
+    None when the source does not say. ``(0, 1, ..., n-1)`` is a trivial labelling, kept as read.
     """
 
     data: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
@@ -153,6 +173,23 @@ class ExperimentResult:
     meas_return: str | None = None
     job_id: str | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
+    #: The qubit measured into each classical bit (bit *i* holds ``measured_qubits[i]``).
+    measured_qubits: tuple[int | str, ...] | None = attrs.field(
+        default=None, kw_only=True, converter=_as_opt_labels)
+
+    @measured_qubits.validator
+    def _check_labels(self, _: attrs.Attribute[Any], value: tuple[int | str, ...] | None
+                      ) -> None:
+        if value is None:
+            return
+        if not isinstance(value, tuple) or not all(
+                isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool))
+                for v in value):
+            raise ValueError("measured_qubits must be a sequence of ints or strs")
+        width = data_width(self.data)
+        if width is not None and len(value) != width:
+            raise ValueError(f"measured_qubits has {len(value)} labels for data of "
+                             f"{width} bits")
 
     @classmethod
     def _trusted_many(cls, key: str, values: Iterable[Any], job_ids: Iterable[str | None]
@@ -161,7 +198,7 @@ class ExperimentResult:
         its default, built without the converters (the fields are already of the right types):
         for readers of batches of many experiments. Equal to the public constructor's."""
         defaults = {"shots": None, "success": True, "meas_level": 2, "status": None,
-                    "seed": None, "meas_return": None}
+                    "seed": None, "meas_return": None, "measured_qubits": None}
         names = [a.name for a in attrs.fields(cls)]
         if set(names) != {*defaults, "data", "header", "job_id", "extra"}:
             raise TypeError("ExperimentResult._trusted_many does not know every field")
@@ -203,6 +240,11 @@ class ExperimentResult:
         if self.status is not None:
             parts.append(f"status={self.status!r}")
         parts.append(f"data={mapping_text(self.data)}")
+        if self.measured_qubits is not None:
+            labels = list(self.measured_qubits[:16])
+            more = f", ... {len(self.measured_qubits):,} labels" \
+                if len(self.measured_qubits) > 16 else ""
+            parts.append(f"measured_qubits=({', '.join(map(repr, labels))}{more})")
         return f"ExperimentResult({', '.join(parts)})"
 
     def _repr_html_(self) -> str:
@@ -245,6 +287,10 @@ class Result:
     status: str | None = None
     success: bool = True
     extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
+    #: Notes on the result as a whole (what a conversion left out of it; ``==`` ignores them,
+    #: as it ignores the notes on distributions and memory, which carry their own).
+    provenance: tuple[Note, ...] = attrs.field(default=(), converter=tuple, kw_only=True,
+                                               eq=False)
 
     @classmethod
     def _trusted(cls, results: list[ExperimentResult]) -> Result:
@@ -258,13 +304,15 @@ class Result:
         put(obj, "header", {})
         put(obj, "success", True)
         put(obj, "extra", {})
+        put(obj, "provenance", ())
         return obj
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Result):
             return NotImplemented
-        return values_equal(attrs.astuple(self, recurse=False),
-                            attrs.astuple(other, recurse=False))
+        same = attrs.filters.exclude(attrs.fields(Result).provenance)
+        return values_equal(attrs.astuple(self, recurse=False, filter=same),
+                            attrs.astuple(other, recurse=False, filter=same))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -366,7 +414,8 @@ class Result:
 
         One deliberate difference: an experiment with classified memory and no ``counts`` (an
         IonQ shots job) is counted from its memory, where Qiskit raises "No counts". Writing
-        such a Result (``to_dict``) adds no counts, so Qiskit reading it still raises."""
+        such a Result (``to_dict``) adds the counts Qiskit needs, except for an experiment that
+        was read from a Qiskit payload with only memory (its round trip stays exact)."""
         from ._display import QiskitCounts
 
         def get(key: ExperimentKey) -> QiskitCounts:

@@ -121,7 +121,9 @@ def _converter() -> Any:
         return {"data": {k: un_value(v) for k, v in e.data.items()}, "shots": e.shots,
                 "success": e.success, "meas_level": e.meas_level, "header": dict(e.header),
                 "status": e.status, "seed": e.seed, "meas_return": e.meas_return,
-                "job_id": e.job_id, "extra": dict(e.extra)}
+                "job_id": e.job_id, "extra": dict(e.extra),
+                "measured_qubits": None if e.measured_qubits is None
+                else list(e.measured_qubits)}
 
     def st_exp(data: dict[str, Any], _: type) -> ExperimentResult:
         fields = dict(data)

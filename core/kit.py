@@ -116,6 +116,7 @@ from ._read import (
     type_name,
 )
 from ._results import RegisterMarginals
+from ._rows import int_rows
 from ._rules import PROB_ATOL, check_sum, largest_remainder, resolve_width, sum_to_one
 
 __all__ = [
@@ -190,6 +191,7 @@ __all__ = [
     "type_name",
     "unpack_ints",
     "without_leakage",
+    "int_rows",
 ]
 
 T = TypeVar("T")
@@ -466,7 +468,8 @@ def bitstring_object(obj: Any, fmt: str, read_value: Any, path: str = "$"
     """:func:`bitstring_items` as ``({outcome: value}, width)`` (kept for plugins written
     against the dict model; prefer the items form, which stays on arrays)."""
     outcomes, values, width = bitstring_items(obj, fmt, read_value, path)
-    return dict(zip(np.asarray(outcomes).tolist(),
+    # a list (past 64 bits) stays a list of ints: np.asarray would make [0, 2**63] floats
+    return dict(zip(outcomes.tolist() if isinstance(outcomes, np.ndarray) else list(outcomes),
                     values.tolist() if isinstance(values, np.ndarray) else values)), width
 
 

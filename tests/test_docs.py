@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -124,3 +125,40 @@ def test_qiskit_page_comments_state_real_values() -> None:
     assert f"# {h.most_frequent()}, {qfmt.marginal_distribution(h, [1]).display()}" in text
     assert repr(r.counts()).startswith("Counts({0: 457, ")
     assert repr(r.get_counts()).startswith("{'000': 457, ")
+
+
+def _fence_doctests() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("griffe_doctest", DOCS / "griffe_doctest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.fence_doctests
+
+
+def test_doctest_examples_render_as_code_blocks() -> None:
+    """The API reference fences ``>>>`` examples as ```` ```pycon ```` (Markdown would read them
+    as nested blockquotes): mkdocs.yml loads the griffe extension, and it fences every example
+    of every public docstring, output lines included, and nothing inside fenced code."""
+    config = (ROOT / "mkdocs.yml").read_text()
+    assert "docs/griffe_doctest.py:DoctestBlocks" in config
+    fence = _fence_doctests()
+    text = "Intro.\n>>> f(1,\n...   2)\n3\n\nAfter.\n\n```python\n>>> kept\n```\n"
+    assert fence(text) == ("Intro.\n\n```pycon\n>>> f(1,\n...   2)\n3\n```\n\nAfter.\n\n"
+                           "```python\n>>> kept\n```\n")
+    import inspect
+
+    seen = 0
+    for module in (qfmt, qfmt.kit, qfmt.testing):
+        for name in module.__all__:
+            doc = inspect.getdoc(getattr(module, name)) or ""
+            if ">>>" not in doc:
+                continue
+            seen += 1
+            inside = False
+            for line in fence(doc).splitlines():
+                if line.strip().startswith("```"):
+                    inside = not inside
+                assert inside or not line.lstrip().startswith(">>>"), (name, line)
+    assert seen >= 5

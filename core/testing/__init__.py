@@ -35,7 +35,8 @@ from ..kit import jpath, type_name
 if TYPE_CHECKING:
     from .._registry import Registry
 
-__all__ = ["CHECKS", "check_format"]
+__all__ = ["CHECKS", "capability_objects", "check_conversion", "check_conversions",
+           "check_format"]
 
 #: The checks :func:`check_format` runs, by the label its failure messages start with.
 CHECKS: Mapping[str, str] = {
@@ -568,3 +569,6 @@ def check_format(format_id: str | Format, examples: Iterable[Any], *,
         _check_bad_inputs(verbs, fmt, fid, validator if json_format else None, payload, lo, i,
                           report)
     report.raise_if_failed()
+
+
+from ._conversions import capability_objects, check_conversion, check_conversions  # noqa: E402

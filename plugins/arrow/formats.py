@@ -99,6 +99,10 @@ def _sniff(kind: str) -> Any:
     return sniff
 
 
+#: Both formats keep the layout (names, widths, positions) in the file's metadata.
+_REGISTERS = frozenset({"registers", "register-names", "register-positions", "joint"})
+
+
 @qfmt.hookimpl
 def qfmt_formats() -> list[qfmt.Format]:
     """The two Parquet formats."""
@@ -107,8 +111,10 @@ def qfmt_formats() -> list[qfmt.Format]:
     return [
         qfmt.Format(SHOTS, "Per-shot memory as Apache Parquet: one row per shot", parse_shots,
                     serialize_shots, kit.load_schema(SHOTS), qfmt.Memory, None, _sniff("memory"),
-                    MEDIA_TYPE, carries_leakage=True, bit_order=order),
+                    MEDIA_TYPE, carries_leakage=True, bit_order=order,
+                    capabilities=_REGISTERS | {"shot-order", "shots", "leakage"}),
         qfmt.Format(COUNTS, "Counts as Apache Parquet: one row per outcome", parse_counts,
                     serialize_counts, kit.load_schema(COUNTS), qfmt.Counts, None,
-                    _sniff("counts"), MEDIA_TYPE, bit_order=order),
+                    _sniff("counts"), MEDIA_TYPE, bit_order=order,
+                    capabilities=_REGISTERS | {"shots"}),
     ]

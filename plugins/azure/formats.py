@@ -13,6 +13,10 @@ string) is a set of registers ``Item1``, ``Item2``, ... laid end to end in recor
   [0, 1], "Display": "[0, 1]", "Count": 500}, ...], "Shots": [[0, 1], ...]}, ...]}`` ->
   :class:`qfmt.Result`, one experiment per ``Results`` item (a batch) with its shots as
   :class:`qfmt.Memory`. The histogram must agree with the shots; writing rebuilds it from them.
+  An item with a ``Histogram`` and no ``Shots`` (azure-quantum's histogram reader takes it) is
+  an experiment of :class:`qfmt.Counts` (its ``shots`` the total of every entry); its entries
+  with a lost qubit are kept as they are in ``ExperimentResult.extra["lost_histogram"]``.
+  Counts (with no memory) are written that way.
 
 Lost qubits (Azure's ``"-"`` or ``2`` in an outcome) are never read as 0 or 1: in v2 they are the
 memory's leakage marks (bit *i* leaked; the bit itself reads 0), so counts leave those shots out
@@ -47,7 +51,7 @@ V2 = "microsoft.quantum-results.v2"
 #: What Azure writes for a lost qubit; ``2`` and ``"2"`` are read as loss too.
 LOSS = "-"
 _LOSS_MARKERS = ("-", 2, "2")
-_OWN_EXTRA = ("shot_errors", "error_histogram", "loss_marker")
+_OWN_EXTRA = ("shot_errors", "error_histogram", "loss_marker", "lost_histogram")
 
 
 # -- outcomes ---------------------------------------------------------------------------------
@@ -275,16 +279,18 @@ def _fast_shots(shots: list[Any]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np
 def _parse_item(item: Any, i: int) -> qfmt.ExperimentResult:
     path = kit.jpath("Results", i)
     obj = kit.expect_dict(item, V2, path)
-    _require(obj, path, ("Histogram", "Shots"))
+    _require(obj, path, ("Histogram",))
     hist = kit.expect_list(obj["Histogram"], V2, path + ".Histogram")
-    shots = kit.expect_list(obj["Shots"], V2, path + ".Shots")
-    if not shots:
-        raise qfmt.PayloadError(V2, path + ".Shots", "expected at least one shot, got none")
     extra: dict[str, Any] = {k: v for k, v in obj.items() if k not in ("Histogram", "Shots")}
     for k in _OWN_EXTRA:
         if k in extra:
             raise qfmt.PayloadError(V2, kit.subpath(path, k), f"{k!r} is a name qfmt keeps its "
                                     "own data under")
+    if "Shots" not in obj:
+        return _parse_histogram_only(hist, i, extra)
+    shots = kit.expect_list(obj["Shots"], V2, path + ".Shots")
+    if not shots:
+        raise qfmt.PayloadError(V2, path + ".Shots", "expected at least one shot, got none")
     errors = [(s, shot) for s, shot in enumerate(shots) if _is_error(shot)]
     good = [shot for shot in shots if not _is_error(shot)] if errors else shots
     if not good:
@@ -327,6 +333,59 @@ def _parse_item(item: Any, i: int) -> qfmt.ExperimentResult:
         extra["shot_errors"] = [{"shot": s, "Error": e["Error"]} for s, e in errors]
         extra["error_histogram"] = error_hist
     return qfmt.ExperimentResult({"memory": mem}, shots=len(shots), extra=extra)
+
+
+def _parse_histogram_only(hist: list[Any], i: int, extra: dict[str, Any]
+                          ) -> qfmt.ExperimentResult:
+    """A ``Results`` item with a ``Histogram`` and no ``Shots`` (azure-quantum's histogram reader
+    takes it): its counts. Entries with a lost qubit, which counts cannot mark, are kept as they
+    are in ``extra["lost_histogram"]`` (error entries in ``extra["error_histogram"]``); the
+    experiment's ``shots`` is the total of every entry."""
+    outcomes: list[int] = []
+    values: list[int] = []
+    lost_entries: list[Any] = []
+    error_entries: list[Any] = []
+    widths: list[int] | None = None
+    seen: dict[tuple[tuple[int, ...], tuple[bool, ...]], int] = {}
+    total = 0
+    for k, entry in enumerate(hist):
+        hpath = kit.jpath("Results", i, "Histogram", k)
+        e = kit.expect_dict(entry, V2, hpath)
+        kit.expect_keys(e, V2, hpath, {"Outcome", "Count"}, {"Display"})
+        count = kit.count_value(e["Count"], V2, hpath + ".Count")
+        total += count
+        if "Display" in e and type(e["Display"]) is not str:
+            raise qfmt.PayloadError(V2, hpath + ".Display", f"expected a string, got "
+                                    f"{kit.type_name(e['Display'])}")
+        if _is_error(e["Outcome"]):
+            error_entries.append(entry)
+            continue
+        b, m, w, _ = _read_outcome(e["Outcome"], V2, hpath + ".Outcome")
+        if widths is None:
+            widths = w
+        elif w != widths:
+            raise qfmt.PayloadError(V2, hpath + ".Outcome", f"outcome has result arrays of {w} "
+                                    f"but the first outcome has {widths}")
+        key = (tuple(b), tuple(m))
+        if key in seen:
+            raise qfmt.PayloadError(V2, hpath + ".Outcome", f"outcome repeats entry {seen[key]}")
+        seen[key] = k
+        if any(m):
+            lost_entries.append(entry)
+            continue
+        outcomes.append(_as_int(b))
+        values.append(count)
+    path = kit.jpath("Results", i, "Histogram")
+    if widths is None:
+        raise qfmt.PayloadError(V2, path, "a Results item without Shots needs at least one "
+                                "measured outcome in its Histogram")
+    counts = kit.counts(outcomes, values, width=sum(widths), fmt=V2, path=path,
+                        layout=_layout(widths))
+    if lost_entries:
+        extra["lost_histogram"] = lost_entries
+    if error_entries:
+        extra["error_histogram"] = error_entries
+    return qfmt.ExperimentResult({"counts": counts}, shots=total, extra=extra)
 
 
 def _check_histogram(hist: list[Any], bits: npt.NDArray[np.uint8], lost: npt.NDArray[np.bool_],
@@ -417,14 +476,49 @@ def _render(bits: list[int], lost: list[bool], widths: list[int], marker: Any) -
     return out
 
 
-def _dump_item(exp: qfmt.ExperimentResult, index: int) -> dict[str, Any]:
-    memory = exp.data["memory"]
+def _dump_counts(counts: qfmt.Counts, extra: dict[str, Any], marker: Any) -> dict[str, Any]:
+    """A ``Results`` item of counts: a ``Histogram`` and no ``Shots`` (their order is unknown),
+    the kept lost and error entries after the counted outcomes."""
+    widths = _widths_of(counts.layout, counts.width)
+    nolost = [False] * counts.width
+    histogram: list[Any] = []
+    for row, c in zip(_bit_rows_of(counts.outcome_array, counts.width),
+                      counts.value_array.tolist()):
+        histogram.append({"Outcome": _render(row, nolost, widths, marker),
+                          "Display": _display(row, nolost, widths, marker), "Count": int(c)})
+    histogram.extend(extra.pop("lost_histogram", []))
+    histogram.extend(extra.pop("error_histogram", []))
+    extra.pop("shot_errors", None)
+    return {"Histogram": histogram, **extra}
+
+
+def _dump_item(exp: qfmt.ExperimentResult, index: int, shots: int | None) -> dict[str, Any]:
     extra = dict(exp.extra)
     marker = extra.pop("loss_marker", LOSS)
-    shot_errors = extra.pop("shot_errors", [])
-    error_hist = extra.pop("error_histogram", [])
     if marker not in _LOSS_MARKERS:
         marker = LOSS
+    memory = exp.data.get("memory")
+    if not isinstance(memory, qfmt.Memory):
+        counts = exp.data.get("counts")
+        probs = exp.data.get("probabilities")
+        if not isinstance(counts, qfmt.Counts) and isinstance(probs, qfmt.ProbDistribution) \
+                and shots is not None:
+            counts = probs.to_counts(shots)
+        if isinstance(counts, qfmt.Counts):
+            return _dump_counts(counts, extra, marker)
+        if isinstance(probs, qfmt.ProbDistribution):
+            raise qfmt.LossyConversionError(
+                f"experiment {index} holds probabilities and an Azure v2 Results item holds "
+                "shots or counts: counts would be invented", "shots=N")
+        held = sorted(k for k, v in exp.data.items() if isinstance(
+            v, (qfmt.QuasiDistribution, qfmt.Memory, qfmt.Counts, qfmt.ProbDistribution)))
+        raise qfmt.LossyConversionError(
+            f"experiment {index} holds {held or 'no measured data'} and an Azure v2 Results "
+            "item holds shots or counts (quasi-probabilities may be negative: use "
+            "nearest_probability_distribution() first)")
+    extra.pop("lost_histogram", None)
+    shot_errors = extra.pop("shot_errors", [])
+    error_hist = extra.pop("error_histogram", [])
     widths = _widths_of(memory.layout, memory.width)
     lost = _lost_matrix(memory, index)
     bits = (memory.to_bool() & ~lost).view(np.uint8)  # a lost qubit has no value
@@ -447,16 +541,20 @@ def _dump_item(exp: qfmt.ExperimentResult, index: int) -> dict[str, Any]:
     rank = np.empty(len(order), dtype=np.intp)
     rank[order] = np.arange(len(order))
     per_shot = rank[np.asarray(inverse).reshape(-1)]
-    shots: list[Any] = [rendered[k] if len(widths) > 1 else list(rendered[k])
-                        for k in per_shot.tolist()]
+    rows: list[Any] = [rendered[k] if len(widths) > 1 else list(rendered[k])
+                       for k in per_shot.tolist()]
     for e in sorted(shot_errors, key=lambda e: e["shot"]):
-        shots.insert(int(e["shot"]), {"Error": e["Error"]})
-    return {"Histogram": histogram, "Shots": shots, **extra}
+        rows.insert(int(e["shot"]), {"Error": e["Error"]})
+    return {"Histogram": histogram, "Shots": rows, **extra}
 
 
-def dump_v2(result: qfmt.Result) -> dict[str, Any]:
-    """Result (one experiment per ``Results`` item, each with memory) -> v2 payload."""
-    items = [_dump_item(exp, i) for i, exp in enumerate(result.results)]
+def dump_v2(result: qfmt.Result, *, shots: int | None = None) -> dict[str, Any]:
+    """Result (one experiment per ``Results`` item, each with memory, or counts written as a
+    ``Histogram`` without ``Shots``) -> v2 payload. ``shots=N`` turns probabilities into counts
+    of N shots (largest remainder, noted in the provenance)."""
+    if shots is not None and (isinstance(shots, bool) or not isinstance(shots, int) or shots < 1):
+        raise qfmt.OptionError(f"shots= must be a positive int, got {shots!r}")
+    items = [_dump_item(exp, i, shots) for i, exp in enumerate(result.results)]
     return {"DataFormat": V2, "Results": items, **dict(result.extra)}
 
 
@@ -469,9 +567,11 @@ def qfmt_formats() -> list[qfmt.Format]:
     return [
         qfmt.Format(V1, "Azure Quantum histogram: flat [display, probability, ...] pairs",
                     parse_v1, dump_v1, kit.load_schema(V1), qfmt.ProbDistribution,
-                    sniff=lambda p: 0.9, registers=False, bit_order=_ORDER),
+                    sniff=lambda p: 0.9, registers=False, bit_order=_ORDER,
+                    capabilities=frozenset()),
         qfmt.Format(V2, "Azure Quantum results: per-item Histogram and Shots (batches)",
-                    parse_v2, dump_v2, kit.load_schema(V2), qfmt.Result, qfmt.Memory,
+                    parse_v2, dump_v2, kit.load_schema(V2), qfmt.Result, None,
                     sniff=lambda p: 0.9, registers=False, carries_leakage=True,
-                    bit_order=_ORDER),
+                    bit_order=_ORDER,
+                    capabilities={"experiments", "shot-order", "shots", "leakage"}),
     ]

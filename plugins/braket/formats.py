@@ -17,11 +17,16 @@ The payload is one task, loaded as a :class:`qfmt.Result` with one experiment:
   ``measurementProbabilities``; neither for a ``shots=0`` task that holds only ``resultTypes``.
 - ``Result.job_id`` and the experiment's ``job_id`` are ``taskMetadata.id``,
   ``Result.backend_name`` is ``taskMetadata.deviceId``, the experiment's ``shots`` is
-  ``taskMetadata.shots``; ``measuredQubits`` is the experiment's ``extra["measuredQubits"]``.
+  ``taskMetadata.shots``; ``measuredQubits`` is the experiment's ``measured_qubits`` (kept even
+  when it is ``[0, 1, ..., n-1]``).
+- ``resultTypes`` (when it holds any) is the experiment's ``data["result_types"]``: the list as
+  it was, plain JSON data (state vectors and amplitudes as ``[re, im]`` pairs), so formats that
+  keep experiment data verbatim carry it; an empty or null ``resultTypes`` stays in
+  ``Result.extra``.
 - Everything else (``braketSchemaHeader``, ``taskMetadata``, ``additionalMetadata``,
-  ``resultTypes``, ``outputs``, unknown keys) is kept in ``Result.extra`` as it was, and written
-  back. On writing, ``id``, ``deviceId`` and ``shots`` of ``taskMetadata`` come from the model's
-  fields (which win over the kept copy).
+  ``outputs``, unknown keys) is kept in ``Result.extra`` as it was, and written back. On writing,
+  ``id``, ``deviceId`` and ``shots`` of ``taskMetadata`` come from the model's fields (which win
+  over the kept copy).
 
 Writing: memory becomes ``measurements``; counts (with no memory) become
 ``measurementProbabilities`` with ``taskMetadata.shots`` = their total, from which Braket's
@@ -59,6 +64,10 @@ UNKNOWN = "unknown"
 
 _DATA_KEYS = ("measurements", "measurementProbabilities")
 _MEASURED = "measuredQubits"
+_RESULT_TYPES = "resultTypes"
+_MAX_QUBIT = 2**63 - 1  # a qubit index JSON writers (and Braket's devices) can hold
+#: The experiment data key that holds Braket's ``resultTypes`` (plain JSON data).
+RESULT_TYPES = "result_types"
 _BITSTRING = re.compile(r"[01]+")
 _BIT_VALUES = {0: 0, 1: 1, "0": 0, "1": 1}
 
@@ -108,9 +117,9 @@ def _measured_qubits(value: Any) -> list[int] | None:
     if not items:
         raise _error("$.measuredQubits", "expected at least one qubit, got an empty list")
     for i, q in enumerate(items):
-        if type(q) is not int or q < 0:
-            raise _error(kit.jpath(_MEASURED, i),
-                         f"a qubit index must be a non-negative integer, got {q!r}")
+        if type(q) is not int or not 0 <= q <= _MAX_QUBIT:
+            raise _error(kit.jpath(_MEASURED, i), "a qubit index must be an integer in "
+                         f"[0, 2**63 - 1], got {kit.short_repr(q)}")
     return list(items)
 
 
@@ -120,37 +129,16 @@ def _measurement_rows(value: Any) -> np.ndarray:
     rows = kit.expect_list(value, TASK_RESULT, "$.measurements")
     if not rows:
         raise _error("$.measurements", "expected at least one shot, got an empty list")
-    if set(map(type, rows)) == {list} and set(map(len, rows)) != {0} and \
-            len(set(map(len, rows))) == 1:
-        kinds = set(map(type, chain.from_iterable(rows)))
-        if kinds == {int}:
-            try:
-                arr = np.array(rows, dtype=np.int64)
-            except OverflowError:  # a bit past 64 bits: the careful path names it
-                arr = None
-            if arr is not None and arr.min() >= 0 and arr.max() <= 1:
-                return arr.astype(np.uint8)
-        elif kinds == {str}:
-            text = np.array(rows, dtype=str)
-            ones: np.ndarray = np.equal(text, "1")
-            if (ones | np.equal(text, "0")).all():
-                return ones.astype(np.uint8)
-    # slow path: find the first bad element and say where it is
-    width = None
-    for s, row in enumerate(rows):
-        p = kit.jpath("measurements", s)
-        kit.expect_list(row, TASK_RESULT, p)
-        if not row:
-            raise _error(p, "a shot must hold at least one bit")
-        if width is None:
-            width = len(row)
-        elif len(row) != width:
-            raise _error(p, f"shot {s} has {len(row)} bits but shot 0 has {width}")
-        for i, b in enumerate(row):
-            if type(b) not in (int, str) or b not in _BIT_VALUES:
-                raise _error(kit.subpath(p, i), f"a bit must be 0 or 1, got {b!r}")
-    # every bit is valid, but ints and strings are mixed
-    return np.array([[_BIT_VALUES[b] for b in row] for row in rows], dtype=np.uint8)
+    if set(map(type, rows)) == {list} and len(set(map(len, rows))) == 1 and \
+            set(map(type, chain.from_iterable(rows))) == {str}:
+        text = np.array(rows, dtype=str)
+        ones: np.ndarray = np.equal(text, "1")
+        if (ones | np.equal(text, "0")).all():
+            return ones.astype(np.uint8)
+    # ints, or strings and ints mixed (Braket's reader takes both): strings "0"/"1" as ints
+    ints = [[_BIT_VALUES.get(b, b) if type(b) is str else b for b in row]
+            if type(row) is list else row for row in rows]
+    return kit.int_rows(ints, TASK_RESULT, "$.measurements", what="shot")
 
 
 def _probabilities(value: Any, shots: int, atol: float, normalize: bool
@@ -200,7 +188,12 @@ def parse_task_result(payload: Any, *, atol: float = PROB_ATOL, normalize: bool 
         _check_header(obj["braketSchemaHeader"], "$.braketSchemaHeader", HEADER)
     task_id, shots, device = _task_metadata(obj["taskMetadata"])
     kit.expect_dict(obj["additionalMetadata"], TASK_RESULT, "$.additionalMetadata")
-    _list_of_objects(_optional(obj, "resultTypes"), "resultTypes")
+    result_types = _optional(obj, _RESULT_TYPES)
+    _list_of_objects(result_types, _RESULT_TYPES)
+    if result_types:  # kept as experiment data, which core does not check: written back as is
+        problem = kit.passthrough_problem(result_types)
+        if problem is not None:
+            raise _error("$.resultTypes", problem)
     _list_of_objects(_optional(obj, "outputs"), "outputs")
     measured = _measured_qubits(_optional(obj, _MEASURED))
     data: dict[str, Any] = {}
@@ -227,9 +220,11 @@ def parse_task_result(payload: Any, *, atol: float = PROB_ATOL, normalize: bool 
         data["probabilities"] = probs
     if not data and shots > 0:
         raise _error("$", "a task with shots needs measurements or measurementProbabilities")
-    extra = {k: v for k, v in obj.items() if k not in (*_DATA_KEYS, _MEASURED)}
-    exp_extra = {} if measured is None else {_MEASURED: measured}
-    exp = qfmt.ExperimentResult(data, shots=shots, job_id=task_id, extra=exp_extra)
+    kept = (*_DATA_KEYS, _MEASURED, _RESULT_TYPES) if result_types else (*_DATA_KEYS, _MEASURED)
+    if result_types:
+        data[RESULT_TYPES] = result_types
+    extra = {k: v for k, v in obj.items() if k not in kept}
+    exp = qfmt.ExperimentResult(data, shots=shots, job_id=task_id, measured_qubits=measured)
     return qfmt.Result([exp], backend_name=device, job_id=task_id, extra=extra)
 
 
@@ -247,20 +242,28 @@ def _pick(result: qfmt.Result, experiment: Any) -> qfmt.ExperimentResult:
 
 def _qubits(exp: qfmt.ExperimentResult, width: int | None,
             measured_qubits: Sequence[int] | None) -> list[int] | None:
-    """measuredQubits to write: the option, else the experiment's own, else 0..width-1."""
-    given = measured_qubits if measured_qubits is not None else exp.extra.get(_MEASURED)
-    if width is None:
-        return None if given is None else [int(q) for q in given]
+    """measuredQubits to write: the option, else the experiment's ``measured_qubits``, else
+    0..width-1. Labels that are not qubit indices (pytket's ``"q[3]"``) cannot be written: a
+    Braket qubit is a number, so they are refused rather than renumbered."""
+    option = measured_qubits is not None
+    given = measured_qubits if option else exp.measured_qubits
     if given is None:
-        return list(range(width))
+        return None if width is None else list(range(width))
     qubits = list(given)
-    if len(qubits) != width or any(isinstance(q, bool) or not isinstance(q, int) or q < 0
-                                   for q in qubits):
-        source = "measured_qubits=" if measured_qubits is not None else \
-            "the experiment's measuredQubits"
-        raise qfmt.OptionError(f"{source} {qubits!r} must be {width} non-negative qubit "
-                               f"indices, one per measured bit; pass measured_qubits=[...]")
-    return qubits
+    bad = [q for q in qubits
+           if isinstance(q, bool) or not isinstance(q, int) or not 0 <= q <= _MAX_QUBIT]
+    if option and (bad or (width is not None and len(qubits) != width)):
+        raise qfmt.OptionError(f"measured_qubits={kit.short_repr(qubits)} must be {width} "
+                               "qubit indices in [0, 2**63 - 1], one per measured bit")
+    if bad:
+        raise qfmt.LossyConversionError(
+            f"the experiment's measured qubits {kit.short_repr(qubits)} are not all qubit "
+            "indices, and a Braket task result numbers its qubits", "measured_qubits=[...]")
+    if width is not None and len(qubits) != width:
+        raise qfmt.LossyConversionError(
+            f"the experiment names {len(qubits)} measured qubits for data of {width} bits",
+            "measured_qubits=[...]")
+    return [int(q) for q in qubits]
 
 
 def _big_endian_keys(dist: Any) -> list[str]:
@@ -327,10 +330,20 @@ def dump_task_result(result: qfmt.Result, *, experiment: Any = None, shots: int 
     ``program=`` OpenQASM source for ``additionalMetadata.action`` (default: the kept
     ``additionalMetadata`` as it was; for data from another format, which has none, a
     placeholder program that says the program was not recorded, since Braket's reader needs one).
+    Experiment data other than the result types never reaches it: core refuses that loss
+    (``allow_loss="experiment-data"`` leaves it out).
     """
     exp = _pick(result, experiment)
     fields, width, n = _measurement_data(exp, shots)
     extra = dict(result.extra)
+    result_types = exp.data.get(RESULT_TYPES)
+    if result_types is not None:
+        if not isinstance(result_types, list) or \
+                not all(isinstance(rt, Mapping) for rt in result_types):
+            raise qfmt.PayloadError(TASK_RESULT, "$.resultTypes",
+                                    f"data[{RESULT_TYPES!r}] must be a list of objects, got "
+                                    f"{kit.type_name(result_types)}")
+        extra[_RESULT_TYPES] = result_types
     kept = extra.pop("taskMetadata", None)
     meta = dict(kept) if isinstance(kept, Mapping) else {
         "braketSchemaHeader": dict(TASK_METADATA_HEADER)}
@@ -341,7 +354,7 @@ def dump_task_result(result: qfmt.Result, *, experiment: Any = None, shots: int 
     additional = dict(kept) if isinstance(kept, Mapping) else {}
     if program is not None:
         additional["action"] = {"braketSchemaHeader": dict(OPENQASM_HEADER), "source": program}
-    elif not isinstance(kept, Mapping) and n > 0 and not extra.get("resultTypes"):
+    elif not isinstance(kept, Mapping) and n > 0 and not extra.get(_RESULT_TYPES):
         # data from another format: Braket's reader needs a program to read the result types
         # from, and the data has none
         additional["action"] = {"braketSchemaHeader": dict(OPENQASM_HEADER),
@@ -371,5 +384,7 @@ def qfmt_formats() -> list[qfmt.Format]:
         qfmt.Format(TASK_RESULT,
                     "Amazon Braket GateModelTaskResult: measurements or measurementProbabilities",
                     parse_task_result, dump_task_result, kit.load_schema(TASK_RESULT),
-                    qfmt.Result, None, _sniff, registers=False, bit_order=BIT_ORDER),
+                    qfmt.Result, None, _sniff, registers=False, bit_order=BIT_ORDER,
+                    capabilities={"shot-order", "shots", "bit-labels", "result-types",
+                                  "metadata"}),
     ]

@@ -41,7 +41,34 @@ def to_braket(obj: Any, **options: Any) -> Any:
     ``GateModelQuantumTaskResult.from_string``."""
     tasks = _module("braket.tasks")
     text = qfmt.dumps(obj, TASK_RESULT, **options)
-    return tasks.GateModelQuantumTaskResult.from_string(text)
+    try:
+        return tasks.GateModelQuantumTaskResult.from_string(text)
+    except Exception as exc:  # pydantic's ValidationError, or the SDK failing on odd data
+        raise qfmt.PayloadError(TASK_RESULT, _sdk_path(exc),
+                                f"the Braket SDK refuses this task result: {_sdk_reason(exc)}"
+                                ) from exc
+
+
+def _sdk_path(exc: Exception) -> str:
+    """The JSON path of the first error pydantic reports (``$`` when it is not one)."""
+    errors = getattr(exc, "errors", None)
+    try:
+        loc = errors()[0]["loc"] if callable(errors) else ()
+    except Exception:
+        loc = ()
+    return kit.jpath(*(p if isinstance(p, (int, str)) else str(p) for p in loc)) if loc else "$"
+
+
+def _sdk_reason(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    try:
+        if callable(errors):
+            first = errors()
+            more = f" (and {len(first) - 1} more)" if len(first) > 1 else ""
+            return f"{first[0]['msg']}{more}"
+    except Exception:
+        pass
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _plain(value: Any) -> Any:

@@ -337,4 +337,6 @@ def qfmt_formats() -> list[qfmt.Format]:
     return [qfmt.Format(
         FMT, "Cirq ResultDict JSON (cirq.to_json; a list for a sweep): per-shot records per "
         "measurement key", parse_result, dump_result, kit.load_schema(FMT), qfmt.Result,
-        qfmt.Memory, _sniff, bit_order=BIT_ORDER)]
+        qfmt.Memory, _sniff, bit_order=BIT_ORDER,
+        capabilities={"experiments", "shot-order", "shots", "registers", "register-names",
+                      "joint"})]

@@ -4,8 +4,10 @@
 Exit codes (as the core CLI's): 0 success; 1 invalid (``schema-diff`` found differences, or a
 served schema that is not JSON); 2 usage (a bad job id, no API key, an output folder a file would
 escape, an unknown format); 3 a missing optional dependency (``install qfmt[client]``); 4 fetching a
-job failed (it failed or was cancelled, timed out, or the API kept failing). Errors are one line on
-stderr, ``qfmt: error: ...``; the root group's ``--debug`` shows the traceback instead.
+job failed (it failed or was cancelled, timed out, or the API kept failing); 130 interrupted
+(Ctrl-C). Errors are one line on stderr, ``qfmt: error: ...``: under the ``qfmt`` command line
+the core's one error path prints them (in the command line's words), the plugin itself only its
+own usage errors; the root group's ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -55,25 +57,45 @@ def _exit_code(exc: BaseException) -> int:
     return EXIT_INVALID
 
 
-def _debug(ctx: click.Context | None) -> bool:
+def _root_obj() -> dict[str, Any]:
+    ctx = click.get_current_context(silent=True)
     root = ctx.find_root() if ctx is not None else None
     obj = root.obj if root is not None else None
-    return bool(isinstance(obj, dict) and obj.get("debug"))
+    return obj if isinstance(obj, dict) else {}
 
 
 def _guard(func: Callable[[], T]) -> T:
-    """Run ``func``; a qfmt or OS error becomes one line on stderr and its exit code."""
+    """Run ``func``. The plugin's own usage errors (no API key, a bad job id) exit 2 here. Under
+    the ``qfmt`` command line (which says so with ``one_error_path`` in the root context's
+    ``obj``) every other error goes to its one error path: one ``qfmt: error:`` line in the
+    command line's words with the documented exit code, Ctrl-C exiting 130. A command run on its
+    own turns a qfmt or OS error into one line and its exit code itself."""
+    from .client import InvalidIdError, MissingApiKeyError
+
     try:
         return func()
     except click.ClickException:
         raise
     except (qfmt.QfmtError, OSError) as exc:
-        if _debug(click.get_current_context(silent=True)):
+        obj = _root_obj()
+        if obj.get("debug"):
+            raise
+        if isinstance(exc, MissingApiKeyError):  # the command line has no --api-key
+            raise _Fail("no IonQ API key: set IONQ_API_KEY", EXIT_USAGE) from exc
+        if isinstance(exc, InvalidIdError):
+            raise _Fail(_one_line(str(exc)), EXIT_USAGE) from exc
+        if obj.get("one_error_path"):
             raise
         if isinstance(exc, OSError) and not isinstance(exc, qfmt.QfmtError):
             raise _Fail(_os_error_text(exc), EXIT_INVALID) from exc
-        raise _Fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        raise _Fail(_one_line(str(exc)) if str(exc) else type(exc).__name__,
                     _exit_code(exc)) from exc
+
+
+def _one_line(text: str) -> str:
+    """The first line of ``text``, without control characters."""
+    first = text.splitlines()[0] if text else ""
+    return "".join(c if c.isprintable() else " " for c in first)
 
 
 def _os_error_text(exc: OSError) -> str:
@@ -95,8 +117,9 @@ def _busy(message: str) -> Iterator[None]:
         yield
         return
     from rich.console import Console
+    from rich.text import Text
 
-    with Console(stderr=True, highlight=False).status(message, spinner="dots"):
+    with Console(stderr=True, highlight=False).status(Text(message), spinner="dots"):
         yield
 
 

@@ -806,6 +806,20 @@ _V1_ORDER = "decimal state; bit i of int(state) is qubit i (little-endian)"
 _V2_ORDER = "bitstring per register; the rightmost character is bit 0 of the register"
 
 
+#: What each format carries (names of qfmt.CAPABILITIES): v1 formats hold one joint outcome,
+#: v2 formats named registers beside the output_all joint register.
+_V2_REGISTERS = frozenset({"registers", "register-names", "joint"})
+_CAPABILITIES: dict[str, frozenset[str]] = {
+    PROB_V1: frozenset(),
+    HIST_V1: frozenset({"shots"}),
+    PROB_V2: _V2_REGISTERS,
+    HIST_V2: _V2_REGISTERS | {"shots"},
+    SHOTS_V1: frozenset({"shot-order", "shots"}),
+    SHOTS_V2: _V2_REGISTERS | {"shot-order", "shots"},
+    AGGREGATE: frozenset({"experiments"}),
+}
+
+
 @qfmt.hookimpl
 def qfmt_formats() -> list[qfmt.Format]:
     """The seven IonQ result formats."""
@@ -813,12 +827,13 @@ def qfmt_formats() -> list[qfmt.Format]:
             element: type | None = None, sniff: Any = None, raw: Any = None, *,
             v1: bool = False, leakage: bool = False, order: str = _V2_ORDER,
             raw_out: Any = None, sniff_raw: Any = None) -> qfmt.Format:
+        caps = _CAPABILITIES[fid] | ({"leakage"} if leakage else set())
         # every IonQ parser refuses what its schema refuses (tests/core/test_detect_speed_paths)
         return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, element,
                            sniff, parse_raw=raw, registers=not v1,
                            joint_register=None if v1 else OUTPUT_ALL, carries_leakage=leakage,
                            bit_order=_V1_ORDER if v1 else order, serialize_raw=raw_out,
-                           parse_checks_schema=True, sniff_raw=sniff_raw)
+                           parse_checks_schema=True, sniff_raw=sniff_raw, capabilities=caps)
 
     return [
         fmt(PROB_V1, "IonQ probabilities: {decimal state: probability} (legacy)",

@@ -22,10 +22,12 @@ numpy arrays **in qfmt's (and Qiskit's) qubit order**: bit *i* of an index is qu
 an index, its ILO-BE convention); the parser and serializer swap the axes, so a pytket state
 converted to ``qiskit.result.json.v1`` is right for Qiskit.
 ``header["bits"]`` and ``header["qubits"]`` keep the unit ids exactly (register name and index
-list), so any naming survives a round trip. When ``bits`` are registers laid end to end, each
-indexed 0, 1, ... (``c[0], c[1], d[0]``), they also give the data a positional
-:class:`qfmt.RegisterLayout` (first register at bit 0); other orders or multi-dimensional
-indices give no layout (the header still has them).
+list), so any naming survives a round trip. The ``bits`` also give the data a positional
+:class:`qfmt.RegisterLayout` (see :func:`layout_of`): each run of consecutive indices of a
+register is a register, named ``c`` when it starts at ``c[0]`` and ``c[1]`` when it starts at
+``c[1]``, so formats that keep register names bring the unit labels back; multi-dimensional
+indices give no layout (the header still has them). pytket records no measurement map, so
+``measured_qubits`` stays None (``qubits`` orders the state results).
 
 The widths are the ``OutcomeArray`` widths, which pytket checks against ``bits``: what was
 measured, never the device. Bits past the width in a row's last byte must be 0. A payload with
@@ -43,6 +45,7 @@ format without leakage.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from itertools import chain
 from typing import Any
@@ -118,26 +121,38 @@ def default_units(name: str, n: int) -> list[Unit]:
 
 
 def layout_of(bits: Sequence[Unit]) -> qfmt.RegisterLayout | None:
-    """The registers ``bits`` lay end to end (``c[0], c[1], d[0]`` -> ``[("c", 2), ("d", 1)]``),
-    or None when they are not in that shape (another order, gaps, multi-dimensional indices)."""
-    regs: list[tuple[str, int]] = []
+    """The registers ``bits`` lay end to end, as a positional layout: each run of consecutive
+    indices of one register is a register of the layout, named by the register when the run
+    starts at index 0 (``c[0], c[1], d[0]`` -> ``[("c", 2), ("d", 1)]``) and by its first unit
+    otherwise (``c[1]`` -> ``[("c[1]", 1)]``; ``c[0], d[0], c[1]`` -> ``c``, ``d``, ``c[1]``), so
+    formats that keep register names keep the unit labels too (:func:`bits_of_layout` reads them
+    back). None for multi-dimensional indices or names that hold ``[`` themselves."""
+    runs: list[tuple[str, int, int]] = []  # (name, first index, width)
     for name, idx in bits:
-        if len(idx) != 1:
+        if len(idx) != 1 or "[" in name:
             return None
-        if regs and regs[-1][0] == name:
-            if idx[0] != regs[-1][1]:
-                return None
-            regs[-1] = (name, regs[-1][1] + 1)
+        if runs and runs[-1][0] == name and idx[0] == runs[-1][1] + runs[-1][2]:
+            runs[-1] = (name, runs[-1][1], runs[-1][2] + 1)
         else:
-            if idx[0] != 0 or any(r == name for r, _ in regs):
-                return None
-            regs.append((name, 1))
-    return qfmt.RegisterLayout(regs) if regs else None
+            runs.append((name, idx[0], 1))
+    names = [name if start == 0 else f"{name}[{start}]" for name, start, _ in runs]
+    if len(set(names)) != len(names):
+        return None
+    return qfmt.RegisterLayout(list(zip(names, (w for _, _, w in runs)))) if runs else None
+
+
+_RUN = re.compile(r"(.+)\[(\d+)\]")
 
 
 def bits_of_layout(layout: qfmt.RegisterLayout) -> list[Unit]:
-    """Unit ids for a layout: each register's bits in order."""
-    return [[r.name, [i]] for r in layout.registers for i in range(r.width)]
+    """Unit ids for a layout: each register's bits in order; a register named ``c[3]`` (see
+    :func:`layout_of`) holds ``c[3], c[4], ...``."""
+    out: list[Unit] = []
+    for r in layout.registers:
+        m = _RUN.fullmatch(r.name)
+        name, start = (m.group(1), int(m.group(2))) if m else (r.name, 0)
+        out.extend([name, [start + i]] for i in range(r.width))
+    return out
 
 
 # -- OutcomeArray -----------------------------------------------------------------------------
@@ -148,29 +163,7 @@ def _byte_rows(value: Any, path: str) -> npt.NDArray[np.uint8]:
     rows = kit.expect_list(value, FMT, path)
     if not rows:
         raise qfmt.PayloadError(FMT, path, "expected at least one row of bytes, got none")
-    if set(map(type, rows)) == {list} and len(set(map(len, rows))) == 1 and \
-            set(map(type, chain.from_iterable(rows))) <= {int}:
-        try:
-            arr = np.array(rows, dtype=np.int64)
-        except OverflowError:
-            arr = None
-        if arr is not None and (arr.size == 0 or (arr.min() >= 0 and arr.max() <= 255)):
-            return arr.astype(np.uint8)
-    # slow path: find the first bad row or byte and say where it is
-    length = None
-    for i, row in enumerate(rows):
-        p = kit.subpath(path, i)
-        kit.expect_list(row, FMT, p)
-        if length is None:
-            length = len(row)
-        elif len(row) != length:
-            raise qfmt.PayloadError(FMT, p, f"row has {len(row)} bytes but row 0 has {length}")
-        for j, b in enumerate(row):
-            if not isinstance(b, (int, np.integer)) or isinstance(b, (bool, np.bool_)) or \
-                    not 0 <= b <= 255:
-                raise qfmt.PayloadError(FMT, kit.subpath(p, j),
-                                        f"a byte must be an integer in [0, 255], got {b!r}")
-    return np.array(rows, dtype=np.uint8)
+    return kit.int_rows(rows, FMT, path, high=255, unit="byte", empty_rows=True)
 
 
 def _outcome_array(value: Any, path: str) -> tuple[npt.NDArray[np.uint8], int]:
@@ -385,7 +378,7 @@ def _bits_for(obj: qfmt.Memory | qfmt.Counts, header: Mapping[str, Any]) -> list
     mine = _valid_units(header.get("bits"))
     if mine is not None and len(mine) == obj.width:
         lay = layout_of(mine)
-        if (lay.sizes if lay else None) == (obj.layout.sizes if obj.layout else None):
+        if obj.layout is None or (lay.sizes if lay else None) == obj.layout.sizes:
             return mine
     if obj.layout is not None:
         return bits_of_layout(obj.layout)
@@ -474,4 +467,6 @@ def qfmt_formats() -> list[qfmt.Format]:
     return [qfmt.Format(
         FMT, "pytket BackendResult.to_dict(): shots or counts as packed OutcomeArrays, states",
         parse_backend_result, dump_backend_result, kit.load_schema(FMT), qfmt.Result, None,
-        _sniff, bit_order=BIT_ORDER)]
+        _sniff, bit_order=BIT_ORDER,
+        capabilities={"shot-order", "shots", "registers", "register-names", "register-positions",
+                      "joint", "state"})]

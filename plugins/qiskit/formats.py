@@ -44,6 +44,19 @@ EXP_OPTIONAL = ("header", "status", "seed", "meas_return")
 #: A key of ``ExperimentResult.extra`` (never written): the source had a ``header`` key, even an
 #: empty one, so the dump writes ``"header": {}`` again as Qiskit does.
 HEADER_PRESENT = "qfmt:header-present"
+#: A key of ``ExperimentResult.extra`` (never written): the source experiment had memory and no
+#: counts, so the dump does not add counts derived from the memory (the round trip stays exact).
+NO_COUNTS = "qfmt:no-counts"
+#: The experiment header key with which qfmt marks the data fields it wrote from its own
+#: distributions over the classical bits (``{"probabilities": "probabilities"}``, ``"quasi"``).
+#: Without it, a ``probabilities`` or ``quasi`` data field is Aer save data (over the qubits
+#: the save instruction named, or a list), kept verbatim and never read as the distribution
+#: of the classical bits.
+CLBIT_DISTRIBUTIONS = "qfmt_clbit_distributions"
+#: A key qfmt writes in an experiment's header: the qubit each classical bit measured
+#: (``ExperimentResult.measured_qubits``: Braket's ``measuredQubits``), which Qiskit's Result
+#: dict has no field for. Qiskit keeps header keys it does not know, so it round-trips.
+MEASURED_QUBITS = "qfmt_measured_qubits"
 
 
 # -- JSON safety --------------------------------------------------------------------------------
@@ -112,11 +125,15 @@ def _layout_from_header(header: Mapping[str, Any], fmt: str, path: str
             layout = qfmt.RegisterLayout(regs)
         except ValueError as exc:
             raise qfmt.PayloadError(fmt, p, str(exc)) from None
-        if slots is not None and layout.width != slots:
+        if slots is not None and layout.width > slots:
             raise qfmt.PayloadError(fmt, p, f"creg_sizes add up to {layout.width} bits but "
                                     f"memory_slots is {slots}")
-        if slots is None:
-            layout = None  # Qiskit splits keys only when both are known
+        if slots is None or layout.width != slots:
+            # Qiskit splits keys only when both are known. Fewer register bits than memory
+            # slots: the circuit has loose clbits (``Clbit()`` outside any register), whose
+            # positions the header does not give; the data keeps every clbit at its position
+            # and the header (creg_sizes included) is kept as it was.
+            layout = None
     return slots, layout
 
 
@@ -166,10 +183,37 @@ def _parse_memory(items: Any, fmt: str, path: str, slots: int | None,
                       width_inferred=slots is None)
 
 
+def _marked(header: Mapping[str, Any], path: str) -> dict[str, str]:
+    """The data fields the header marks as qfmt's distributions over the classical bits."""
+    marks = header.get(CLBIT_DISTRIBUTIONS)
+    if marks is None:
+        return {}
+    p = kit.subpath(path, CLBIT_DISTRIBUTIONS)
+    marks = kit.expect_dict(marks, RESULT, p)
+    for key, kind in marks.items():
+        if kind not in ("probabilities", "quasi"):
+            raise qfmt.PayloadError(RESULT, kit.subpath(p, key),
+                                    f"expected 'probabilities' or 'quasi', got {kind!r}")
+    return dict(marks)
+
+
+def _complex_or_verbatim(value: Any, path: str) -> Any:
+    """A statevector / unitary as a list of [re, im] pairs: a complex array (checked); a dict
+    (Aer's conditional save data keyed by memory, an encoder's own envelope) verbatim."""
+    return value if isinstance(value, dict) else _complex_array(value, RESULT, path)
+
+
 def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
                 ) -> dict[str, Any]:
     data = kit.expect_dict(data, RESULT, path)
-    slots, layout = _layout_from_header(header, RESULT, path.rsplit(".data", 1)[0] + ".header")
+    hpath = path.rsplit(".data", 1)[0] + ".header"
+    slots, layout = _layout_from_header(header, RESULT, hpath)
+    marks = _marked(header, hpath)
+    for key in marks:
+        if key not in data or key in ("counts", "memory"):
+            raise qfmt.PayloadError(RESULT, kit.subpath(hpath, CLBIT_DISTRIBUTIONS, key),
+                                    f"marks data field {key!r}, which is "
+                                    + ("not in the data" if key not in data else "not one"))
     out: dict[str, Any] = {}
     for key, value in data.items():
         p = kit.subpath(path, key)
@@ -185,23 +229,24 @@ def _parse_data(data: Any, meas_level: int, header: Mapping[str, Any], path: str
             _complex_array(value, RESULT, p)
             out[key] = value  # level 0/1: raw [re, im] lists, kept untouched
         elif key in ("statevector", "unitary"):
-            out[key] = _complex_array(value, RESULT, p)
-        elif key == "probabilities":
+            out[key] = _complex_or_verbatim(value, p)
+        elif marks.get(key) == "probabilities":
+            # what dump_result writes for a ProbDistribution (hex keys), read back as one
             read: Any = kit.probability_reader(PROB_ATOL)
             outcomes, values, kw, _ = kit.outcome_items(value, RESULT, read, p)
             _check_fits(outcomes, slots, RESULT, p, list(value))
             out[key] = kit.probabilities(outcomes, values, width=slots, key_width=kw, fmt=RESULT,
                                          path=p, option="memory_slots", layout=layout)
-        elif key == "quasi" and isinstance(value, dict) and value and \
-                all(isinstance(k, str) and k.startswith("0x") for k in value):
-            # what dump_result writes for a QuasiDistribution (hex keys), read back as one
+        elif marks.get(key) == "quasi":
             qread: Any = kit.quasi_value
             outcomes, values, kw, _ = kit.outcome_items(value, RESULT, qread, p)
             _check_fits(outcomes, slots, RESULT, p, list(value))
             out[key] = kit.quasi(outcomes, values, width=slots, key_width=kw, fmt=RESULT,
                                  path=p, option="memory_slots", layout=layout)
         else:
-            out[key] = value  # any other field passes through untouched
+            # Aer save data (probabilities, density_matrix, custom labels, ...) and any other
+            # field: the simulator's own data, kept verbatim, never a classical distribution
+            out[key] = value
     return out
 
 
@@ -230,13 +275,31 @@ def _parse_experiment(exp: Any, path: str) -> qfmt.ExperimentResult:
     header = kit.expect_dict(header, RESULT, kit.subpath(path, "header"))
     data = _parse_data(exp["data"], meas_level, header, kit.subpath(path, "data"))
     extra = {k: v for k, v in exp.items() if k not in EXP_KEYS + EXP_OPTIONAL}
+    measured = header.get(MEASURED_QUBITS)
+    if measured is not None:
+        mpath = kit.subpath(path, "header", MEASURED_QUBITS)
+        measured = kit.expect_list(measured, RESULT, mpath)
+        for i, q in enumerate(measured):
+            if isinstance(q, bool) or not isinstance(q, (int, str)):
+                raise qfmt.PayloadError(RESULT, kit.jpath(mpath, i),
+                                        f"expected a qubit index or label, got {kit.type_name(q)}")
+    if CLBIT_DISTRIBUTIONS in header or MEASURED_QUBITS in header:  # rewritten by the dump
+        header = {k: v for k, v in header.items()
+                  if k not in (CLBIT_DISTRIBUTIONS, MEASURED_QUBITS)}
     if "header" in exp and exp["header"] is not None and not header:
         extra[HEADER_PRESENT] = True
+    if "memory" in data and "counts" not in data:
+        extra[NO_COUNTS] = True
     job_id = extra.get("job_id")
-    return qfmt.ExperimentResult(
-        data, shots=shots, success=success, meas_level=meas_level, header=header,
-        status=exp.get("status"), seed=exp.get("seed"), meas_return=exp.get("meas_return"),
-        job_id=job_id if isinstance(job_id, str) else None, extra=extra)
+    try:
+        return qfmt.ExperimentResult(
+            data, shots=shots, success=success, meas_level=meas_level, header=header,
+            status=exp.get("status"), seed=exp.get("seed"), meas_return=exp.get("meas_return"),
+            job_id=job_id if isinstance(job_id, str) else None, extra=extra,
+            measured_qubits=None if measured is None else tuple(measured))
+    except ValueError as exc:
+        raise qfmt.PayloadError(RESULT, kit.subpath(path, "header", MEASURED_QUBITS),
+                                str(exc)) from None
 
 
 def parse_result(payload: Any) -> qfmt.Result:
@@ -396,10 +459,12 @@ def _header_for(exp: qfmt.ExperimentResult, width: int | None, layout: Any, infe
     header = dict(exp.header or {})
     if width is not None and not inferred:
         header["memory_slots"] = width
-    if layout is not None and (len(layout.registers) > 1 or "creg_sizes" in header):
+    if layout is not None:  # Qiskit backends always name the registers, even a single one
         header["creg_sizes"] = [[n, w] for n, w in layout.sizes]
     if clbit_labels is not None:
         header["clbit_labels"] = [[str(n), int(i)] for n, i in clbit_labels]
+    if exp.measured_qubits is not None:
+        header[MEASURED_QUBITS] = list(exp.measured_qubits)
     return header
 
 
@@ -412,6 +477,13 @@ def _serialize_experiment(exp: qfmt.ExperimentResult, bitmap: Mapping[str, Any],
     width = layout = None
     inferred = True
     derived: qfmt.Counts | None = None
+    marks: dict[str, str] = {}
+    mem = exp.data.get("memory")
+    if isinstance(mem, qfmt.Memory) and "counts" not in exp.data and \
+            not exp.extra.get(NO_COUNTS):
+        # as a Qiskit backend run with memory=True reports it, so that Qiskit's get_counts()
+        # works: counts (of the memory as written) before the memory
+        exp = kit.evolve(exp, data={"counts": mem.counts(include_leakage=True), **exp.data})
     for key, value in exp.data.items():
         if key == "memory" and isinstance(value, qfmt.Memory):
             value = apply_bit_map(value, **bitmap)
@@ -419,6 +491,9 @@ def _serialize_experiment(exp: qfmt.ExperimentResult, bitmap: Mapping[str, Any],
         elif isinstance(value, (qfmt.Counts, qfmt.ProbDistribution, qfmt.QuasiDistribution)):
             value = apply_bit_map(value, **bitmap)
             data[key] = _hex_counts(value)
+            if not isinstance(value, qfmt.Counts):
+                marks[key] = "quasi" if isinstance(value, qfmt.QuasiDistribution) \
+                    else "probabilities"
         else:
             data[key] = json_safe(value, kit.subpath(path, "data", key))
             continue
@@ -436,6 +511,8 @@ def _serialize_experiment(exp: qfmt.ExperimentResult, bitmap: Mapping[str, Any],
         "success": exp.success, "data": data, "meas_level": exp.meas_level,
     }
     header = _header_for(exp, width, layout, inferred, bitmap.get("clbit_labels"))
+    if marks:
+        header[CLBIT_DISTRIBUTIONS] = marks
     if header or exp.extra.get(HEADER_PRESENT):
         out["header"] = json_safe(header, kit.subpath(path, "header"))
     for key in ("status", "seed", "meas_return"):
@@ -443,7 +520,7 @@ def _serialize_experiment(exp: qfmt.ExperimentResult, bitmap: Mapping[str, Any],
         if value is not None:
             out[key] = json_safe(value, kit.subpath(path, key))
     for key, value in exp.extra.items():
-        if key != HEADER_PRESENT:
+        if key not in (HEADER_PRESENT, NO_COUNTS):
             out[key] = json_safe(value, kit.subpath(path, key))
     if exp.job_id is not None and "job_id" not in out:
         out["job_id"] = exp.job_id
@@ -472,11 +549,14 @@ def dump_result(result: qfmt.Result, *, meas_mapped: Any = None, clbit_labels: A
     data field (hex keys), which Qiskit passes through; with ``shots=`` counts are derived too
     (largest remainder), so Qiskit's ``get_counts()`` works.
 
-    An experiment's data is written as it is: memory without counts stays without counts (so
-    Qiskit's ``get_counts()`` raises "No counts" as it did). Per-shot data that is not yet a
-    Result (IonQ shots) becomes an experiment with counts and memory, as a Qiskit backend run
-    with ``memory=True`` reports it (see :func:`_wrap_shots`; ``include_leakage`` is the
-    conversion's option, read there)."""
+    Per-shot memory without counts gets counts too (before it, hex keys), as a Qiskit backend
+    run with ``memory=True`` reports it, so that Qiskit's ``get_counts()`` works; an experiment
+    read from a Qiskit payload with only memory is written with only memory (exact round trip).
+    Per-shot data that is not yet a Result (IonQ shots) becomes an experiment with counts and
+    memory (see :func:`_wrap_shots`; ``include_leakage`` is the conversion's option, read
+    there). Distributions qfmt writes under other keys (``probabilities``, ``quasi``) are
+    marked in the header (:data:`CLBIT_DISTRIBUTIONS`); every other data field (Aer's save
+    data) is written as it was read."""
     options = {"meas_mapped": meas_mapped, "clbit_labels": clbit_labels,
                "creg_sizes": creg_sizes, "memory_slots": memory_slots}
     exps = [_serialize_experiment(e, _map_for(options, e, i), shots, kit.jpath("results", i))
@@ -504,10 +584,41 @@ def _flat_layout(split: tuple[int, ...] | None) -> qfmt.RegisterLayout | None:
     return qfmt.RegisterLayout([(f"c{i}", n) for i, n in enumerate(split)])
 
 
+def _empty_registers(payload: Any) -> tuple[dict[str, Any], tuple[int, ...]] | None:
+    """Keys with empty register groups, as Qiskit's ``get_counts()`` shows a
+    ``ClassicalRegister(0)`` (``"100 "``: an empty register after ``c``, the last register
+    leftmost): the keys without the empty groups, and the register widths (first register
+    first, zeros included). None when no key has an empty group."""
+    if not isinstance(payload, dict) or not payload:
+        return None
+    first = next(iter(payload))
+    if not isinstance(first, str) or first.startswith(("0x", "0X", "0b", "0B")) or \
+            "" not in first.split(" "):
+        return None
+    groups = tuple(len(g) for g in reversed(first.split(" ")))
+    out: dict[str, Any] = {}
+    for key, value in payload.items():
+        parts = key.split(" ") if isinstance(key, str) else None
+        if parts is None or tuple(len(g) for g in reversed(parts)) != groups:
+            raise qfmt.PayloadError(COUNTS, kit.subpath("$", str(key)),
+                                    f"{kit.short_repr(key)} does not have the register widths "
+                                    f"{list(groups)} (first register first) of the first key")
+        out[" ".join(g for g in parts if g)] = value
+    if sum(groups) == 0:
+        raise qfmt.PayloadError(COUNTS, kit.subpath("$", first), "every register is empty")
+    return out, groups
+
+
 def parse_counts(payload: Any) -> qfmt.Counts:
     """``{"110 10": 5, ...}`` (hex and ``0b`` keys accepted too) -> Counts; register spaces
-    become a layout (registers named c0, c1, ... first register rightmost)."""
+    become a layout (registers named c0, c1, ... first register rightmost). An empty register
+    (Qiskit's ``"100 "`` for a ``ClassicalRegister(0)``) is a register of width 0."""
+    empty = _empty_registers(payload)
+    if empty is not None:
+        payload, groups = empty
     outcomes, values, kw, split = kit.outcome_items(payload, COUNTS, kit.count_value)
+    if empty is not None:
+        split = groups
     return kit.counts(outcomes, values, key_width=kw, fmt=COUNTS, layout=_flat_layout(split))
 
 
@@ -588,7 +699,7 @@ _BITMAP = ("meas_mapped", "clbit_labels", "creg_sizes", "memory_slots")
 
 
 def _wrap_shots(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
-    """Before the conversion to a Result (``qfmt_before_conversion`` of :func:`dump_result`):
+    """Before the conversion to a Result (``before_conversion`` of the Result format):
     per-shot Memory becomes one experiment with ``counts`` and ``memory``, the shape a Qiskit
     backend run with ``memory=True`` gives. A Result passes unchanged: its data is its own."""
     if isinstance(obj, qfmt.Memory):
@@ -598,11 +709,10 @@ def _wrap_shots(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
     return obj, options
 
 
-dump_result.qfmt_before_conversion = _wrap_shots  # type: ignore[attr-defined]
 
 
 def _map_first(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
-    """Before the conversion (``qfmt_before_conversion``): apply the classical-bit map to the
+    """Before the conversion (``before_conversion``): apply the classical-bit map to the
     data as given, so that probabilities become counts (``shots=``) after the map merged the
     outcomes that land on the same clbits: the rounding applies to the distribution written."""
     bitmap = {k: options.pop(k, None) for k in _BITMAP}
@@ -612,9 +722,6 @@ def _map_first(obj: Any, **options: Any) -> tuple[Any, dict[str, Any]]:
     return obj, {**options, **bitmap}
 
 
-dump_counts.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
-dump_memory.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
-_dump_dist.qfmt_before_conversion = _map_first  # type: ignore[attr-defined]
 
 
 def _all_bits(keys: Sequence[Any]) -> bool:
@@ -640,8 +747,37 @@ def _sniff_flat(base: float) -> Any:
     return sniff
 
 
+def _sniff_quasi(payload: Any) -> float:
+    """As the other flat formats, but 0 when the values do not sum to 1 (within rounding):
+    quasi-probabilities sum to 1, so ``{"0": -5}`` or ``{"0": 1e32}`` is no quasi-distribution
+    (a count that a counts format refused, more likely)."""
+    values = list(payload.values()) if isinstance(payload, dict) else []
+    if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        try:
+            total = math.fsum(values)
+        except (OverflowError, ValueError):  # values beyond floats: no quasi-distribution
+            return 0.0
+        if not abs(total - 1.0) <= max(PROB_ATOL, 1e-6 * len(values)):
+            return 0.0
+    return _score(list(payload) if isinstance(payload, dict) else [], 0.5)
+
+
 _ORDER = ("bitstring; the rightmost character is clbit 0, registers split by spaces, the last "
           "register leftmost")
+
+
+#: What each format carries (names of qfmt.CAPABILITIES). Bitstring keys keep registers and
+#: their clbit positions (spaces) but not their names; probabilities are written as flat
+#: bitstrings.
+_POSITIONAL = frozenset({"registers", "register-positions", "empty-registers", "joint"})
+_CAPABILITIES: dict[str, frozenset[str]] = {
+    RESULT: _POSITIONAL | {"experiments", "shot-order", "shots", "register-names", "bit-labels",
+                           "state", "result-types", "experiment-data", "metadata"},
+    COUNTS: _POSITIONAL | {"shots"},
+    MEMORY: _POSITIONAL | {"shot-order", "shots"},
+    PROBS: frozenset(),
+    QUASI: frozenset(),
+}
 
 
 @qfmt.hookimpl
@@ -649,8 +785,10 @@ def qfmt_formats() -> list[qfmt.Format]:
     """The Qiskit result formats."""
     def fmt(fid: str, desc: str, parse: Any, dump: Any, produces: type,
             sniff: Any = None, order: str = _ORDER) -> qfmt.Format:
+        caps = _CAPABILITIES[fid]
         return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, None, sniff,
-                           bit_order=order)
+                           bit_order=order, capabilities=caps, registers="registers" in caps,
+                           before_conversion=_wrap_shots if fid == RESULT else _map_first)
 
     return [
         fmt(RESULT, "Qiskit Result.to_dict(): experiments with hex counts and memory",
@@ -665,5 +803,5 @@ def qfmt_formats() -> list[qfmt.Format]:
             qfmt.ProbDistribution, _sniff_flat(0.7)),
         fmt(QUASI, "Qiskit QuasiDistribution: bitstring -> quasi-probability",
             _parse_dist(qfmt.QuasiDistribution, QUASI, kit.quasi_value), _dump_dist,
-            qfmt.QuasiDistribution, _sniff_flat(0.5)),
+            qfmt.QuasiDistribution, _sniff_quasi),
     ]

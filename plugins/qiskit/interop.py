@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import orjson
 
 import qfmt
@@ -81,9 +82,18 @@ def from_qiskit(obj: Any, *, width: int | None = None) -> Any:
         return from_qiskit_primitive(obj)  # a PrimitiveResult or BitArray
     qr = _qiskit_result()
     if isinstance(obj, qr.Result):
-        # Qiskit's to_dict() can hold datetimes and numpy values: make it JSON first
-        data = orjson.loads(orjson.dumps(obj.to_dict(), option=orjson.OPT_SERIALIZE_NUMPY,
-                                         default=_json_default))
+        # Qiskit's to_dict() can hold datetimes and numpy values, and Aer's save data
+        # quantum_info objects and int-keyed dicts: make it JSON first
+        d = obj.to_dict()
+        for exp in d.get("results") or ():
+            if isinstance(exp, dict) and isinstance(exp.get("data"), dict):
+                exp["data"] = {k: v if k in ("counts", "memory") and not isinstance(
+                    v, np.ndarray) else _plain(v) for k, v in exp["data"].items()}
+        try:
+            data = orjson.loads(orjson.dumps(d, option=orjson.OPT_SERIALIZE_NUMPY,
+                                             default=_json_default))
+        except TypeError as exc:
+            raise OptionError(f"this Qiskit Result holds data with no JSON form: {exc}") from None
         return Result.from_dict(data)
     if isinstance(obj, qr.Counts):
         return _counts_from_qiskit(obj, width)
@@ -110,6 +120,30 @@ def _counts_from_qiskit(obj: Any, width: int | None) -> Counts:
         # bitstring keys (register spaces allowed) carry their width: read them as Qiskit wrote
         return evolve(parse_counts(dict(obj)), time_taken=time_taken)
     return Counts(obj.int_outcomes(), None, time_taken=time_taken)
+
+
+def _plain(value: Any) -> Any:
+    """Aer save data as JSON: a Clifford (or StabilizerState) as ``Clifford.to_dict()``,
+    quantum_info states and operators as their matrix, int-keyed dicts (Aer's
+    ``ProbDistribution``) with Qiskit's hex keys, arrays and tuples as lists, complex numbers
+    as [re, im] (the form ``qiskit.result.json.v1`` keeps verbatim)."""
+    if isinstance(value, dict):
+        return {(hex(k) if isinstance(k, (int, np.integer)) and not isinstance(k, bool)
+                 else str(k)): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, (complex, np.complexfloating)):
+        return [float(value.real), float(value.imag)]
+    if value is None or isinstance(value, (bool, int, float, str, np.integer, np.floating)):
+        return value
+    clifford = getattr(value, "clifford", value)  # a StabilizerState holds its Clifford
+    if type(clifford).__name__ == "Clifford" and hasattr(clifford, "to_dict"):
+        return _plain(clifford.to_dict())
+    if isinstance(getattr(value, "data", None), np.ndarray):
+        return _plain(value.data)  # Statevector, DensityMatrix, Operator, SuperOp
+    return value  # left to the JSON encoder (dates), or refused by it
 
 
 def _json_default(value: Any) -> Any:

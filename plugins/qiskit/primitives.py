@@ -328,11 +328,27 @@ def parse_sampler(payload: Any) -> qfmt.Result:
 # -- the sampler: writing -----------------------------------------------------------------------
 
 
+def _field_suggestion(name: str, taken: set[str]) -> str:
+    """A DataBin field name for register ``name`` that the check below accepts: characters that
+    cannot be in an identifier become ``_``, a leading digit gets a ``c`` before it, and ``_`` is
+    appended while the name is reserved or taken (so the suggested rename is accepted)."""
+    out = "".join(ch if ("a" + ch).isidentifier() else "_" for ch in name) or "c"
+    if not out.isidentifier():
+        out = "c" + out
+    while out in RESERVED_FIELDS or out in taken:
+        out += "_"
+    return out
+
+
 def _check_names(names: list[str], rename: Mapping[str, str]) -> list[str]:
     out = [str(rename.get(n, n)) for n in names]
     bad = [n for n in out if not n.isidentifier() or n in RESERVED_FIELDS]
     if bad:
-        example = {b: (b if b.isidentifier() else "_".join(b.split()) or "c") + "_" for b in bad}
+        taken = set(out)
+        example = {}
+        for b in bad:
+            example[b] = _field_suggestion(b, taken)
+            taken.add(example[b])
         raise qfmt.LossyConversionError(
             f"register name(s) {bad} cannot be DataBin fields (fields are Python identifiers "
             f"other than {sorted(RESERVED_FIELDS)})", f"rename={example!r}")
@@ -646,10 +662,13 @@ def formats() -> list[qfmt.Format]:
             SAMPLER, "Qiskit SamplerV2 PrimitiveResult (RuntimeEncoder JSON): packed BitArrays",
             parse_sampler, dump_sampler, kit.load_schema(SAMPLER), qfmt.Result, qfmt.Memory,
             _sniff_sampler,
+            capabilities={"experiments", "shot-order", "shots", "registers", "register-names",
+                          "joint", "metadata"},
             bit_order="BitArray bytes are big-endian: clbit 0 is the lowest bit of the last byte "
                       "of a shot; fields are registers, the first field at bit 0"),
         qfmt.Format(
             ESTIMATOR, "Qiskit EstimatorV2 PrimitiveResult (RuntimeEncoder JSON): evs, stds",
             parse_estimator, dump_estimator, kit.load_schema(ESTIMATOR), qfmt.Expectations,
-            None, _sniff_estimator, bit_order="no bits: expectation values as npy arrays"),
+            None, _sniff_estimator, bit_order="no bits: expectation values as npy arrays",
+            registers=False, capabilities={"experiments", "metadata"}),
     ]

@@ -146,9 +146,11 @@ def qfmt_formats() -> list[qfmt.Format]:
     return [
         qfmt.Format(FMT_01, "Stim shot data, 01 text: one line of 0/1 per shot", parse_01,
                     dump_01, kit.load_schema(FMT_01), qfmt.Memory, sniff=_sniff_01,
-                    media_type="text/plain", registers=False, bit_order=_ORDER_01),
+                    media_type="text/plain", registers=False, bit_order=_ORDER_01,
+                    capabilities={"shot-order", "shots"}),
         qfmt.Format(FMT_B8, "Stim shot data, b8 bytes: bit-packed shots (needs num_bits=)",
                     parse_b8, dump_b8, kit.load_schema(FMT_B8), qfmt.Memory,
                     sniff=lambda raw: 0.2, media_type="application/octet-stream",
-                    registers=False, bit_order=_ORDER_B8),
+                    registers=False, bit_order=_ORDER_B8,
+                    capabilities={"shot-order", "shots"}),
     ]

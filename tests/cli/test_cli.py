@@ -290,7 +290,10 @@ def test_detected_format_is_named_on_stderr(tmp_path: Path) -> None:
     code, out, err = run("convert", str(EXAMPLES / "histogram-v1.json"), "--to",
                          "ionq.result.probabilities.json.v1")
     assert code == 0 and json.loads(out)
+    # the detected format, then what the target does not carry (counts -> probabilities: the
+    # shot count), each on a line of its own
     assert err == f"qfmt: {EXAMPLES / 'histogram-v1.json'}: detected format " \
-        "ionq.result.histogram.json.v1\n"
+        "ionq.result.histogram.json.v1\n" \
+        "qfmt: note: ionq.result.probabilities.json.v1 does not carry its shot count (1000)\n"
     code, _, err = run("show", str(QISKIT_EXAMPLES / "counts.json"))
     assert code == 0 and "detected format qiskit.counts.json.v1" in err

@@ -58,8 +58,8 @@ def serial(path: Path, dst: str, **options: Any) -> bytes:
     """One file converted in this process with the plain API: what a batch must write."""
     raw = path.read_bytes()
     found = qfmt.detect(raw)
-    if not found:
-        raise qfmt.OptionError(f"{path}: no known format accepts this payload")
+    if not found or max(found.scores.values()) == 0:
+        qfmt.load(raw)  # raises what a batch records: why no format reads the file
     out = qfmt.convert(raw, found[0], dst, **options)
     return out if isinstance(out, bytes) else orjson.dumps(out) + b"\n"
 

@@ -137,8 +137,17 @@ class TestRegisters:
             qfmt.convert(self.SHOTS2, SHOTS_V2, SHOTS_V1)
         # mid is bit 0, result bits 1-2
         assert qfmt.convert(self.SHOTS2, SHOTS_V2, SHOTS_V1, join_registers=True) == ["5", "6"]
-        assert qfmt.convert(self.SHOTS2, SHOTS_V2, HIST_V2) == {"histogram": {"registers": {
-            "mid": {"1": 1, "0": 1}, "result": {"10": 1, "11": 1}}}}
+        # registers laid end to end in payload order: their joint (output_all) would invent a
+        # bit order, so it is refused unless joined on request or explicitly left out
+        with pytest.raises(qfmt.LossyConversionError, match="allow_loss='joint'") as ei:
+            qfmt.convert(self.SHOTS2, SHOTS_V2, HIST_V2)
+        assert [loss.capability for loss in ei.value.losses] == ["joint"]
+        assert qfmt.convert(self.SHOTS2, SHOTS_V2, HIST_V2, allow_loss="joint") == {
+            "histogram": {"registers": {"mid": {"1": 1, "0": 1}, "result": {"10": 1, "11": 1}}}}
+        joined = qfmt.convert(self.SHOTS2, SHOTS_V2, HIST_V2, join_registers=True)
+        assert joined == {"histogram": {"registers": {
+            "output_all": {"101": 1, "110": 1}, "mid": {"1": 1, "0": 1},
+            "result": {"10": 1, "11": 1}}}}
 
     def test_shots_v2_with_output_all_to_v1(self) -> None:
         s = {"shots": [{"registers": {"mid": [1], "output_all": [0, 1]}}]}

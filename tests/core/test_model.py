@@ -233,3 +233,12 @@ def test_evolve_checks_a_probability_sum_with_the_tolerance_it_was_read_with() -
     assert wider.width == 3 and wider.atol == 0.02 and dict(wider) == dict(p)
     with pytest.raises(qfmt.PayloadError, match="sum to"):
         attrs.evolve(p, atol=1e-4)
+
+
+def test_bitstring_object_keeps_exact_int_keys_past_64_bits() -> None:
+    # [0, 2**63] as a numpy array is float64: the keys must stay exact Python ints
+    from qfmt import kit
+
+    data, width = kit.bitstring_object({"0" * 65: 1, "01" + "0" * 63: 2}, "x", kit.count_value)
+    assert data == {0: 1, 2**63: 2} and width == 65
+    assert all(type(k) is int for k in data)

@@ -530,3 +530,14 @@ def test_importing_the_kit_does_not_import_hypothesis() -> None:
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True).stdout
     assert out.strip() == "False"
+
+
+# -- the capability check a plugin author runs -----------------------------------------------
+
+def test_check_conversions_catches_a_format_that_drops_what_it_declares() -> None:
+    # acme writes flat bitstrings: it declares registers (the default for registers=True) but
+    # drops them, so register names and positions vanish without a word
+    with pytest.raises(AssertionError, match="register"):
+        qfmt.testing.check_conversions(FID, registry=_registry_with(acme()))
+    honest = acme(registers=False, capabilities={"shots"})
+    qfmt.testing.check_conversions(FID, registry=_registry_with(honest))

@@ -223,6 +223,14 @@ def _with(payload: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any
      "$.Results[0].Histogram[1].Outcome", "repeats"),
     (V2, _with(SDK_V2, ["Results", 0, "Shots"], [{"Error": {}}]), "$.Results[0].Shots",
      "every shot"),
+    (V2, {"DataFormat": V2, "Results": [{"Histogram": []}]}, "$.Results[0].Histogram",
+     "without Shots"),
+    (V2, {"DataFormat": V2, "Results": [{"Histogram": [
+        {"Outcome": [0], "Count": 1}, {"Outcome": [0, 1], "Count": 1}]}]},
+     "$.Results[0].Histogram[1].Outcome", "first outcome"),
+    (V2, {"DataFormat": V2, "Results": [{"Histogram": [
+        {"Outcome": [0], "Count": 1}, {"Outcome": [0], "Count": 1}]}]},
+     "$.Results[0].Histogram[1].Outcome", "repeats"),
 ])
 def test_bad_input(fid: str, payload: Any, path: str, words: str) -> None:
     with pytest.raises(qfmt.PayloadError) as info:
@@ -261,3 +269,39 @@ def test_memory_round_trips_through_v2(mem: qfmt.Memory) -> None:
     assert back.width == mem.width
     assert back.leaked().tolist() == mem.leaked().tolist()
     assert dict(back.counts()) == dict(mem.counts())
+
+
+HIST_ONLY = {"DataFormat": V2, "Results": [
+    {"Histogram": [{"Outcome": [1, 0], "Display": "[1, 0]", "Count": 6},
+                   {"Outcome": [0, 0], "Display": "[0, 0]", "Count": 3},
+                   {"Outcome": ["-", 1], "Display": "[-, 1]", "Count": 1},
+                   {"Outcome": {"Error": {"Code": "0x20"}}, "Display": "", "Count": 2}]},
+    {"Histogram": [{"Outcome": [1, 1], "Display": "[1, 1]", "Count": 2}], "Shots": [[1, 1], [1, 1]]},
+]}
+
+
+def test_an_item_without_shots_loads_as_counts_and_keeps_lost_and_error_entries() -> None:
+    r = qfmt.load(HIST_ONLY, V2)
+    first = r.results[0]
+    assert dict(first.data["counts"]) == {1: 6, 0: 3} and first.shots == 12
+    assert first.extra["lost_histogram"] == [HIST_ONLY["Results"][0]["Histogram"][2]]
+    assert first.extra["error_histogram"] == [HIST_ONLY["Results"][0]["Histogram"][3]]
+    assert isinstance(r.results[1].data["memory"], qfmt.Memory)  # a batch may mix both
+    out = qfmt.dump(r, V2)
+    assert "Shots" not in out["Results"][0]
+    assert sorted(map(json.dumps, out["Results"][0]["Histogram"])) == \
+        sorted(map(json.dumps, HIST_ONLY["Results"][0]["Histogram"]))
+    assert out["Results"][1] == HIST_ONLY["Results"][1]
+    assert qfmt.load(out, V2) == r
+
+
+def test_counts_from_other_formats_are_written_as_a_histogram_without_shots() -> None:
+    out = qfmt.convert({"1": 7, "6": 3}, "ionq.result.histogram.json.v1", V2, num_qubits=3)
+    assert out == {"DataFormat": V2, "Results": [{"Histogram": [
+        {"Outcome": [1, 0, 0], "Display": "[1, 0, 0]", "Count": 7},
+        {"Outcome": [0, 1, 1], "Display": "[0, 1, 1]", "Count": 3}]}]}
+    probs = qfmt.load({"0": 0.25, "3": 0.75}, "ionq.result.probabilities.json.v1", num_qubits=2)
+    with pytest.raises(qfmt.LossyConversionError, match="shots=N"):
+        qfmt.dump(probs, V2)
+    hist = qfmt.dump(probs, V2, shots=4)["Results"][0]["Histogram"]
+    assert [(h["Outcome"], h["Count"]) for h in hist] == [([0, 0], 1), ([1, 1], 3)]

@@ -69,7 +69,7 @@ def test_width_is_the_measured_qubits_never_the_device() -> None:
     mem = r.memory()
     assert mem.width == 2 and not mem.width_inferred
     assert mem.outcomes() == [1, 3]  # bit 0 is qubit 2, bit 1 is qubit 0
-    assert r.results[0].extra["measuredQubits"] == [2, 0]
+    assert r.results[0].measured_qubits == (2, 0) and "measuredQubits" not in r.results[0].extra
     assert qfmt.dump(r, F)["measuredQubits"] == [2, 0]
 
 
@@ -93,7 +93,7 @@ def test_int_and_string_bits_may_be_mixed_as_braket_reads_them() -> None:
 def test_without_measured_qubits_the_columns_are_the_bits() -> None:
     p = payload(measurements=[[0, 1, 1]])
     r = qfmt.load(p, F)
-    assert r.memory().outcomes() == [6] and "measuredQubits" not in r.results[0].extra
+    assert r.memory().outcomes() == [6] and r.results[0].measured_qubits is None
     assert qfmt.dump(r, F)["measuredQubits"] == [0, 1, 2]
 
 
@@ -136,8 +136,12 @@ def test_metadata_and_unknown_keys_pass_through() -> None:
     expected = copy.deepcopy(p)
     assert out == expected
     # and through another format that keeps extras (Qiskit's Result) and back
+    # (measuredQubits is the model's measured_qubits, which Qiskit's Result carries in the
+    # experiment header)
     via = qfmt.convert(qfmt.dumps(r, F), F, "qiskit.result.json.v1")
-    assert qfmt.dump(qfmt.load(via, "qiskit.result.json.v1"), F) == expected
+    assert via["results"][0]["header"]["qfmt_measured_qubits"] == [5]
+    back = qfmt.dump(qfmt.load(via, "qiskit.result.json.v1"), F)
+    assert back == expected
 
 
 def test_model_fields_win_over_the_kept_task_metadata() -> None:
@@ -163,10 +167,24 @@ def test_data_from_elsewhere_gets_placeholder_metadata_that_says_so() -> None:
 def test_a_task_without_shots_keeps_its_result_types() -> None:
     rts = [{"type": {"type": "statevector"}, "value": [[1.0, 0.0], [0.0, 0.0]]}]
     r = qfmt.load(payload(shots=0, resultTypes=rts), F)
-    assert r.results[0].data == {} and r.results[0].shots == 0
+    # kept verbatim as experiment data, where formats that keep data carry it
+    assert r.results[0].data == {"result_types": rts} and r.results[0].shots == 0
+    assert "resultTypes" not in r.extra
     assert qfmt.dump(r, F) == payload(shots=0, resultTypes=rts)
-    with pytest.raises(qfmt.LossyConversionError, match="no data"):
+    with pytest.raises(qfmt.LossyConversionError, match="allow_loss='result-types'"):
         qfmt.convert(payload(shots=0, resultTypes=rts), F, "ionq.result.histogram.json.v1")
+    with pytest.raises(qfmt.LossyConversionError, match="no data"):
+        qfmt.convert(payload(shots=0, resultTypes=rts), F, "ionq.result.histogram.json.v1",
+                     allow_loss="result-types")
+
+
+def test_other_experiment_data_is_refused_unless_allowed() -> None:
+    saved = qfmt.Result([qfmt.ExperimentResult(
+        {"memory": qfmt.Memory.from_ints([1, 0], 1), "my_save": [0.5, 0.5]}, shots=2)])
+    with pytest.raises(qfmt.LossyConversionError, match=r"\['my_save'\].*allow_loss="):
+        qfmt.dump(saved, F)
+    out = qfmt.dump(saved, F, allow_loss="experiment-data")
+    assert out["measurements"] == [[1], [0]] and "my_save" not in json.dumps(out)
 
 
 # -- what is refused ---------------------------------------------------------------------------
@@ -204,15 +222,23 @@ def test_leaked_shots_are_left_out_or_kept_as_plain_shots() -> None:
 
 def test_measured_qubits_must_match_the_width() -> None:
     r = qfmt.load(payload(measurements=[[1, 0]], measuredQubits=[4, 7]), F)
-    narrowed = qfmt.marginal_counts(r, [0])
+    narrowed = qfmt.marginal_counts(r, [1])  # the marginal keeps the qubit of the kept bit
+    assert qfmt.dump(narrowed, F)["measuredQubits"] == [7]
     with pytest.raises(qfmt.OptionError, match="measured_qubits"):
-        qfmt.dump(narrowed, F)
+        qfmt.dump(narrowed, F, measured_qubits=[4, 5])
     assert qfmt.dump(narrowed, F, measured_qubits=[4])["measuredQubits"] == [4]
+    labelled = qfmt.Result([qfmt.ExperimentResult({"memory": qfmt.Memory.from_ints([1], 1)},
+                                                  measured_qubits=["q[4]"])])
+    with pytest.raises(qfmt.LossyConversionError, match="measured_qubits="):
+        qfmt.dump(labelled, F)
     with pytest.raises(qfmt.OptionError, match="shots=3"):
         qfmt.dump(r, F, shots=3)
 
 
 BAD = [
+    (payload(measurements=[[0]], measuredQubits=[10**400]), "$.measuredQubits[0]", "2**63"),
+    (payload(measurements=[[0]], resultTypes=[{"type": {"type": "x"}, "value": 2**64}]),
+     "$.resultTypes", "64-bit"),
     (payload(measurements=[[0, 1], [1]]), "$.measurements[1]", "shot 1 has 1 bits"),
     (payload(measurements=[[0, 2]]), "$.measurements[0][1]", "0 or 1"),
     (payload(measurements=[[0, True]]), "$.measurements[0][1]", "0 or 1"),
@@ -220,7 +246,7 @@ BAD = [
     (payload(measurements=[[]]), "$.measurements[0]", "at least one bit"),
     (payload(measurements=[], shots=0), "$.measurements", "at least one shot"),
     (payload(measurements=[[0, 1]], measuredQubits=[0]), "$.measurements[0]", "measuredQubits"),
-    (payload(measurements=[[0]], measuredQubits=[-1]), "$.measuredQubits[0]", "non-negative"),
+    (payload(measurements=[[0]], measuredQubits=[-1]), "$.measuredQubits[0]", "an integer in"),
     (payload(measurements=[[0]], measuredQubits=[]), "$.measuredQubits", "at least one"),
     (payload(measurementProbabilities={"012": 1.0}), '$.measurementProbabilities["012"]',
      "not a bitstring"),

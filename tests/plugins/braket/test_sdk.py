@@ -57,7 +57,7 @@ def assert_same(ours: qfmt.Result, theirs: GateModelQuantumTaskResult) -> None:
     mem = ours.memory()
     assert np.array_equal(mem.to_bool().astype(int), np.asarray(theirs.measurements))
     assert braket_counts(ours) == theirs.measurement_counts
-    assert ours.results[0].extra["measuredQubits"] == list(theirs.measured_qubits)
+    assert ours.results[0].measured_qubits == tuple(theirs.measured_qubits)
     assert mem.width == len(theirs.measured_qubits)
     assert ours.job_id == theirs.task_metadata.id
     assert ours.backend_name == theirs.task_metadata.deviceId
@@ -164,7 +164,7 @@ def test_result_types_pass_through_and_the_sdk_reads_them() -> None:
     assert np.allclose(back.values[0], theirs.values[0]) and back.values[1] == theirs.values[1]
     exact = run(ghz(2).state_vector().amplitude(["00", "11"]).probability(), 0)
     ours = from_braket(exact)
-    assert ours.results[0].data == {} and ours.results[0].shots == 0
+    assert list(ours.results[0].data) == ["result_types"] and ours.results[0].shots == 0
     back = to_braket(ours)
     for got, want in zip(back.values, exact.values):
         if isinstance(want, dict):
@@ -195,3 +195,23 @@ def test_reading_and_writing_need_no_sdk() -> None:
                          check=True)
     assert out.stdout.strip() == "1000"
 
+
+
+def test_to_braket_raises_qfmt_errors_never_pydantics() -> None:
+    bad_types = qfmt.Result([qfmt.ExperimentResult(
+        {"result_types": [{"type": {"type": "bogus"}, "value": 1}]}, shots=0)])
+    with pytest.raises(qfmt.PayloadError, match=r"\$\.resultTypes\[0\]\.type.*Braket SDK refuses"
+                       ) as err:
+        to_braket(bad_types)
+    assert err.value.format == F and "\n" not in str(err.value)
+    with pytest.raises(qfmt.PayloadError, match="Braket SDK refuses"):
+        to_braket(qfmt.Result([qfmt.ExperimentResult({}, shots=0)]))  # nothing the SDK can read
+
+
+def test_permuted_measured_qubits_and_result_types_survive_to_braket() -> None:
+    theirs = run(Circuit().h(0).cnot(0, 1).x(3).h(4).measure([3, 0, 4, 2]), 50)
+    ours = from_braket(theirs)
+    assert ours.results[0].measured_qubits == (3, 0, 4, 2)
+    back = to_braket(ours)
+    assert back.measured_qubits == [3, 0, 4, 2]
+    assert back.measurement_counts == theirs.measurement_counts

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import qfmt
 import qfmt.testing
 from qfmt import kit
-from qfmt.plugins.pytket.formats import flip_qubits, layout_of
+from qfmt.plugins.pytket.formats import bits_of_layout, flip_qubits, layout_of
 from qfmt.testing import strategies as qst
 
 FMT = "pytket.backend-result.json.v1"
@@ -81,26 +81,43 @@ def test_registers_laid_end_to_end_give_a_layout() -> None:
     assert qfmt.dump(r, "qiskit.counts.json.v1") == {"0 01": 1, "1 00": 1}
 
 
-@pytest.mark.parametrize("bits", [
-    [["c", [1]], ["c", [0]], ["d", [0]]],      # another order
-    [["c", [0]], ["d", [0]], ["c", [1]]],      # a register split
-    [["c", [0]], ["c", [2]], ["c", [3]]],      # a gap
-    [["c", [0, 0]], ["c", [0, 1]], ["x", []]],  # multi-dimensional and scalar unit ids
+@pytest.mark.parametrize(("bits", "registers"), [
+    ([["c", [1]], ["c", [0]], ["d", [0]]], [("c[1]", 1), ("c", 1), ("d", 1)]),  # another order
+    ([["c", [0]], ["d", [0]], ["c", [1]]], [("c", 1), ("d", 1), ("c[1]", 1)]),  # a split
+    ([["c", [0]], ["c", [2]], ["c", [3]]], [("c", 1), ("c[2]", 2)]),            # a gap
+    ([["c", [0, 0]], ["c", [0, 1]], ["x", []]], None),  # multi-dimensional and scalar unit ids
 ])
-def test_other_bit_names_keep_their_order_and_round_trip(bits: list[Any]) -> None:
+def test_other_bit_names_keep_their_order_and_round_trip(bits: list[Any],
+                                                         registers: Any) -> None:
     payload = shots_payload([[128], [96]], 3, bits)
     r = qfmt.load(payload, FMT)
-    assert r.memory().layout is None
+    assert r.memory().layout == (None if registers is None else qfmt.RegisterLayout(registers))
     assert r.results[0].header["bits"] == bits
     assert r.memory().outcomes() == [1, 6]  # still bits[i] -> bit i
     assert qfmt.dump(r, FMT) == payload
+
+
+@pytest.mark.parametrize("via", ["qiskit.result.json.v1", "cirq.result.json.v1",
+                                 "ionq.result.shots.json.v2", "qfmt.shots.parquet.v1"])
+@pytest.mark.parametrize("bits", [[["c", [1]]], [["c", [0]], ["d", [0]], ["c", [1]]],
+                                  [["c", [0]], ["c", [1]], ["d", [0]]]])
+def test_unit_labels_survive_formats_that_keep_register_names(via: str, bits: Any) -> None:
+    # a register whose only bit is c[1] comes back as c[1], never renamed c[0]
+    payload = shots_payload([[128], [0]] if len(bits) == 1 else [[128], [96]], len(bits), bits)
+    out = qfmt.convert(payload, FMT, via, join_registers=True)
+    assert qfmt.convert(out, via, FMT)["bits"] == bits
 
 
 def test_layout_of() -> None:
     assert layout_of([["a", [0]], ["b", [0]], ["b", [1]]]) == qfmt.RegisterLayout(
         [("a", 1), ("b", 2)])
     assert layout_of([]) is None
-    assert layout_of([["a", [0]], ["b", [0]], ["a", [1]]]) is None
+    assert layout_of([["a", [0]], ["b", [0]], ["a", [1]]]) == qfmt.RegisterLayout(
+        [("a", 1), ("b", 1), ("a[1]", 1)])
+    assert layout_of([["a", [1]], ["a[1]", [0]]]) is None  # a name with "[" is left alone
+    assert layout_of([["a", [1]], ["b", [0]], ["a", [1]]]) is None  # a unit twice
+    assert bits_of_layout(qfmt.RegisterLayout([("c[3]", 2), ("c", 1)])) == \
+        [["c", [3]], ["c", [4]], ["c", [0]]]
 
 
 def test_missing_or_empty_bits_are_pytkets_defaults() -> None:

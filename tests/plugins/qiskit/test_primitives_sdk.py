@@ -99,8 +99,9 @@ def test_sampler_counts_equal_what_qiskits_result_shows(sampled: PrimitiveResult
     from collections import Counter
 
     for i in range(len(r.results)):
-        # the shots are memory only (no counts invented on the way to Qiskit): Qiskit's counts
-        # of that memory are qfmt's counts
+        # the shots reach Qiskit as memory=True backends write them (counts beside the
+        # memory): Qiskit's counts and its count of that memory are qfmt's counts
+        assert qk.get_counts(i) == r.get_counts(i)
         assert qk.get_memory(i) == r.get_memory(i)
         assert dict(Counter(qk.get_memory(i))) == dict(r.get_counts(i))
         assert set(r.get_counts(i)) <= {f"{b:03b} {a:02b}" for a in range(4) for b in range(8)}
