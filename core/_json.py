@@ -29,6 +29,10 @@ __all__ = ["MAX_JSON_DEPTH", "compact_json", "has_json_whitespace", "loads"]
 #: The deepest nesting of JSON text qfmt accepts: orjson writes at most 254 levels, so deeper
 #: text could be read but not written back.
 MAX_JSON_DEPTH = 254
+#: The longest JSON string (in bytes of text) qfmt reads: no key of any format comes near it (an
+#: outcome is at most MAX_WIDTH bits), and refusing a longer one before parsing keeps a hostile
+#: payload from costing seconds and gigabytes in the JSON parser.
+MAX_STRING = 1 << 24
 
 _TEXT = (str, bytes, bytearray, memoryview)
 
@@ -46,6 +50,8 @@ def loads(text: str | bytes | bytearray | memoryview, fmt: str | None = None) ->
                                f"character {exc.start}") from None
     else:
         raw = bytes(text)
+    if len(raw) > MAX_STRING:
+        _check_string_lengths(raw, fmt)
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -68,6 +74,32 @@ def loads(text: str | bytes | bytearray | memoryview, fmt: str | None = None) ->
         return data
     _find_duplicate(raw, fmt)
     return data
+
+
+def _check_string_lengths(raw: bytes, fmt: str | None) -> None:
+    """Refuse a string longer than :data:`MAX_STRING` before the JSON parser reads it: the
+    quotes of text without a backslash pair in order, found 4 MB at a time (bounded memory).
+    Text with a backslash is left to the parser (an escaped quote would hide where strings
+    end)."""
+    if b"\\" in raw:
+        return
+    text = np.frombuffer(raw, dtype=np.uint8)
+    opened = -1  # where the string still open at the end of the part began
+    for at in range(0, text.size, _STEP):
+        quotes = np.flatnonzero(text[at:at + _STEP] == 34) + at
+        if opened >= 0:
+            quotes = np.concatenate([np.array([opened]), quotes])
+        starts, ends = quotes[0::2], quotes[1::2]
+        longest = np.flatnonzero(ends - starts[:ends.size] > MAX_STRING)
+        if longest.size:
+            start = int(starts[longest[0]])
+            raise PayloadError(fmt, "$", f"a string of {int(ends[longest[0]]) - start - 1} "
+                               f"bytes at byte {start}; qfmt reads strings of at most "
+                               f"{MAX_STRING} bytes (qfmt.kit.MAX_STRING)")
+        opened = int(starts[-1]) if starts.size > ends.size else -1
+        if opened >= 0 and at + _STEP - opened > MAX_STRING:
+            raise PayloadError(fmt, "$", f"a string of more than {MAX_STRING} bytes at byte "
+                               f"{opened} (qfmt.kit.MAX_STRING)")
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})

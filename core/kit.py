@@ -74,7 +74,7 @@ from ._bits import (
 from ._convert import marginalize_dist, single_register, without_leakage
 from ._dist import Counts, ProbDistribution, QuasiDistribution, outcome_array_of, sort_outcomes
 from ._errors import PayloadError, short_repr
-from ._json import MAX_JSON_DEPTH, compact_json
+from ._json import MAX_JSON_DEPTH, MAX_STRING, compact_json
 from ._keys import (
     binary_key,
     bitstring_counts_text,
@@ -206,6 +206,7 @@ __all__ = [
     "EXIT_USAGE",
     "EXIT_MISSING_DEP",
     "EXIT_INTERRUPT",
+    "MAX_STRING",
 ]
 
 T = TypeVar("T")

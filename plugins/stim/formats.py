@@ -46,6 +46,9 @@ def parse_01(raw: bytes, *, num_bits: int | None = None) -> qfmt.Memory:
     buf = np.frombuffer(raw, dtype=np.uint8)
     if buf.size == 0:
         raise qfmt.PayloadError(FMT_01, "$", "no shots: expected lines of 0 and 1")
+    if buf[0] not in (_ZERO, _ONE, _NEWLINE):  # not 01 text at all (JSON, binary): say so now
+        raise qfmt.PayloadError(FMT_01, kit.jpath(0, 0),
+                                f"expected '0' or '1', got {_char(int(buf[0]))}")
     if buf[-1] != _NEWLINE:
         buf = np.concatenate([buf, np.array([_NEWLINE], dtype=np.uint8)])
     ends = np.flatnonzero(buf == _NEWLINE)

@@ -11,6 +11,7 @@ bytes."""
 
 from __future__ import annotations
 
+import json
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
@@ -163,3 +164,31 @@ def test_problems_lists_at_most_max_problems() -> None:
     assert len(problems) == MAX_PROBLEMS
     assert all(p.format == MEMORY for p in problems) and problems[0].path == "$[0]"
     assert peak < 3 * size + SLACK, (peak, size)
+
+
+# -- a string longer than qfmt reads, refused before the JSON parser ---------------------------
+
+@pytest.mark.parametrize("verb", ["load", "validate", "detect"])
+def test_a_string_past_max_string_is_refused_before_parsing(verb: str) -> None:
+    """A 32 MB key (the issue's case was 200 MB): no format has such a key, so the text is
+    refused before orjson builds a string of it; the byte reader declines it first."""
+    size = 2 * qfmt.kit.MAX_STRING
+    raw = b'{"' + b"1" * size + b'": 5}'
+    if verb == "detect":
+        peak, out = _peak(lambda: qfmt.detect(raw))
+        assert out == []
+    else:
+        peak, out = _peak(lambda: getattr(qfmt, verb)(raw, HIST_V1))
+        _refused(out, qfmt.PayloadError, HIST_V1, "$")
+        assert "qfmt reads strings of at most" in out.reason or \
+            f"more than {qfmt.kit.MAX_STRING} bytes" in out.reason
+    assert peak < 3 * len(raw) + SLACK, (peak, len(raw))
+
+
+def test_strings_up_to_max_string_are_read() -> None:
+    value = "q" * (qfmt.kit.MAX_STRING - 16)
+    text = json.dumps({"0": 1, "pad": [value]}).encode()
+    assert len(text) > qfmt.kit.MAX_STRING
+    from qfmt._json import loads
+
+    assert loads(text, HIST_V1)["pad"] == [value]
