@@ -125,8 +125,14 @@ def count_value(value: Any, fmt: str, path: str) -> int:
     if isinstance(value, np.integer):
         value = int(value)
     if isinstance(value, (float, np.floating)):
-        if not math.isfinite(value) or not value.is_integer() or abs(value) > 2**53:
+        if not math.isfinite(value) or not value.is_integer():
             raise PayloadError(fmt, path, f"count must be a whole number, got {short_repr(value)}")
+        if abs(value) > MAX_COUNT:  # (JSON readers give an integer past 64 bits as a float)
+            raise PayloadError(fmt, path, f"count {short_repr(value)} exceeds 2**64 - 1 "
+                               "(qfmt.kit.MAX_COUNT), the largest count qfmt can hold and write")
+        if abs(value) > 2**53:
+            raise PayloadError(fmt, path, f"count {short_repr(value)} is a float past 2**53, "
+                               "which is not exact: write the count as an integer")
         value = int(value)
     if value < 0:
         raise PayloadError(fmt, path, f"count must not be negative, got {short_repr(value)}")

@@ -127,6 +127,11 @@ def test_a_count_too_large_is_not_read_as_a_quasi_distribution(tmp_path: Path) -
     code, out, err = run("show", str(big))
     assert code == 1 and "100.0%" not in out
     assert "quasi" not in one_error(err)
+    # named as a histogram, the count is too large (not "not a whole number")
+    with pytest.raises(qfmt.PayloadError, match=r"count 1e\+32 exceeds 2\*\*64 - 1"):
+        qfmt.load(big.read_bytes(), "ionq.result.histogram.json.v1")
+    code, _, err = run("show", str(big), "--format", "ionq.result.histogram.json.v1")
+    assert code == 1 and "exceeds 2**64 - 1" in one_error(err)
 
 
 def test_a_quasi_distribution_summing_to_1_is_still_detected() -> None:
