@@ -311,3 +311,32 @@ def test_every_view_the_model_asks_for_is_registered() -> None:
                   and node.func.id == "view" and isinstance(node.args[0], ast.Constant)}
     assert {"dist_html", "counts_to_table", "result_to_dict"} <= asked
     assert asked <= set(_views._VIEWS), asked - set(_views._VIEWS)
+
+
+# -- the job errors belong to the IonQ jobs client -----------------------------------------------
+
+JOB_ERRORS = {"JobError": (), "JobTimeoutError": (TimeoutError,),
+              "JobInvalidStateError": (RuntimeError,), "JobFailureError": (RuntimeError,),
+              "JobApiError": (ConnectionError,)}
+
+
+def test_job_errors_live_in_the_ionq_plugin_and_stay_qfmt_errors() -> None:
+    """``qfmt.JobError`` etc. are the IonQ plugin's classes (lazy aliases, like ``qfmt.Client``),
+    still qfmt errors of the same builtins, caught by ``except qfmt.JobError``."""
+    import pickle
+
+    from qfmt.plugins.ionq import errors
+
+    core_classes = {n.name for _, tree in _modules(CORE) for n in ast.walk(tree)
+                    if isinstance(n, ast.ClassDef)}
+    assert not core_classes & set(JOB_ERRORS)
+    for name, builtins in JOB_ERRORS.items():
+        cls = getattr(qfmt, name)
+        assert cls is getattr(errors, name) and name in qfmt.__all__
+        assert issubclass(cls, qfmt.QfmtError) and issubclass(cls, builtins or Exception)
+        assert name == "JobError" or issubclass(cls, qfmt.JobError)
+    err = qfmt.JobFailureError("j1", "QuantumComputerError", "boom")
+    back = pickle.loads(pickle.dumps(err))
+    assert (type(back), back.code, str(back)) == (type(err), "QuantumComputerError", str(err))
+    with pytest.raises(qfmt.JobError, match="HTTP 502"):
+        raise errors.JobApiError("HTTP 502", 502)
