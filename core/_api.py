@@ -18,11 +18,13 @@ import os
 import types
 import warnings
 from collections.abc import Mapping, Sequence
+from itertools import islice
 from typing import Any, cast
 
 import attrs
 import numpy as np
 
+from ._bits import MAX_WIDTH
 from ._capabilities import Loss
 from ._convert import CONVERSION_OPTIONS, prepare
 from ._convert import losses as _losses
@@ -37,7 +39,7 @@ from ._errors import (
     one_line,
     short_repr,
 )
-from ._read import MAX_DEPTH, jpath, passthrough_problem
+from ._read import MAX_DEPTH, jpath, oversized, passthrough_problem
 from ._registry import Format, FormatInfo, Registry, default_registry
 
 __all__ = [
@@ -205,15 +207,9 @@ def _load(payload: Any, f: Format, reg: Registry, options: Mapping[str, Any],
         else:
             if f.parse_raw is not None and isinstance(payload, (os.PathLike, *_TEXT)):
                 raw = read_bytes(payload, f.id)
+                # the text as it is: a byte reader that reads compact text only compacts it
+                # itself (kit.compact_json), and must decline what it cannot read exactly
                 fast = f.parse_raw(raw, **options)
-                from ._json import compact_json, has_json_whitespace
-
-                if fast is None and has_json_whitespace(raw):
-                    # byte readers read compact text: pretty-printed text gets one more try,
-                    # without its whitespace (when that is provably the same JSON)
-                    compact = compact_json(raw)
-                    if compact is not None:
-                        fast = f.parse_raw(compact, **options)
                 if fast is not None:
                     return _checked(fast, f, reg)
                 payload = raw
@@ -494,18 +490,36 @@ def problems(payload: Any, fmt: str | Format, *, semantic: bool = True,
         except PayloadError as exc:
             return [exc]
         return []
-    if f.parse_checks_schema and _parser_accepts(payload, f, reg):
-        return []  # the format promises: what its parser accepts passes its schema
+    refused: PayloadError | None = None
+    if f.parse_checks_schema:
+        if isinstance(payload, (os.PathLike, *_TEXT)):
+            payload = read_bytes(payload, f.id)
+        refused = _parser_problem(payload, f, reg)
+        if refused is None:
+            return []  # the format promises: what its parser accepts passes its schema
+        if isinstance(payload, bytes) and len(payload) > MAX_SCHEMA_WALK:
+            return [refused]  # too big to walk value by value: the parser's problem is enough
     try:
         data = read_json(payload, f.id)
     except PayloadError as exc:
         return [exc]
+    too_many, wide = oversized(data, MAX_SCHEMA_WALK)
+    if wide is not None:
+        return [refused or PayloadError(f.id, wide, f"an integer wider than {MAX_WIDTH} bits "
+                                        "(qfmt.MAX_WIDTH)")]
+    if too_many and refused is not None:
+        return [refused]
     try:
-        errs = sorted(reg.iter_errors(f, data), key=lambda e: list(map(str, e.absolute_path)))
+        errs = sorted(islice(reg.validator(f).iter_errors(data), MAX_PROBLEMS),
+                      key=lambda e: list(map(str, e.absolute_path)))
     except RecursionError:
         return [PayloadError(f.id, "$", "the payload is nested too deeply to validate")]
+    except Exception as exc:  # a schema that fails while validating
+        raise reg._broken_schema(f, exc) from None
     found = [PayloadError(f.id, _error_path(e), e.message) for e in errs]
     if not found and semantic:
+        if refused is not None:
+            return [refused]
         try:
             load(data, f, registry=reg)
         except PayloadError as exc:
@@ -513,16 +527,22 @@ def problems(payload: Any, fmt: str | Format, *, semantic: bool = True,
     return found
 
 
-def _parser_accepts(payload: Any, f: Format, reg: Registry) -> bool:
-    """Whether ``load`` accepts ``payload`` as ``f`` (JSON text through the format's byte reader
-    when it has one); any qfmt error is a no, and the caller then looks closer."""
+#: :func:`problems` lists the schema's violations of payloads up to this many values (or
+#: bytes of text); of bigger ones a format whose parser checks its schema reports the parser's
+#: problem alone (a schema validator walks a payload value by value, a million values a few
+#: seconds). At most :data:`MAX_PROBLEMS` violations are listed.
+MAX_SCHEMA_WALK = 100_000
+MAX_PROBLEMS = 100
+
+
+def _parser_problem(payload: Any, f: Format, reg: Registry) -> PayloadError | None:
+    """The problem ``load`` finds in ``payload`` as ``f`` (JSON text through the format's byte
+    reader when it has one), or None when it accepts it."""
     try:
-        if isinstance(payload, (os.PathLike, *_TEXT)):
-            payload = read_bytes(payload, f.id)
         load(payload, f, registry=reg)
-    except QfmtError:
-        return False
-    return True
+    except PayloadError as exc:
+        return exc
+    return None
 
 
 def _error_path(error: Any) -> str:

@@ -58,7 +58,7 @@ def loads(text: str | bytes | bytearray | memoryview, fmt: str | None = None) ->
     if colons == 0 and raw.count(b"[") <= MAX_JSON_DEPTH:
         return data  # no object member anywhere, and too few arrays to nest too deeply
     if _members(data) == colons:
-        return data  # a shallow tree of objects holding as many members as the text has colons
+        return data  # a small tree of containers holding as many members as the text has colons
     try:
         written = orjson.dumps(data)
     except orjson.JSONEncodeError:
@@ -73,25 +73,28 @@ def loads(text: str | bytes | bytearray | memoryview, fmt: str | None = None) ->
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
-def _members(data: Any, depth: int = 0) -> int | None:
-    """The number of object members of a shallow tree (objects whose values are scalars or such
-    objects, at most 4 levels: every flat histogram and register-nested payload), counted at C
-    speed per object; None for anything else (the caller then writes the tree back to count)."""
-    if type(data) is not dict or depth > 4:
-        return None
-    values = data.values()
-    types = set(map(type, values))
-    if types <= _SCALARS:
-        return len(data)
-    if types - _SCALARS != {dict}:
-        return None
-    total = len(data)
-    for v in values:
+def _members(data: Any, budget: int = 1024) -> int | None:
+    """The number of object members of a tree of at most ``budget`` containers (objects, and
+    arrays of scalars or of such containers, at most MAX_JSON_DEPTH levels: every flat
+    histogram, register-nested payload and small document), counted at C speed per
+    container; None for a bigger tree (the caller then writes the tree back to count, which
+    orjson does in C but with a buffer of many times the text reserved)."""
+    total = 0
+    stack = [(data, 1)]
+    while stack:
+        budget -= 1
+        v, depth = stack.pop()
+        if budget < 0 or depth > MAX_JSON_DEPTH:
+            return None  # (too deep: writing it back refuses it)
+        values = v.values() if type(v) is dict else v
         if type(v) is dict:
-            n = _members(v, depth + 1)
-            if n is None:
-                return None
-            total += n
+            total += len(v)
+        types = set(map(type, values))
+        if types <= _SCALARS:
+            continue
+        if not types - _SCALARS <= {dict, list} or len(values) > budget:
+            return None
+        stack.extend((x, depth + 1) for x in values if type(x) is dict or type(x) is list)
     return total
 
 

@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from ._bits import MAX_DECIMAL_DIGITS, MAX_WIDTH, pack_ints, pack_u64
 from ._errors import PayloadError, short_repr
+from ._json import compact_json
 from ._read import expect_dict, read_values, subpath, type_name
 
 V = TypeVar("V")
@@ -41,12 +42,16 @@ def decimal_key(key: Any, fmt: str, path: str) -> int:
     payloads sometimes hold them, non-negative JSON integers.
     """
     if isinstance(key, str):
-        if not key or not key.isascii() or not key.isdigit():
-            raise PayloadError(fmt, path, f"{short_repr(key)} is not a non-negative decimal integer")
         if len(key) > MAX_DECIMAL_DIGITS and len(key.lstrip("0")) > MAX_DECIMAL_DIGITS:
-            raise PayloadError(
-                fmt, path, f"decimal key of {len(key)} digits is wider than {MAX_WIDTH} bits"
-            )
+            # too long for a state of MAX_WIDTH bits whatever its characters: refused before
+            # they are read (a hostile key of megabytes costs the scan of its leading zeros)
+            raise PayloadError(fmt, path, f"a key of {len(key)} characters is wider than "
+                               f"{MAX_WIDTH} bits as a decimal state (qfmt.MAX_WIDTH)")
+        # a long key (of leading zeros) is checked as bytes: str.isdigit looks up each
+        # character's category
+        if not key or not key.isascii() or not (key if len(key) <= 4096
+                                                 else key.encode("ascii")).isdigit():
+            raise PayloadError(fmt, path, f"{short_repr(key)} is not a non-negative decimal integer")
         value = int(key.lstrip("0") or "0") if len(key) > MAX_DECIMAL_DIGITS else int(key)
     elif isinstance(key, int) and not isinstance(key, bool):
         if key < 0:
@@ -54,8 +59,9 @@ def decimal_key(key: Any, fmt: str, path: str) -> int:
         value = key
     else:
         raise PayloadError(fmt, path, f"expected a decimal state string, got {type_name(key)}")
-    if value.bit_length() > MAX_WIDTH:
-        raise PayloadError(fmt, path, f"state {key} is wider than {MAX_WIDTH} bits (qfmt.MAX_WIDTH)")
+    if value.bit_length() > MAX_WIDTH:  # short_repr: a huge int is never written out in full
+        raise PayloadError(fmt, path, f"state {short_repr(key)} is wider than {MAX_WIDTH} bits "
+                           "(qfmt.MAX_WIDTH)")
     return value
 
 
@@ -116,6 +122,8 @@ def _joined_digits(items: Sequence[Any], leading: list[bool] | None = None) -> s
     (so it fits in uint64), else None. All checks run in numpy over the joined bytes. If
     ``leading`` is given, ``leading[0]`` is set to whether any item has a leading zero."""
     try:
+        if sum(map(len, items)) > 19 * len(items):
+            return None  # an item of more than 19 digits (a hostile one costs no copy)
         text = ",".join(items)
         raw = text.encode("ascii")
     except (TypeError, UnicodeEncodeError):
@@ -162,10 +170,8 @@ def fast_decimals(items: Sequence[Any], leading: list[bool] | None = None
     return arr.astype(np.uint64)
 
 
-#: JSON whitespace (``bytes.strip()`` would also take \v and \f, which JSON refuses).
-_WS = b" \t\n\r"
-#: What a JSON array of decimal states may hold between its brackets.
-_ARRAY_CHARS_NO_WS = b'0123456789",'
+#: What a compact JSON array of decimal states may hold between its brackets.
+_ARRAY_CHARS = b'0123456789",'
 #: Bytes of text decoded at a time: the work copies stay small and in cache, so the time is
 #: linear in the size and the memory bounded, whatever the size.
 _CHUNK = 1 << 20
@@ -174,12 +180,17 @@ _U64_MAX = np.uint64(2**64 - 1)
 
 def decimal_array_text(raw: bytes) -> npt.NDArray[np.uint64] | None:
     """Decode the JSON text of an array of decimal states (``["2","1","3"]`` or ``[2,1,3]``,
-    compact or with whitespace between elements) straight from its bytes, without a Python
-    object per element, in chunks of about a megabyte (bounded work memory, linear time).
+    compact or pretty-printed) straight from its bytes, without a Python object per element, in
+    chunks of about a megabyte cut at commas (bounded work memory, linear time).
 
-    Exact or nothing: returns None (declines) for anything else (an escape, an empty string,
-    whitespace inside a string, a JSON integer with a leading zero, a value past 64 bits, a
-    string and an integer in one chunk), and the caller parses it the ordinary way."""
+    Exact or nothing: each chunk is made compact by :func:`qfmt.kit.compact_json` (which
+    declines unless every whitespace byte provably sat between two tokens, so ``[1 2]`` is
+    declined, never read as ``[12]``, and declines a chunk cut inside a string, whose quotes do
+    not pair) and then read by a grammar that admits no whitespace at all; the whitespace
+    around the brackets and the cuts sits next to punctuation. Returns None (declines) for
+    anything else (an escape, an empty string, a JSON integer with a leading zero, a value past
+    64 bits, a string and an integer in one chunk), and the caller parses it the ordinary
+    way."""
     raw = bytes(raw)
     lo, hi = _ws_bounds(raw)
     if hi - lo < 3 or raw[lo] != 91 or raw[hi - 1] != 93:  # [ ... ]
@@ -191,7 +202,10 @@ def decimal_array_text(raw: bytes) -> npt.NDArray[np.uint64] | None:
     while lo < hi:
         cut = raw.find(b",", min(lo + _CHUNK, hi), hi) if hi - lo > _CHUNK else -1
         stop = hi if cut < 0 else cut
-        got = _decimal_chunk(raw[lo:stop], out[done:])
+        chunk = compact_json(raw[lo:stop])
+        if chunk is None:
+            return None
+        got = _decimal_chunk(chunk, out[done:])
         if got is None:
             return None
         done += got
@@ -203,6 +217,7 @@ def decimal_array_text(raw: bytes) -> npt.NDArray[np.uint64] | None:
     return out
 
 
+_WS = b" \t\n\r"
 _LEADING_WS = re.compile(rb"[ \t\n\r]*")
 
 
@@ -217,38 +232,25 @@ def _ws_bounds(raw: bytes) -> tuple[int, int]:
     return lo, hi
 
 
-def _digits_touch_quotes(text: bytes) -> bool:
-    """Whether every string of ``text`` (quotes paired in order, no escapes) starts and ends
-    with a digit."""
-    b = np.frombuffer(text, dtype=np.uint8)
-    q = np.flatnonzero(b == 34)
-    after, before = b[q[0::2] + 1], b[q[1::2] - 1]
-    return bool(((after >= 48) & (after <= 57) & (before >= 48) & (before <= 57)).all())
-
-
 def _decimal_chunk(text: bytes, out: npt.NDArray[np.uint64]) -> int | None:
-    """Decode ``elem,elem,...`` (whitespace allowed after commas) into the front of ``out``; the
-    number of elements, or None to decline."""
-    spaces = text.translate(None, _ARRAY_CHARS_NO_WS)
-    if spaces.translate(None, _WS):
-        return None  # a byte no decimal state array holds (an escape, a sign, a letter...)
-    if spaces:
-        text = text.strip(_WS)
+    """Decode compact ``elem,elem,...`` into the front of ``out``; the number of elements, or
+    None to decline. The text holds no whitespace (see :func:`decimal_array_text`), and a byte
+    other than a digit, a quote or a comma declines, so numpy's parser, which would skip
+    whitespace, never meets any."""
+    if text.translate(None, _ARRAY_CHARS):
+        return None  # a byte no compact decimal state array holds (an escape, a sign, a space)
     k = text.count(b",") + 1
     if text[:1] == b'"':
-        # "d", "d",..., "d": np.fromstring matches the quoted separator itself (its space stands
-        # for any whitespace, or none) and refuses what it cannot read to the end, so k values
-        # (one per comma, plus one) leave no room for a stray quote or comma, nor for
-        # whitespace amid digits
+        # "d","d",...,"d": np.fromstring matches the quoted separator itself, and refuses what
+        # it cannot read to the end, so k values (one per comma, plus one) leave no room for a
+        # stray quote or comma
         if text[-1:] != b'"' or text.count(b'"') != 2 * k:
             return None  # a stray quote (["0""]) or an element that is not one string
-        if spaces and not _digits_touch_quotes(text):
-            return None  # " 1" or "1 ": whitespace inside a string, which np.fromstring skips
-        digits, sep = text[1:-1], '", "'
+        digits, sep = text[1:-1], '","'
     else:
         if b'"' in text:
             return None  # a string among integers
-        digits, sep = (text.translate(None, _WS) if spaces else text), ","
+        digits, sep = text, ","
         if digits[:1] == b"0" and digits[1:2].isdigit():
             return None  # 01 is not a JSON number
         if b",0" in digits:
@@ -269,19 +271,6 @@ def _decimal_chunk(text: bytes, out: npt.NDArray[np.uint64]) -> int | None:
         return None  # an empty element, a leading or doubled comma
     out[:k] = values
     return k
-
-
-def _values_only(b: npt.NDArray[np.uint8], c: Any, value_end: Any) -> npt.NDArray[np.uint64]:
-    """The integer values of a flat object body, keys blanked out, parsed in one C call."""
-    text = b.copy()
-    keep = np.zeros(b.size + 1, dtype=np.int8)
-    keep[c + 1] = 1  # value starts and ends are distinct positions: no accumulation needed
-    keep[value_end] = -1
-    inside = np.cumsum(keep[:-1]).astype(bool)
-    text[~inside & (b != 44)] = 32  # everything but values and commas becomes space
-    out: npt.NDArray[np.uint64] = np.fromstring(text.tobytes().decode("ascii"), dtype=np.uint64,
-                                                sep=",")
-    return out
 
 
 def decimal_shots(items: Sequence[Any], fmt: str, path: str) -> npt.NDArray[np.uint8]:
@@ -353,14 +342,25 @@ fast_bitstrings = bitstring_keys
 
 
 def decimal_counts_text(raw: bytes) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]] | None:
-    """Decode compact JSON text ``{"<decimal>":<int>,...}`` (an IonQ v1 histogram) straight
-    from its bytes: returns (keys, counts) as uint64 arrays in payload order, or None to decline
-    anything else (whitespace, other value kinds, keys or values past 19 digits, JSON integers
-    with leading zeros, keys naming one state twice)."""
-    raw = raw.strip(b" \t\n\r")  # JSON whitespace only (not \v or \f)
-    if len(raw) < 7 or raw[:2] != b'{"' or raw[-1:] != b"}":
+    """Decode JSON text ``{"<decimal>":<int>,...}`` (an IonQ v1 histogram) straight from its
+    bytes: returns (keys, counts) as uint64 arrays in payload order, or None to decline
+    anything else (other value kinds, keys or values past 19 digits, JSON integers
+    with leading zeros, keys naming one state twice). Pretty-printed text is made compact first
+    by :func:`qfmt.kit.compact_json` (declined unless that is provably the same JSON)."""
+    compact = compact_json(raw)
+    if compact is None:
         return None
-    return _counts_object(np.frombuffer(raw, dtype=np.uint8)[1:-1], binary=False)
+    raw = compact
+    if len(raw) < 7 or raw[:2] != b'{"' or raw[-1:] != b"}" or \
+            len(raw) > 42 * raw.count(b":") + 2 or raw.translate(None, _COUNTS_CHARS) != b"{}":
+        # not an object; a key or count of more than 19 digits somewhere (each entry takes at
+        # most 42 bytes: a hostile key costs one count); a byte no such object holds
+        return None
+    return _counts_object(np.frombuffer(raw, dtype=np.uint8)[1:-1])
+
+
+#: The bytes of a compact ``{"<decimal>":<int>,...}`` object besides its two braces.
+_COUNTS_CHARS = b'0123456789":,'
 
 
 def bitstring_counts_text(body: bytes | npt.NDArray[np.uint8]) -> tuple[
@@ -423,43 +423,35 @@ def _bitstring_counts(b: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint64],
     return keys, pairs[1::2].copy(), width
 
 
-def _counts_object(b: npt.NDArray[np.uint8], *, binary: bool
-                   ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]] | None:
-    """The shared reader of a flat ``"<key>":<int>`` object body (see the two callers)."""
-    quote, colon, comma = b == 34, b == 58, b == 44
-    if not (quote | colon | comma | ((b >= 48) & (b <= 57))).all():
-        return None
-    q, c, m = np.flatnonzero(quote), np.flatnonzero(colon), np.flatnonzero(comma)
+def _counts_object(b: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint64],
+                                                      npt.NDArray[np.uint64]] | None:
+    """The reader of a flat ``"<decimal>":<int>`` object body whose bytes are only digits,
+    quotes, colons and commas (the caller checked): every quote, colon and comma must sit where
+    the grammar puts it, so the rest are digits. One index array per kind of punctuation; the
+    keys' lengths are checked before anything else is built, so a hostile key costs one pass."""
+    q = np.flatnonzero(b == 34)
+    c = np.flatnonzero(b == 58)
     n = c.size
-    if n == 0 or q.size != 2 * n or m.size != n - 1:
+    if n == 0 or q.size != 2 * n:
         return None
     opens, closes = q[0::2], q[1::2]
-    if opens[0] != 0 or not (opens[1:] == m + 1).all() or not (closes == c - 1).all():
+    if opens[0] != 0 or not (closes == c - 1).all():
         return None
     key_len = closes - opens - 1
+    if key_len.min() < 1 or key_len.max() > 19:
+        return None  # an empty key, or one the careful reader must decode (or refuse)
+    m = np.flatnonzero(b == 44)
+    if m.size != n - 1 or not (opens[1:] == m + 1).all():
+        return None
     value_end = np.append(m, b.size)
     value_len = value_end - c - 1
-    if key_len.min() < 1 or value_len.min() < 1 or value_len.max() > 19:
+    if value_len.min() < 1 or value_len.max() > 19:
         return None
     if ((b[c + 1] == 48) & (value_len > 1)).any():
         return None  # 007 is not a JSON number
-    if binary:
-        width = int(key_len[0])
-        if width > 64 or (key_len != width).any():
-            return None  # keys of one register must have one width
-        key_chars = b[(opens[:, None] + 1 + np.arange(width)).reshape(-1)]
-        if not ((key_chars == 48) | (key_chars == 49)).all():
-            return None
-        weights = np.uint64(1) << np.arange(width - 1, -1, -1, dtype=np.uint64)
-        keys = ((key_chars.reshape(n, width) - 48).astype(np.uint64) * weights).sum(
-            axis=1, dtype=np.uint64)
-        values = _values_only(b, c, value_end)
-        return (keys, values) if values.size == n else None
-    if key_len.max() > 19:
-        return None
     text = b.copy()
-    text[quote] = 32  # spaces: np.fromstring allows them around separators
-    text[colon] = 44
+    text[q] = 32  # spaces: np.fromstring allows them around separators
+    text[c] = 44
     pairs = np.fromstring(text.tobytes().decode("ascii"), dtype=np.uint64, sep=",")
     if pairs.size != 2 * n:
         return None
@@ -554,6 +546,9 @@ def normalize_keys(
                 k = binary_key(key[2:], what, path)
             else:
                 kinds.add("bits")
+                if len(key) >= 2 * MAX_WIDTH:  # wider whatever its spaces: refused before a copy
+                    raise PayloadError(what, path, f"bitstring of {len(key)} characters exceeds "
+                                       f"{MAX_WIDTH} bits")
                 parts = key.split(" ")
                 if any(not p for p in parts):
                     raise PayloadError(what, path, f"{short_repr(key)}: registers are separated by single "
@@ -607,9 +602,11 @@ def _small_decimals(keys: list[Any]) -> list[int] | None:
     objects); None when any key needs the careful path."""
     if not keys or not set(map(type, keys)) <= {str}:
         return None
-    text = "".join(keys)
     lengths = list(map(len, keys))
-    if not (text.isascii() and text.isdigit() and min(lengths) >= 1 and max(lengths) <= 19):
+    if min(lengths) < 1 or max(lengths) > 19:
+        return None  # (checked first: a hostile key costs nothing here)
+    text = "".join(keys)
+    if not (text.isascii() and text.isdigit()):
         return None
     ints = list(map(int, keys))
     return ints if len(set(ints)) == len(ints) else None

@@ -14,7 +14,7 @@ Text that is not valid JSON no JSON format reads, so a wrong guess on it changes
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["Probe", "schema_refuses"]
 
@@ -36,14 +36,39 @@ def _skip(raw: bytes, i: int) -> int:
     return i
 
 
+#: The longest string a probe reads (bytes): a longer one (a hostile key of megabytes) is
+#: not looked at, so a probe costs the same whatever the text.
+MAX_PROBE_STRING = 4096
+#: The longest number a probe reads (characters); longer ones are outside 64 bits anyway.
+MAX_PROBE_NUMBER = 400
+_CONTROL = bytes(range(0x20))
+#: A text with at most this many quotes has its strings listed once (each a memchr away)
+#: rather than searched for each required key (a pass over the whole text each).
+_FEW_QUOTES = 256
+
+
+def _quotes(raw: bytes, limit: int) -> list[int] | None:
+    """The offsets of the quotes of ``raw``, each found at memchr speed; None when there are
+    more than ``limit``."""
+    out: list[int] = []
+    at = raw.find(b'"')
+    while at >= 0:
+        if len(out) == limit:
+            return None
+        out.append(at)
+        at = raw.find(b'"', at + 1)
+    return out
+
+
 def _string_at(raw: bytes, i: int) -> tuple[Any, int]:
     """The string literal starting at ``raw[i] == '"'`` and the offset after it; _UNKNOWN
-    (with -1) when it holds an escape or is not UTF-8 (the caller then knows nothing)."""
-    j = raw.find(b'"', i + 1)
+    (with -1) when it holds an escape, is not UTF-8 or is longer than
+    :data:`MAX_PROBE_STRING` bytes (the caller then knows nothing)."""
+    j = raw.find(b'"', i + 1, i + 2 + MAX_PROBE_STRING)
     if j < 0:
         return _UNKNOWN, -1
     body = raw[i + 1:j]
-    if b"\\" in body or any(c < 0x20 for c in body):
+    if b"\\" in body or len(body.translate(None, _CONTROL)) != len(body):
         return _UNKNOWN, -1
     try:
         return body.decode("utf-8"), j + 1
@@ -65,6 +90,21 @@ class Probe:
         self._value: Any = None
         self._member: Any = None
         self._absent: dict[str, bool] = {}
+        self._strings: set[bytes] | None = None
+        self._many_quotes = False
+
+    def _few_strings(self) -> set[bytes] | None:
+        """The strings of a text with at most _FEW_QUOTES quotes (a text of a few huge
+        strings), found once at memchr speed; None for a text with more quotes."""
+        root = self._root
+        if root._strings is None and not root._many_quotes:
+            quotes = _quotes(root.raw, _FEW_QUOTES)
+            if quotes is None:
+                root._many_quotes = True
+            else:
+                root._strings = {root.raw[a + 1:b] for a, b in zip(quotes[0::2], quotes[1::2])
+                                 if b - a <= MAX_PROBE_STRING}
+        return root._strings
 
     @property
     def escapes(self) -> bool:
@@ -77,10 +117,15 @@ class Probe:
     def absent(self, name: str) -> bool:
         """Whether the key ``name`` is written nowhere in the text (known only when the text
         has no escapes and the name needs none)."""
-        cache = self._root._absent
+        root = self._root
+        cache = root._absent
         if name not in cache:
-            cache[name] = not self.escapes and name.isprintable() and '"' not in name and \
-                f'"{name}"'.encode() not in self.raw
+            if self.escapes or not name.isprintable() or '"' in name:
+                cache[name] = False
+            elif len(name) < MAX_PROBE_STRING // 4 and root._few_strings() is not None:
+                cache[name] = name.encode() not in cast(set[bytes], root._strings)
+            else:
+                cache[name] = f'"{name}"'.encode() not in root.raw
         return cache[name]
 
     def value(self) -> Any:
@@ -94,8 +139,8 @@ class Probe:
         if self.type == "string":
             return _string_at(raw, i)[0]
         if self.type == "number":
-            m = _NUMBER.match(raw, i)
-            if m is None:
+            m = _NUMBER.match(raw, i, i + MAX_PROBE_NUMBER)
+            if m is None or m.end() == i + MAX_PROBE_NUMBER:
                 return _UNKNOWN
             token = m.group()
             if b"." in token or b"e" in token or b"E" in token:

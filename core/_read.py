@@ -29,6 +29,7 @@ __all__ = [
     "expect_keys",
     "expect_list",
     "jpath",
+    "oversized",
     "probability_reader",
     "probability_value",
     "quasi_value",
@@ -296,3 +297,43 @@ def passthrough_problem(value: Any, max_depth: int = MAX_DEPTH) -> str | None:
             continue
         stack.extend((x, depth + 1) for x in items)
     return None
+
+
+def oversized(value: Any, max_values: int) -> tuple[bool, str | None]:
+    """What makes ``value`` (parsed JSON, or Python data given for it) too big to walk value by
+    value, as a JSON Schema validator does: ``(more than max_values values, JSON path of an
+    integer wider than MAX_WIDTH bits or None)``. Such an integer no format reads (outcomes
+    hold at most MAX_WIDTH bits, counts and pass-through integers 64) and a validator could not
+    even print it (Python refuses to write an int of more than a few thousand digits).
+
+    Iterative, and bounded: it stops after ``max_values`` values, and looks at the values of a
+    container in bulk (C speed) before descending."""
+    seen = 0
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        v, path = stack.pop()
+        if isinstance(v, dict):
+            keys: Sequence[str | int] = list(v)
+            items: Sequence[Any] = list(v.values())
+        elif isinstance(v, (list, tuple)):
+            items = v
+            keys = range(len(v))
+        else:
+            if type(v) is int and v.bit_length() > MAX_WIDTH:
+                return False, jpath(*path)
+            seen += 1
+            continue
+        seen += len(items)
+        if seen > max_values:
+            return True, None
+        types = set(map(type, items))
+        if int in types:
+            widest = max((x.bit_length() for x in items if type(x) is int), default=0)
+            if widest > MAX_WIDTH:
+                at = next(i for i, x in enumerate(items)
+                          if type(x) is int and x.bit_length() > MAX_WIDTH)
+                return False, jpath(*path, keys[at])
+        if not types <= _SCALARS:
+            stack.extend((x, (*path, k)) for k, x in zip(keys, items)
+                         if isinstance(x, (dict, list, tuple)))
+    return False, None

@@ -61,8 +61,10 @@ class _Interrupted(Exception):
     """Ctrl-C while a command ran (exit 130)."""
 
 
-class _Fail(click.ClickException):
-    """A one-line error with an exit code."""
+class CliError(click.ClickException):
+    """A command's failure: one ``qfmt: error: MESSAGE`` line on stderr and exit ``code``
+    (:data:`EXIT_USAGE`, :data:`EXIT_INVALID`, ...). Plugin commands raise it as
+    ``qfmt.kit.CliError``."""
 
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
@@ -73,6 +75,8 @@ class _Fail(click.ClickException):
 
 
 EXIT_INTERRUPT = 130  # the shell's convention for a process ended by Ctrl-C (128 + SIGINT)
+
+_Fail = CliError
 
 #: Option names as the command line spells them (a library message names ``shots=``; the
 #: command line says ``--shots``). Other format options go through ``--option KEY=VALUE``.
@@ -257,7 +261,7 @@ def _stderr_is_terminal() -> bool:
 
 
 @contextlib.contextmanager
-def _busy(message: str, console: Any = None) -> Iterator[None]:
+def busy(message: str, console: Any = None) -> Iterator[None]:
     """A spinner saying ``message`` on stderr while the block runs, when stderr is a terminal
     (or on ``console``, for tests); nothing otherwise. It is transient: it leaves no line."""
     if console is None:
@@ -275,6 +279,9 @@ def _busy(message: str, console: Any = None) -> Iterator[None]:
             yield
     finally:
         _live.pop()
+
+
+_busy = busy
 
 
 def _note(text: str) -> None:
@@ -403,7 +410,13 @@ def _check_option_values(options: Mapping[str, Any], formats: Sequence[qfmt.Form
             raise _Fail(f"--option {name} takes {want}, got {json.dumps(value)}", EXIT_USAGE)
 
 
-def _parse_kv(values: Sequence[str]) -> dict[str, Any]:
+def parse_options(values: Sequence[str]) -> dict[str, Any]:
+    """``--option KEY=VALUE`` values as options: each value read as JSON when it can be (else a
+    str), ``-`` in a key made ``_``; an item without ``=`` is a :class:`CliError` (exit 2).
+
+    >>> parse_options(["shots=1000", "meas-mapped=[0, 1]", "name=ghz"])
+    {'shots': 1000, 'meas_mapped': [0, 1], 'name': 'ghz'}
+    """
     out: dict[str, Any] = {}
     for item in values:
         if "=" not in item:
@@ -414,6 +427,9 @@ def _parse_kv(values: Sequence[str]) -> dict[str, Any]:
         except json.JSONDecodeError:
             out[key.replace("-", "_")] = raw
     return out
+
+
+_parse_kv = parse_options
 
 
 def _from_plugins(read: Callable[[], T]) -> T:
@@ -659,8 +675,8 @@ def plugins_cmd(as_json: bool, as_table: bool) -> None:
     _console().print(_plugins_table(rows))
 
 
-def _complete_formats(ctx: click.Context, param: click.Parameter,
-                      incomplete: str) -> list[Any]:
+def complete_formats(ctx: click.Context, param: click.Parameter,
+                     incomplete: str) -> list[Any]:
     """Shell completion of a format id (``--from``, ``--to``, ``--format``, ``schema FMT``):
     every format that loaded, with its description. Plugin warnings stay quiet here."""
     from click.shell_completion import CompletionItem
@@ -675,6 +691,9 @@ def _complete_formats(ctx: click.Context, param: click.Parameter,
                          r.id.startswith(incomplete))
     about = {r.id: r.description for r in rows}
     return [CompletionItem(fid, help=about.get(fid) or None) for fid in seen]
+
+
+_complete_formats = complete_formats
 
 
 @main.command("schema")

@@ -53,7 +53,7 @@ import operator
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from itertools import chain
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import numpy as np
@@ -118,6 +118,12 @@ from ._read import (
 from ._results import RegisterMarginals
 from ._rows import int_rows
 from ._rules import PROB_ATOL, check_sum, largest_remainder, resolve_width, sum_to_one
+
+if TYPE_CHECKING:  # the command-line helpers load on first use (see the end of this module)
+    from .cli import EXIT_INTERRUPT, EXIT_INVALID, EXIT_MISSING_DEP, EXIT_USAGE, CliError
+    from .cli import busy as cli_busy
+    from .cli import complete_formats as complete_format_ids
+    from .cli import parse_options as cli_options
 
 __all__ = [
     "MAX_COUNT",
@@ -192,6 +198,14 @@ __all__ = [
     "unpack_ints",
     "without_leakage",
     "int_rows",
+    "CliError",
+    "cli_busy",
+    "cli_options",
+    "complete_format_ids",
+    "EXIT_INVALID",
+    "EXIT_USAGE",
+    "EXIT_MISSING_DEP",
+    "EXIT_INTERRUPT",
 ]
 
 T = TypeVar("T")
@@ -619,3 +633,23 @@ def json_decimal_counts(keys: Any, values: Any, *, pretty: bool = False) -> byte
         return b"{}"
     parts = [b'\n  "' if pretty else b'"', ks, b'": ' if pretty else b'":', vs, b","]
     return _json_rows(b"{", parts, b"\n}" if pretty else b"}", ks.size)
+
+
+# -- command-line helpers for plugin commands -------------------------------------------------
+# A plugin's ``qfmt_cli_commands`` hook returns click commands; these helpers give them the
+# command line's one error line, exit codes, spinner, ``--option`` parsing and format-id
+# completion. They live in :mod:`qfmt.cli` and are imported on first use, so that importing the
+# kit never imports click.
+_CLI_HELPERS = {"CliError": "CliError", "cli_busy": "busy", "cli_options": "parse_options",
+                "complete_format_ids": "complete_formats", "EXIT_INVALID": "EXIT_INVALID",
+                "EXIT_USAGE": "EXIT_USAGE", "EXIT_MISSING_DEP": "EXIT_MISSING_DEP",
+                "EXIT_INTERRUPT": "EXIT_INTERRUPT"}
+
+
+def __getattr__(name: str) -> Any:
+    """The command-line helpers (:data:`_CLI_HELPERS`), from :mod:`qfmt.cli` on first use."""
+    if name in _CLI_HELPERS:
+        import importlib
+
+        return getattr(importlib.import_module("qfmt.cli"), _CLI_HELPERS[name])
+    raise AttributeError(f"module 'qfmt.kit' has no attribute {name!r}")

@@ -73,8 +73,10 @@ def capability_objects(seed: int = 20261204) -> dict[str, Any]:
         experiment_fields["measured_qubits"] = (4, 0, 2)
     state = np.zeros(8, dtype=np.complex128)
     state[[0, 7]] = 2 ** -0.5
+    result_types = [{"type": {"type": "expectation", "observable": ["z"], "targets": [0]},
+                     "value": 0.5}]
     exps = [ExperimentResult({"memory": memory(positional), "statevector": state,
-                              "expval_zz": 0.25},
+                              "expval_zz": 0.25, "result_types": result_types},
                              shots=len(values), header={"name": f"circuit-{i}"},
                              job_id=f"job-{i}", **experiment_fields) for i in range(2)]
     counts = memory(positional).counts()

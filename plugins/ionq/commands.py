@@ -12,10 +12,9 @@ own usage errors; the root group's ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,36 +24,26 @@ import qfmt
 
 __all__ = ["cache_cmd", "fetch_cmd", "qfmt_cli_commands", "schema_diff_cmd"]
 
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_MISSING_DEP = 3
-EXIT_JOB = 4
+from qfmt import kit
+
+EXIT_JOB = 4  # fetching a job failed (failed, cancelled, timed out, the API kept failing)
 
 T = TypeVar("T")
 
-
-class _Fail(click.ClickException):
-    """A one-line error with an exit code."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.exit_code = code  # type: ignore[misc, unused-ignore]  # a ClassVar in some click versions
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"qfmt: error: {self.format_message()}", err=True)
+_Fail = kit.CliError  # (imports qfmt.cli: this module is imported by the command line only)
 
 
 def _exit_code(exc: BaseException) -> int:
     from .client import InvalidIdError, MissingApiKeyError
 
     if isinstance(exc, qfmt.MissingDependencyError):
-        return EXIT_MISSING_DEP
+        return kit.EXIT_MISSING_DEP
     if isinstance(exc, (MissingApiKeyError, InvalidIdError, qfmt.UnknownFormatError,
                         qfmt.OptionError, qfmt.FormatConflictError)):
-        return EXIT_USAGE
+        return kit.EXIT_USAGE
     if isinstance(exc, qfmt.JobError):
         return EXIT_JOB
-    return EXIT_INVALID
+    return kit.EXIT_INVALID
 
 
 def _root_obj() -> dict[str, Any]:
@@ -81,13 +70,13 @@ def _guard(func: Callable[[], T]) -> T:
         if obj.get("debug"):
             raise
         if isinstance(exc, MissingApiKeyError):  # the command line has no --api-key
-            raise _Fail("no IonQ API key: set IONQ_API_KEY", EXIT_USAGE) from exc
+            raise _Fail("no IonQ API key: set IONQ_API_KEY", kit.EXIT_USAGE) from exc
         if isinstance(exc, InvalidIdError):
-            raise _Fail(_one_line(str(exc)), EXIT_USAGE) from exc
+            raise _Fail(_one_line(str(exc)), kit.EXIT_USAGE) from exc
         if obj.get("one_error_path"):
             raise
         if isinstance(exc, OSError) and not isinstance(exc, qfmt.QfmtError):
-            raise _Fail(_os_error_text(exc), EXIT_INVALID) from exc
+            raise _Fail(_os_error_text(exc), kit.EXIT_INVALID) from exc
         raise _Fail(_one_line(str(exc)) if str(exc) else type(exc).__name__,
                     _exit_code(exc)) from exc
 
@@ -105,37 +94,6 @@ def _os_error_text(exc: OSError) -> str:
     return f"{what}: {exc.filename}" if exc.filename is not None else what
 
 
-@contextlib.contextmanager
-def _busy(message: str) -> Iterator[None]:
-    """A transient spinner on stderr while the block runs, when stderr is a terminal."""
-    isatty = getattr(sys.stderr, "isatty", None)
-    try:
-        terminal = bool(isatty()) if callable(isatty) else False
-    except ValueError:
-        terminal = False
-    if not terminal:
-        yield
-        return
-    from rich.console import Console
-    from rich.text import Text
-
-    with Console(stderr=True, highlight=False).status(Text(message), spinner="dots"):
-        yield
-
-
-def _parse_kv(values: Sequence[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in values:
-        if "=" not in item:
-            raise _Fail(f"--option takes KEY=VALUE, got {item!r}", EXIT_USAGE)
-        key, raw = item.split("=", 1)
-        try:
-            out[key.replace("-", "_")] = json.loads(raw)
-        except json.JSONDecodeError:
-            out[key.replace("-", "_")] = raw
-    return out
-
-
 def _json_text(data: Any) -> str:
     import orjson
 
@@ -150,30 +108,16 @@ def output_file(folder: Path, job_id: str) -> Path:
     check_id(job_id)
     target = folder / f"{job_id}.json"
     if target.resolve().parent != folder.resolve():
-        raise _Fail(f"job id {job_id!r} would be written outside {folder}", EXIT_USAGE)
+        raise _Fail(f"job id {job_id!r} would be written outside {folder}", kit.EXIT_USAGE)
     return target
-
-
-def _complete_formats(ctx: click.Context, param: click.Parameter,
-                      incomplete: str) -> list[Any]:
-    """Shell completion of a format id (``--to``, ``--format``, ``schema-diff FMT``)."""
-    import warnings
-
-    from click.shell_completion import CompletionItem
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rows = qfmt.formats()
-    ids = dict.fromkeys(r.id for r in rows if r.status != "failed" and r.id.startswith(incomplete))
-    return [CompletionItem(fid) for fid in ids]
 
 
 @click.command("fetch")
 @click.argument("job_ids", nargs=-1, required=True)
 @click.option("--format", "-f", "fmt", help="Result format to fetch (default: the richest).",
-              shell_complete=_complete_formats)
+              shell_complete=kit.complete_format_ids)
 @click.option("--to", "dst", default="qiskit.result.json.v1", show_default=True,
-              help="Format to write.", shell_complete=_complete_formats)
+              help="Format to write.", shell_complete=kit.complete_format_ids)
 @click.option("-o", "--output", help="Output file (one job) or folder (several, or an existing "
               "folder: one <job id>.json each); default stdout.")
 @click.option("--timeout", type=float, help="Seconds to wait for each job, retries included "
@@ -189,7 +133,7 @@ def fetch_cmd(job_ids: tuple[str, ...], fmt: str | None, dst: str, output: str |
               base_url: str | None, extra: tuple[str, ...]) -> None:
     """Fetch JOB_ID(s)' results (stored locally first, see `qfmt cache`) and write them as --to.
     The API key comes from IONQ_API_KEY; it is sent only to the API's own https origin."""
-    options = _parse_kv(extra)
+    options = kit.cli_options(extra)
 
     def run() -> None:
         from .client import Client, check_id
@@ -204,7 +148,7 @@ def fetch_cmd(job_ids: tuple[str, ...], fmt: str | None, dst: str, output: str |
                 output_file(folder, job_id)
         with Client(base_url=base_url) as client:
             for job_id in job_ids:
-                with _busy(f"fetching job {job_id}"):
+                with kit.cli_busy(f"fetching job {job_id}"):
                     result = client.job(job_id).result(timeout=timeout, wait=wait,
                                                         partial=partial, refresh=refresh, fmt=fmt)
                 text = _json_text(qfmt.dump(result, dst, **options))
@@ -262,7 +206,7 @@ def cache_clear_cmd(job_id: str | None, yes: bool) -> None:
     good."""
     what = f"the artifacts of job {job_id}" if job_id else "every stored artifact"
     if not yes and not click.confirm(f"Delete {what}?", default=False):
-        raise _Fail("nothing deleted", EXIT_USAGE)
+        raise _Fail("nothing deleted", kit.EXIT_USAGE)
     from ._store import ArtifactStore
 
     n = _guard(lambda: ArtifactStore().clear(job_id))
@@ -270,7 +214,7 @@ def cache_clear_cmd(job_id: str | None, yes: bool) -> None:
 
 
 @click.command("schema-diff")
-@click.argument("fmt", shell_complete=_complete_formats)
+@click.argument("fmt", shell_complete=kit.complete_format_ids)
 @click.option("--base-url", envvar="IONQ_API_URL", help="API base URL (default IonQ's).")
 @click.option("--served", type=click.Path(exists=True, dir_okay=False),
               help="Compare with this schema file instead of fetching it.")
@@ -284,9 +228,9 @@ def schema_diff_cmd(fmt: str, base_url: str | None, served: str | None) -> None:
             try:
                 data = json.loads(Path(served).read_text())
             except json.JSONDecodeError as exc:
-                raise _Fail(f"{served}: not valid JSON: {exc}", EXIT_INVALID) from None
+                raise _Fail(f"{served}: not valid JSON: {exc}", kit.EXIT_INVALID) from None
             if not isinstance(data, dict):
-                raise _Fail(f"{served}: a JSON Schema is an object", EXIT_INVALID)
+                raise _Fail(f"{served}: a JSON Schema is an object", kit.EXIT_INVALID)
             return compare_schema(fmt, data)
         with Client(base_url=base_url) as client:
             return compare_schema(fmt, client=client)
@@ -295,7 +239,7 @@ def schema_diff_cmd(fmt: str, base_url: str | None, served: str | None) -> None:
     for d in diffs:
         click.echo(str(d))
     if diffs:
-        sys.exit(EXIT_INVALID)
+        sys.exit(kit.EXIT_INVALID)
     click.echo(f"{fmt}: the served schema agrees with qfmt's")
 
 

@@ -13,10 +13,11 @@ widest state and marked ``width_inferred``. v2 widths come from the keys.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
-from typing import Any, overload
+from typing import Any, Concatenate, ParamSpec, TypeVar, overload
 
 import numpy as np
 import orjson
@@ -32,9 +33,6 @@ SHOTS_V1 = "ionq.result.shots.json.v1"
 SHOTS_V2 = "ionq.result.shots.json.v2"
 AGGREGATE = "ionq.result.probabilities-aggregate.json.v1"
 
-#: What JSON calls whitespace (``bytes.strip()`` would also remove \v and \f, which JSON refuses).
-_JSON_WS = b" \t\n\r"
-
 #: The register IonQ adds to v2 payloads: it covers every qubit.
 OUTPUT_ALL = "output_all"
 PROB_ATOL = kit.PROB_ATOL
@@ -42,6 +40,27 @@ PROB_ATOL = kit.PROB_ATOL
 
 def _joint(names: Any) -> str | None:
     return OUTPUT_ALL if OUTPUT_ALL in names else None
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _compact_text(reader: Callable[Concatenate[bytes, P], R | None]
+                  ) -> Callable[Concatenate[bytes, P], R | None]:
+    """Make ``reader``, which reads compact JSON text only, a byte reader (``parse_raw``) of any
+    text: the text is first made compact by :func:`qfmt.kit.compact_json`, which declines
+    (None) unless every whitespace byte provably sat between two tokens, and returns text
+    without a single whitespace byte otherwise. Every IonQ byte reader goes through here, so
+    none of them meets whitespace: each reads one exact grammar of compact text (whitespace
+    joining two numbers, ``[1 2]``, can never be read as ``[12]``). The one exception, shots v1,
+    is read by ``kit.decimal_array_text``, which compacts the text the same way a megabyte at a
+    time (the work stays in cache)."""
+    @functools.wraps(reader)
+    def parse_raw(raw: bytes, /, *args: P.args, **options: P.kwargs) -> R | None:
+        compact = kit.compact_json(raw)
+        return None if compact is None else reader(compact, *args, **options)
+    return parse_raw
 
 
 # -- v1 ---------------------------------------------------------------------------------------
@@ -54,8 +73,10 @@ def parse_histogram_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.C
                       key_text=str)
 
 
+@_compact_text
 def parse_histogram_v1_raw(raw: bytes, *, num_qubits: int | None = None) -> qfmt.Counts | None:
-    """Fast path: compact histogram text decoded in numpy straight from the bytes."""
+    """Fast path: histogram text (made compact first) decoded in numpy straight from the
+    bytes."""
     decoded = kit.decimal_counts_text(raw)
     if decoded is None:
         return None
@@ -74,6 +95,16 @@ def _unique_sorted(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np
         if order is None:
             return None
         keys, values = keys[order], values[order]
+    return keys, values
+
+
+def _unique(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Keys and values as they are (payload order), or None when a key repeats. Probability
+    readers hand the builder exactly what the general reader hands it, in the same order: a
+    float sum (``normalize=True``) depends on the order of its terms."""
+    if keys.size > 1 and not bool((keys[1:] > keys[:-1]).all()) and \
+            kit.sorted_order(keys) is None:
+        return None
     return keys, values
 
 
@@ -112,13 +143,15 @@ def _shape(raw: bytes) -> bytes:
     return raw.translate(None, _NUMBER_BYTES)
 
 
+@_compact_text
 def parse_probabilities_v1_raw(raw: bytes, *, num_qubits: int | None = None,
                                atol: float = PROB_ATOL, normalize: bool = False
                                ) -> qfmt.ProbDistribution | None:
-    """Fast path: compact ``{"<decimal>":<number>,...}`` text read as one flat JSON array of
-    keys and values (orjson), then in numpy. Declines (None) anything else: whitespace, keys
+    """Fast path: ``{"<decimal>":<number>,...}`` text (made compact first) read as one flat
+    JSON array of keys and values (orjson), then in numpy. Declines (None) anything else: keys
     that are not plain JSON integers ("07", "-0", "1e3"), a value outside [0, 1 + atol]."""
-    raw = raw.strip(_JSON_WS)
+    if _long_key(raw):
+        return None  # a key past 64 bits (a hostile one costs a count, and is never parsed)
     shape = _shape(raw)
     n = (len(shape) - 1) // 4
     if n < 1 or shape != b'{"' + b'":,"' * (n - 1) + b'":}' or b'"-' in raw:
@@ -138,11 +171,32 @@ def parse_probabilities_v1_raw(raw: bytes, *, num_qubits: int | None = None,
     del flat
     if not _probabilities_ok(values, atol):
         return None
-    ordered = _unique_sorted(outcomes, values)
-    if ordered is None:
+    checked = _unique(outcomes, values)
+    if checked is None:
         return None  # a repeated key: the general reader names it
-    return kit.probabilities(*ordered, width=num_qubits, fmt=PROB_V1, option="num_qubits",
+    return kit.probabilities(*checked, width=num_qubits, fmt=PROB_V1, option="num_qubits",
                              atol=atol, normalize=normalize, key_text=str)
+
+
+def _long_key(raw: bytes) -> bool:
+    """Whether a string of ``raw`` (compact ``{"<key>":<number>,...}`` text, no escapes) may be
+    longer than 20 bytes, past any 64-bit key: only when the text is long for its number of
+    entries (a count), then by the gaps between its quotes (found at memchr speed when they
+    are few)."""
+    n = raw.count(b":")
+    if len(raw) <= 64 * n:
+        return False
+    if n > 4096:
+        return max(map(len, raw.split(b'"')[1::2]), default=0) > 20
+    at = raw.find(b'"')
+    while at >= 0:
+        end = raw.find(b'"', at + 1)
+        if end < 0:
+            return False
+        if end - at > 21:
+            return True
+        at = raw.find(b'"', end + 1)
+    return False
 
 
 def _probabilities_ok(values: np.ndarray, atol: float) -> bool:
@@ -167,7 +221,9 @@ def parse_shots_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.Memor
 
 
 def parse_shots_v1_raw(raw: bytes, *, num_qubits: int | None = None) -> qfmt.Memory | None:
-    """Fast path: compact JSON text of decimal states, decoded in numpy from the bytes."""
+    """Fast path: JSON text of decimal states, decoded in numpy from the bytes
+    (:func:`qfmt.kit.decimal_array_text` makes each piece of the text compact itself, with
+    ``kit.compact_json``, a megabyte at a time)."""
     values = kit.decimal_array_text(raw)
     if values is None:
         return None
@@ -224,8 +280,10 @@ def parse_histogram_v2(payload: Any) -> qfmt.RegisterMarginals:
 _SIMPLE_NAME = re.compile(rb"[A-Za-z0-9_.\-]+")
 
 
+@_compact_text
 def parse_histogram_v2_raw(raw: bytes) -> qfmt.RegisterMarginals | None:
-    """Fast path: compact histogram v2 text, each register decoded in numpy from the bytes.
+    """Fast path: histogram v2 text (made compact first), each register decoded in numpy from
+    the bytes.
     Declines (None) unless the text is exactly ``{"histogram":{"registers":{...}}}`` with simple
     register names and compact ``"<bits>":<count>`` entries."""
     def register(text: np.ndarray, path: str) -> qfmt.Counts | None:
@@ -243,14 +301,14 @@ def parse_histogram_v2_raw(raw: bytes) -> qfmt.RegisterMarginals | None:
 _AS_ARRAYS = bytes.maketrans(b":{}", b",[]")
 
 
+@_compact_text
 def parse_probabilities_v2_raw(raw: bytes, *, atol: float = PROB_ATOL, normalize: bool = False
                                ) -> qfmt.RegisterMarginals | None:
-    """Fast path: compact probabilities v2 text with every object read as a flat array of keys
+    """Fast path: probabilities v2 text (made compact first) with every object read as a flat array of keys
     and values (orjson; no dict is built), checked against its expected shape (see
     :func:`_shape`) in one pass, so that every value is a JSON number: each register's
     bitstring keys are then decoded in numpy and its values read into float64 at once.
     Declines (None) anything else."""
-    raw = raw.strip(_JSON_WS)
     try:
         data = orjson.loads(raw.translate(_AS_ARRAYS))
     except orjson.JSONDecodeError:
@@ -280,10 +338,10 @@ def parse_probabilities_v2_raw(raw: bytes, *, atol: float = PROB_ATOL, normalize
         values = np.fromiter(body[1::2], dtype=np.float64, count=len(body) // 2)
         if not _probabilities_ok(values, atol):
             return None
-        ordered = _unique_sorted(decoded[0], values)
-        if ordered is None:
+        checked = _unique(decoded[0], values)
+        if checked is None:
             return None  # a repeated key: the general reader names it
-        out[name] = kit.probabilities(*ordered, key_width=decoded[1], fmt=PROB_V2,
+        out[name] = kit.probabilities(*checked, key_width=decoded[1], fmt=PROB_V2,
                                       path=kit.jpath("probabilities", "registers", name),
                                       atol=atol, normalize=normalize)
     return kit.register_marginals(out, joint_register=_joint(out))
@@ -292,7 +350,6 @@ def parse_probabilities_v2_raw(raw: bytes, *, atol: float = PROB_ATOL, normalize
 def _v2_raw(raw: bytes, top: str, fmt: str, register: Any) -> qfmt.RegisterMarginals | None:
     """The compact ``{"<top>":{"registers":{"<name>":{...},...}}}`` walk of the v2 byte readers:
     ``register(uint8 view of the object's inside, path)`` reads one register (None declines)."""
-    raw = raw.strip(_JSON_WS)
     head, tail = b'{"' + top.encode() + b'":{"registers":{', b"}}}"
     if not raw.startswith(head) or not raw.endswith(tail):
         return None
@@ -608,9 +665,10 @@ def _aggregate_walk(raw: bytes) -> tuple[list[bytes], list[int], bytes] | None:
     return ids, sizes, b"[" + b",".join(bodies).translate(_AS_NUMBERS) + b"]"
 
 
+@_compact_text
 def parse_aggregate_raw(raw: bytes, *, num_qubits: int | Mapping[str, int] | None = None,
                         atol: float = PROB_ATOL, normalize: bool = False) -> qfmt.Result | None:
-    """Fast path: aggregate text (compact, or with whitespace between tokens only). The children
+    """Fast path: aggregate text (made compact first). The children
     are found by a walk over the bytes; their entries, with the quotes of the keys dropped, are
     read by orjson as one flat array of numbers (no dict, no key string is built), and the
     whole text is checked against its expected shape (see :func:`_shape`) in one pass. All keys
@@ -620,12 +678,6 @@ def parse_aggregate_raw(raw: bytes, *, num_qubits: int | Mapping[str, int] | Non
     ``num_qubits`` naming an unknown child, any error of the distributions' rules."""
     if b"\\" in raw:
         return None
-    raw = raw.strip(_JSON_WS)
-    if any(c in raw for c in (b" ", b"\n", b"\t", b"\r")):
-        compact = kit.compact_json(raw)  # None unless the whitespace sat between tokens only
-        if compact is None:
-            return None
-        raw = compact
     walked = _aggregate_walk(raw)
     if walked is None:
         return None
@@ -833,19 +885,9 @@ def _check_first_shot_width(first: bytes) -> None:
                                     f"together, more than {kit.MAX_WIDTH} (qfmt.MAX_WIDTH)")
 
 
+@_compact_text
 def parse_shots_v2_raw(raw: bytes) -> qfmt.Memory | None:
-    """Fast path for shots v2 text, compact or not: the bits are read in numpy straight from the
-    bytes (see :func:`_shots_v2_compact`).
-
-    Text with whitespace is made compact once with :func:`qfmt.kit.compact_json` (which declines
-    unless the whitespace provably sat only between tokens) and read the compact way.
-    """
-    compact = kit.compact_json(raw)
-    return None if compact is None else _shots_v2_compact(compact)
-
-
-def _shots_v2_compact(raw: bytes) -> qfmt.Memory | None:
-    """Compact shots v2 text, read in numpy straight from the bytes.
+    """Fast path for shots v2 text (made compact first), read in numpy straight from the bytes.
 
     The text is checked as a skeleton: with every bit array emptied, each shot must read exactly
     ``{"registers":{"a":[],...}}`` or the same with ``,"leakage_bits":[]``, with the register
@@ -854,7 +896,6 @@ def _shots_v2_compact(raw: bytes) -> qfmt.Memory | None:
     proportional to them is built: at most ``MAX_REGISTERS`` registers, ``MAX_WIDTH`` bits a
     shot; the work arrays are bytes or booleans over the text (a few times its size).
     """
-    raw = raw.strip(_JSON_WS)
     head, tail = b'{"shots":[', b"]}"
     if not raw.startswith(head) or not raw.endswith(tail) or len(raw) <= len(head) + len(tail):
         return None

@@ -233,3 +233,12 @@ def test_a_renamed_or_dropped_register_name_is_noted() -> None:
                             {"join_registers": True})
     notes = {n.kind: n.detail for n in prepared.provenance}
     assert "register names ['a', 'b']" in notes["lost-register-names"]
+
+
+def test_the_matrix_objects_fill_every_capability() -> None:
+    from qfmt._capabilities import held
+
+    filled: set[str] = set()
+    for obj in capability_objects().values():
+        filled |= set(held(obj))
+    assert filled == set(qfmt.CAPABILITIES)
