@@ -15,9 +15,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-# the views the model reaches through qfmt._views register themselves when imported (_html,
-# _arrow, _dictview): imported here, so every view exists before any object asks for one
-from . import _dictview, _html  # noqa: F401
 from ._api import (
     Detection,
     convert,
@@ -83,6 +80,10 @@ if TYPE_CHECKING:  # the job client and batch conversion load lazily (see __geta
         JobInvalidStateError,
         JobTimeoutError,
     )
+
+# the views the model reaches through qfmt._views register themselves when imported (_arrow
+# above; _html, _dictview here): imported with qfmt, so every view exists before an object asks
+from . import _dictview, _html  # noqa: F401
 
 _LAZY = {"Client": "plugins.ionq.client", "Job": "plugins.ionq.client",
          "Artifact": "plugins.ionq.client", "compare_schema": "plugins.ionq.client",
