@@ -41,11 +41,6 @@ from ._errors import (
     FormatConflictError,
     FormatContractError,
     IndexRangeError,
-    JobApiError,
-    JobError,
-    JobFailureError,
-    JobInvalidStateError,
-    JobTimeoutError,
     LossyConversionError,
     MissingDependencyError,
     OptionError,
@@ -71,25 +66,39 @@ from ._registry import Format, FormatInfo, Registry, default_registry, hookimpl,
 from ._results import ExperimentResult, RegisterMarginals, Result
 from ._rules import PROB_ATOL, largest_remainder
 from ._serde import structure, unstructure
+from ._version import __version__
 
 if TYPE_CHECKING:  # the job client and batch conversion load lazily (see __getattr__); type
     # checkers see them here
     from ._batch import BatchRecord, BatchReport, convert_many
     from .plugins.ionq._store import ArtifactStore
     from .plugins.ionq.client import Artifact, Client, Job, SchemaDifference, compare_schema
+    from .plugins.ionq.errors import (
+        JobApiError,
+        JobError,
+        JobFailureError,
+        JobInvalidStateError,
+        JobTimeoutError,
+    )
 
-__version__ = "0.1.0"
-
+# the views the model reaches through qfmt._views register themselves when imported (_arrow
+# above; _html, _dictview here): imported with qfmt, so every view exists before an object asks
+from . import _dictview, _html  # noqa: F401
 
 _LAZY = {"Client": "plugins.ionq.client", "Job": "plugins.ionq.client",
          "Artifact": "plugins.ionq.client", "compare_schema": "plugins.ionq.client",
          "SchemaDifference": "plugins.ionq.client", "ArtifactStore": "plugins.ionq._store",
+         # the jobs client's errors live with it
+         "JobError": "plugins.ionq.errors", "JobTimeoutError": "plugins.ionq.errors",
+         "JobInvalidStateError": "plugins.ionq.errors", "JobFailureError": "plugins.ionq.errors",
+         "JobApiError": "plugins.ionq.errors",
          # batch conversion imports concurrent.futures and logging: loaded when first used
          "BatchRecord": "_batch", "BatchReport": "_batch", "convert_many": "_batch"}
 
 
 def __getattr__(name: str) -> object:
-    """The job client loads on first use, so ``import qfmt`` stays light."""
+    """The job client (and its errors) and batch conversion load on first use, so ``import qfmt``
+    stays light."""
     if name in _LAZY:
         import importlib
 

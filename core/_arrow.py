@@ -25,16 +25,18 @@ into an equal object.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from ._bits import pack_ints
+from ._dist import Counts
 from ._errors import MissingDependencyError, PayloadError
-
-if TYPE_CHECKING:
-    from ._dist import Counts
-    from ._memory import Memory
+from ._layout import Note, RegisterLayout
+from ._memory import Memory
+from ._version import __version__
+from ._views import provides
 
 __all__ = ["METADATA_KEY", "counts_to_table", "from_arrow", "memory_to_table", "pyarrow"]
 
@@ -82,8 +84,6 @@ def _layout_json(layout: Any) -> Any:
 
 
 def _metadata(kind: str, obj: Any, **extra: Any) -> dict[bytes, bytes]:
-    from . import __version__
-
     meta = {"kind": kind, "width": obj.width, "width_inferred": bool(obj.width_inferred),
             "layout": _layout_json(obj.layout),
             "provenance": [[n.kind, n.detail] for n in obj.provenance], **extra,
@@ -91,6 +91,7 @@ def _metadata(kind: str, obj: Any, **extra: Any) -> dict[bytes, bytes]:
     return {METADATA_KEY: json.dumps(meta).encode()}
 
 
+@provides
 def memory_to_table(mem: Memory) -> Any:
     """A :class:`qfmt.Memory` as an Arrow table, one row per shot (see the module docstring)."""
     pa = pyarrow()
@@ -103,10 +104,9 @@ def memory_to_table(mem: Memory) -> Any:
     return pa.table(columns).replace_schema_metadata(meta)
 
 
+@provides
 def counts_to_table(counts: Counts) -> Any:
     """A :class:`qfmt.Counts` as an Arrow table, one row per outcome, ascending."""
-    from ._bits import pack_ints
-
     pa = pyarrow()
     outs = counts.outcome_array
     if counts.width <= 64:
@@ -149,8 +149,6 @@ def _field(meta: dict[str, Any], key: str, kinds: tuple[type, ...], fmt: str | N
 
 
 def _layout_from(meta: dict[str, Any], fmt: str | None) -> Any:
-    from ._layout import RegisterLayout
-
     lay = _field(meta, "layout", (dict,), fmt)
     if lay is None:
         return None
@@ -166,8 +164,6 @@ def _layout_from(meta: dict[str, Any], fmt: str | None) -> Any:
 
 
 def _provenance_from(meta: dict[str, Any], fmt: str | None) -> tuple[Any, ...]:
-    from ._layout import Note
-
     notes = _field(meta, "provenance", (list,), fmt, ())
     out = []
     for i, item in enumerate(notes):
@@ -233,7 +229,7 @@ def from_arrow(table: Any, *, fmt: str | None = None, kind: str | None = None,
     >>> qfmt.from_arrow(m.to_arrow()) == m
     True
     """
-    from . import kit
+    from . import kit  # the builders; loaded with the first table read (import qfmt does not)
 
     pa = pyarrow()
     if not isinstance(table, pa.Table):

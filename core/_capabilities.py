@@ -46,7 +46,10 @@ from typing import Any
 
 import attrs
 
+from ._dist import Counts, Distribution, ProbDistribution
 from ._errors import OptionError
+from ._memory import Memory
+from ._results import ExperimentResult, RegisterMarginals, Result
 
 __all__ = ["CAPABILITIES", "Capability", "Loss", "held", "lost", "parse_allow_loss"]
 
@@ -168,10 +171,6 @@ def held(obj: Any) -> dict[str, str]:
     >>> sorted(held(qfmt.Counts({"01": 3}, width=2)))
     ['shots']
     """
-    from ._dist import Counts, ProbDistribution
-    from ._memory import Memory
-    from ._results import ExperimentResult, RegisterMarginals, Result
-
     out: dict[str, str] = {}
     if isinstance(obj, Result):
         if len(obj.results) > 1:
@@ -293,16 +292,11 @@ def lost(obj: Any, carries: frozenset[str], *, nested: bool, options: Mapping[st
 def _outcome_keys(exp: Any) -> list[str]:
     """The data keys of an experiment that hold its outcomes: canonical objects under
     :data:`OUTCOME_KEYS` (a simulator's own ``probabilities`` save data is experiment data)."""
-    from ._dist import Distribution
-    from ._memory import Memory
-
     return sorted(k for k in OUTCOME_KEYS & set(exp.data)
                   if isinstance(exp.data[k], (Distribution, Memory)))
 
 
 def _leaves(obj: Any) -> list[Any]:
-    from ._results import Result
-
     if isinstance(obj, Result):
         return [e.data[k] for e in obj.results for k in _outcome_keys(e)]
     return [obj]
@@ -320,15 +314,11 @@ def _unordered(obj: Any) -> bool:
 
 
 def _marginals(obj: Any) -> bool:
-    from ._results import RegisterMarginals
-
     return any(isinstance(leaf, RegisterMarginals) for leaf in _leaves(obj))
 
 
 def _separate(obj: Any) -> bool:
     """Whether ``obj`` holds registers only as separate marginals (no joint register)."""
-    from ._results import RegisterMarginals
-
     return any(isinstance(leaf, RegisterMarginals) and leaf.joint_register is None
                and len(leaf.registers) >= 2 for leaf in _leaves(obj))
 
@@ -337,8 +327,6 @@ def _has_joint(obj: Any) -> bool:
     layout = getattr(obj, "layout", None)
     if layout is not None and layout.joint is not None:
         return True
-    from ._results import Result
-
     if isinstance(obj, Result):
         return all(_has_joint(leaf) for leaf in _leaves(obj))
     return bool(getattr(obj, "joint_register", None))
@@ -347,10 +335,6 @@ def _has_joint(obj: Any) -> bool:
 def default_capabilities(produces: type, element: type | None, registers: bool,
                          carries_leakage: bool) -> frozenset[str]:
     """The capabilities a format that declares none is taken to carry, from its other fields."""
-    from ._dist import Counts, ProbDistribution
-    from ._memory import Memory
-    from ._results import Result
-
     caps: set[str] = set()
     for t in (produces, element):
         if t is Memory:

@@ -32,9 +32,10 @@ import numpy.typing as npt
 from ._bits import MAX_WIDTH, bitstring, bitstrings
 from ._errors import LossyConversionError, PayloadError, ResultError
 from ._keys import normalize_keys, sort_u64
-from ._layout import Note, RegisterLayout
+from ._layout import Note, RegisterLayout, layout_text, width_text
 from ._read import MAX_COUNT, count_value, jpath, probability_value, quasi_value
 from ._rules import PROB_ATOL, largest_remainder_array, resolve_width, sum_to_one
+from ._views import view
 
 __all__ = ["Counts", "Distribution", "ProbDistribution", "QuasiDistribution", "outcome_array_of"]
 
@@ -296,8 +297,6 @@ class Distribution(Mapping[int, V], Generic[V]):
     def __repr__(self) -> str:
         """``Counts({0: 500, 3: 500}, width=2)``: the first 8 outcomes, then how many there are;
         ``width=3 (inferred)`` when no width was declared; the registers when there is a layout."""
-        from ._html import layout_text, width_text
-
         n = len(self)
         head = zip(self.outcome_array[:8].tolist(), self.value_array[:8].tolist())
         body = ", ".join(f"{k}: {v!r}" for k, v in head)
@@ -309,9 +308,8 @@ class Distribution(Mapping[int, V], Generic[V]):
 
     def _repr_html_(self) -> str:
         """The notebook view: the largest values as a table with bars (bounded in size)."""
-        from ._html import dist_html
-
-        return dist_html(self)
+        html: str = view("dist_html")(self)
+        return html
 
     # -- views --------------------------------------------------------------------------------
 
@@ -528,9 +526,7 @@ class Counts(Distribution[int]):
         """These counts as a ``pyarrow.Table``, one row per outcome (``outcome``, ``count``),
         registers and provenance in the schema metadata; ``qfmt.from_arrow`` reads it back.
         Needs ``qfmt[arrow]`` (see :mod:`qfmt._arrow`)."""
-        from ._arrow import counts_to_table
-
-        return counts_to_table(self)
+        return view("counts_to_table")(self)
 
     def probabilities(self) -> ProbDistribution:
         """The normalised distribution, with ``shots`` set (exact up to float division)."""

@@ -16,11 +16,10 @@ The tree::
     ├── CalibrationError(ValueError)  an assignment matrix or calibration run that cannot be used
     ├── ResultError(LookupError)      asking a Result for data it does not have (failed experiment...)
     │   └── IndexRangeError(IndexError)  marginalisation indices outside the bits of the data
-    └── JobError                      fetching a job's results (qfmt.Client / Job.result)
-        ├── JobTimeoutError(TimeoutError)      the job did not finish within the timeout
-        ├── JobInvalidStateError(RuntimeError) the job was cancelled
-        ├── JobFailureError(RuntimeError)      the job failed: ``code`` and ``message`` from IonQ
-        └── JobApiError(ConnectionError)       HTTP or transport trouble that retries did not cure
+    └── JobError                      fetching a job's results (qfmt.Client / Job.result): the
+        ...                           jobs client's, defined with it in qfmt.plugins.ionq.errors
+                                      (JobTimeoutError, JobInvalidStateError, JobFailureError,
+                                      JobApiError); qfmt.JobError etc. load it on first use
 
 Each subclasses the builtin that fits, so ``except ValueError`` keeps working for callers that do not
 know qfmt. Messages say what is wrong and, where there is one, what to do about it.
@@ -35,11 +34,6 @@ from typing import Any
 __all__ = [
     "AmbiguousFormatError",
     "CalibrationError",
-    "JobApiError",
-    "JobError",
-    "JobFailureError",
-    "JobInvalidStateError",
-    "JobTimeoutError",
     "FormatConflictError",
     "FormatContractError",
     "IndexRangeError",
@@ -325,41 +319,3 @@ class ResultError(QfmtError, LookupError):
 class IndexRangeError(ResultError, IndexError):
     """Marginalisation indices outside the bits of the data (a ResultError and an IndexError)."""
 
-
-class JobError(QfmtError):
-    """Base of the errors of fetching a job's results."""
-
-
-class JobTimeoutError(JobError, TimeoutError):
-    """The job did not reach a final state within ``timeout`` seconds."""
-
-
-class JobInvalidStateError(JobError, RuntimeError):
-    """The job is in a state that has no results (it was cancelled)."""
-
-
-class JobFailureError(JobError, RuntimeError):
-    """The job failed. ``code`` and ``message`` come from IonQ's ``failure`` object (v0.4
-    ``{code, message}``, v0.3 ``{error, code}``)."""
-
-    def __init__(self, job_id: str, code: str | None, message: str | None) -> None:
-        self.job_id = job_id
-        self.code = code
-        self.message = message
-        super().__init__(f"job {job_id} failed: {code or 'unknown error'}: "
-                         f"{message or 'no message'}")
-
-    def __reduce__(self) -> tuple[type, tuple[str, str | None, str | None]]:
-        return (type(self), (self.job_id, self.code, self.message))
-
-
-class JobApiError(JobError, ConnectionError):
-    """HTTP or transport trouble that retries did not cure, or an error answer (4xx) that is not
-    worth retrying. ``status`` is the HTTP status (None for transport errors)."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        self.status = status
-        super().__init__(message)
-
-    def __reduce__(self) -> tuple[type, tuple[str, int | None]]:
-        return (type(self), (str(self), self.status))

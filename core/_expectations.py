@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._layout import Note
+from ._views import view
 
 __all__ = ["ExpectationValues", "Expectations"]
 
@@ -208,6 +209,5 @@ class Expectations:
 
     def _repr_html_(self) -> str:
         """The notebook view: one row per block (shape, fields, first values)."""
-        from ._html import expectations_html
-
-        return expectations_html(self)
+        html: str = view("expectations_html")(self)
+        return html

@@ -1,5 +1,5 @@
-"""Notebook views: the ``_repr_html_`` of the canonical objects, and the short text summaries their
-``__repr__`` shares.
+"""Notebook views: the ``_repr_html_`` of the canonical objects (registered as views, see
+:mod:`qfmt._views`; the short text summaries reprs share live with the model).
 
 Every view is bounded: a distribution shows its ``TOP_ROWS`` largest values (by magnitude) and
 says how many more there are, so a 2**20-outcome result renders as fast as a small one. All text
@@ -8,11 +8,16 @@ that comes from data (register names, header fields, notes) is HTML-escaped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from html import escape
 from typing import Any
 
 import numpy as np
+
+from ._dist import Counts, Distribution
+from ._expectations import Expectations
+from ._layout import layout_text, width_text
+from ._memory import Memory
+from ._results import ExperimentResult, RegisterMarginals, Result, value_text
+from ._views import provides
 
 #: Rows shown for one distribution; the rest is summarised as "N more".
 TOP_ROWS = 16
@@ -26,14 +31,11 @@ _STYLE = ("font-family: monospace; font-size: 12px; border-collapse: collapse; "
 _CELL = "padding: 1px 8px; text-align: left"
 
 
-def width_text(width: int, inferred: bool) -> str:
-    """``"3"`` or ``"3 (inferred)"``: the width as reprs and views say it."""
-    return f"{width} (inferred)" if inferred else str(width)
-
-
-def layout_text(layout: Any) -> str:
-    """Registers as ``c0[2] c1[3]`` (first register, bit 0, first)."""
-    return " ".join(f"{n}[{w}]" for n, w in layout.sizes)
+def escape(text: str) -> str:
+    """``html.escape(text)``, written out: ``import qfmt`` registers these views, and the ``html``
+    module would load its table of 2,000 entities with it."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#x27;"))
 
 
 def _notes(provenance: tuple[Any, ...]) -> str:
@@ -54,8 +56,6 @@ def _fmt_value(v: float, counts: bool) -> str:
 
 
 def _summary(dist: Any) -> str:
-    from ._dist import Counts
-
     parts = []
     if isinstance(dist, Counts):
         parts.append(f"{dist.shots():,} shots")
@@ -68,16 +68,15 @@ def _summary(dist: Any) -> str:
     return ", ".join(parts)
 
 
-def dist_html(dist: Any, title: str | None = None, rows: int = TOP_ROWS) -> str:
+@provides
+def dist_html(dist: Distribution[Any], title: str | None = None, rows: int = TOP_ROWS) -> str:
     """A distribution as a table of its largest values with bars (negative ones in red)."""
-    from ._dist import Counts
-
     counts = isinstance(dist, Counts)
     values = np.asarray(dist.value_array, dtype=np.float64)
     mags = np.abs(values)
     top = np.argsort(-mags, kind="stable")[:rows]
     peak = float(mags.max()) if mags.size else 0.0
-    total = dist.shots() if counts else 0
+    total = dist.shots() if isinstance(dist, Counts) else 0
     body = []
     for i in top.tolist():
         v = float(values[i])
@@ -99,7 +98,8 @@ def dist_html(dist: Any, title: str | None = None, rows: int = TOP_ROWS) -> str:
             f"{''.join(body)}</table>{_notes(dist.provenance)}</div>")
 
 
-def memory_html(mem: Any, title: str | None = None) -> str:
+@provides
+def memory_html(mem: Memory, title: str | None = None) -> str:
     """Per-shot memory: its size and the table of its most frequent outcomes."""
     parts = [f"{len(mem):,} shots", f"width {width_text(mem.width, mem.width_inferred)}"]
     if mem.layout is not None:
@@ -113,20 +113,8 @@ def memory_html(mem: Any, title: str | None = None) -> str:
             f"{_notes(mem.provenance)}</div>")
 
 
-def value_text(value: Any) -> str:
-    """A short description of a data field that is not a qfmt object."""
-    if isinstance(value, np.ndarray):
-        return f"array(shape={value.shape}, dtype={value.dtype})"
-    from ._errors import short_repr
-
-    return short_repr(value)
-
-
 def any_html(value: Any, title: str | None = None) -> str:
     """The view of any object an experiment may hold."""
-    from ._dist import Distribution
-    from ._memory import Memory
-
     if isinstance(value, Distribution):
         return dist_html(value, title)
     if isinstance(value, Memory):
@@ -135,7 +123,8 @@ def any_html(value: Any, title: str | None = None) -> str:
     return f"<div>{head}{escape(value_text(value))}</div>"
 
 
-def marginals_html(m: Any) -> str:
+@provides
+def marginals_html(m: RegisterMarginals) -> str:
     """One table per register (at most ``TOP_ITEMS``)."""
     names = list(m.registers)
     joint = f", joint register {m.joint_register!r}" if m.joint_register is not None else ""
@@ -148,7 +137,8 @@ def marginals_html(m: Any) -> str:
     return "".join(out)
 
 
-def experiment_html(exp: Any, index: int | None = None) -> str:
+@provides
+def experiment_html(exp: ExperimentResult, index: int | None = None) -> str:
     """An experiment: its name, shots, status and each data field."""
     bits = []
     if exp.name is not None:
@@ -172,7 +162,8 @@ def experiment_html(exp: Any, index: int | None = None) -> str:
     return "".join(out)
 
 
-def result_html(res: Any) -> str:
+@provides
+def result_html(res: Result) -> str:
     """A job's result: its top-level fields and its first ``TOP_ITEMS`` experiments."""
     fields = [f"{k} {v!r}" for k, v in (("backend", res.backend_name), ("job_id", res.job_id),
                                          ("status", res.status)) if v is not None]
@@ -194,7 +185,8 @@ def _preview(arr: Any, n: int = 4) -> str:
     return f"[{head}{', ...' if flat.size > n else ''}]"
 
 
-def expectations_html(e: Any) -> str:
+@provides
+def expectations_html(e: Expectations) -> str:
     """Estimator results: one row per block with its shape, fields and first values."""
     rows = []
     for i, block in enumerate(e.pubs[:TOP_ROWS]):
@@ -211,17 +203,3 @@ def expectations_html(e: Any) -> str:
             + "".join(f"<th style='{_CELL}'>{h}</th>" for h in
                       ("pub", "shape", "fields", "evs", "stds"))
             + f"</tr>{''.join(rows)}</table>{_notes(e.provenance)}</div>")
-
-
-def mapping_text(data: Mapping[str, Any]) -> str:
-    """``{counts: Counts(...), memory: Memory(...)}`` for an experiment's data."""
-    from ._dist import Distribution
-    from ._memory import Memory
-
-    parts = []
-    for k, v in list(data.items())[:TOP_ITEMS]:
-        text = repr(v) if isinstance(v, (Distribution, Memory)) else value_text(v)
-        parts.append(f"{k!r}: {text}")
-    if len(data) > TOP_ITEMS:
-        parts.append(f"... {len(data) - TOP_ITEMS} more fields")
-    return "{" + ", ".join(parts) + "}"

@@ -8,7 +8,17 @@ import attrs
 
 from ._bits import MAX_WIDTH, bitstring
 
-__all__ = ["Note", "Register", "RegisterLayout"]
+__all__ = ["Note", "Register", "RegisterLayout", "layout_text", "width_text"]
+
+
+def width_text(width: int, inferred: bool) -> str:
+    """``"3"`` or ``"3 (inferred)"``: the width as reprs and views say it."""
+    return f"{width} (inferred)" if inferred else str(width)
+
+
+def layout_text(layout: RegisterLayout) -> str:
+    """Registers as ``c0[2] c1[3]`` (first register, bit 0, first)."""
+    return " ".join(f"{n}[{w}]" for n, w in layout.sizes)
 
 
 @attrs.frozen

@@ -12,8 +12,9 @@ import numpy.typing as npt
 from . import _bits
 from ._dist import Counts
 from ._errors import ResultError
-from ._layout import Note, RegisterLayout
+from ._layout import Note, RegisterLayout, layout_text, width_text
 from ._read import check_width
+from ._views import view
 
 __all__ = ["Memory", "memory_strings"]
 
@@ -123,8 +124,6 @@ class Memory:
 
     def __repr__(self) -> str:
         """``Memory(shots=1,000, width=2)``, with the registers and leaked shots when known."""
-        from ._html import layout_text, width_text
-
         regs = f", registers={layout_text(self.layout)}" if self.layout is not None else ""
         leak = f", leaked={int(self.leaked().sum()):,}" if self.leakage is not None else ""
         return (f"Memory(shots={len(self):,}, width={width_text(self.width, self.width_inferred)}"
@@ -132,9 +131,8 @@ class Memory:
 
     def _repr_html_(self) -> str:
         """The notebook view: size, registers and the most frequent outcomes."""
-        from ._html import memory_html
-
-        return memory_html(self)
+        html: str = view("memory_html")(self)
+        return html
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Memory):
@@ -197,9 +195,7 @@ class Memory:
         """This memory as a ``pyarrow.Table``, one row per shot (``outcome``, and ``leakage`` when
         marked), registers and provenance in the schema metadata; ``qfmt.from_arrow`` reads it
         back. Needs ``qfmt[arrow]`` (see :mod:`qfmt._arrow`)."""
-        from ._arrow import memory_to_table
-
-        return memory_to_table(self)
+        return view("memory_to_table")(self)
 
     def counts(self, *, include_leakage: bool = False) -> Counts:
         """Histogram of the shots. Shots with a leakage bit are left out unless

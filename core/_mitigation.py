@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._api import load
 from ._dist import Counts, Distribution, ProbDistribution, QuasiDistribution
 from ._errors import CalibrationError, OptionError, ResultError
 from ._layout import Note
@@ -390,8 +391,6 @@ class LocalReadoutMitigator(BaseReadoutMitigator):
                 zeros_payload, ones_payload, fmt="ionq.result.histogram.json.v1", num_qubits=3)
         """
         if fmt is not None:
-            from ._api import load
-
             zeros, ones = load(zeros, fmt, **options), load(ones, fmt, **options)
         o0, p0, w0, _ = _prob_arrays(zeros, None, None)
         o1, p1, w1, _ = _prob_arrays(ones, None, None)
@@ -521,9 +520,7 @@ class CorrelatedReadoutMitigator(BaseReadoutMitigator):
         for key, run in items.items():
             j = int(key, 2) if isinstance(key, str) else int(key)
             if fmt is not None:
-                from ._api import load
-
-                run = load(run, fmt, **options)
+                    run = load(run, fmt, **options)
             outs, probs, width, _ = _prob_arrays(run, None, None)
             if width > n:
                 n = width

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
     import click
 
+from ._capabilities import CAPABILITIES, default_capabilities
+from ._dist import Counts, ProbDistribution, QuasiDistribution
 from ._errors import (
     FormatConflictError,
     FormatContractError,
@@ -49,6 +51,10 @@ from ._errors import (
     PluginError,
     UnknownFormatError,
 )
+from ._expectations import Expectations
+from ._memory import Memory
+from ._results import RegisterMarginals, Result
+from ._version import __version__
 
 __all__ = [
     "CANONICAL_TYPE_NAMES",
@@ -76,7 +82,7 @@ BUILTIN_DISTRIBUTION = "qfmt"
 CODE_PLUGIN = "qfmt.register"
 
 #: The canonical types a format may produce, by their name in ``qfmt``: the one list of them.
-#: :func:`canonical_types` resolves it (lazily, so the model's modules may move).
+#: :func:`canonical_types` gives the types themselves.
 CANONICAL_TYPE_NAMES = ("Counts", "ProbDistribution", "QuasiDistribution", "Memory",
                         "RegisterMarginals", "Result",
                         "Expectations")
@@ -91,9 +97,9 @@ _DRAFT7_IDS = frozenset({"http://json-schema.org/draft-07/schema#",
 def canonical_types() -> tuple[type, ...]:
     """The canonical types (``Format.produces`` must be one), in :data:`CANONICAL_TYPE_NAMES`
     order."""
-    import qfmt
-
-    return tuple(cast("type", getattr(qfmt, name)) for name in CANONICAL_TYPE_NAMES)
+    types = {t.__name__: t for t in (Counts, ProbDistribution, QuasiDistribution, Memory,
+                                      RegisterMarginals, Result, Expectations)}
+    return tuple(types[name] for name in CANONICAL_TYPE_NAMES)
 
 
 class HookSpecs:
@@ -268,8 +274,6 @@ class Format:
         ``registers`` and ``carries_leakage`` imply."""
         if self.capabilities is not None:
             return self.capabilities
-        from ._capabilities import default_capabilities
-
         return default_capabilities(self.produces, self.element, self.registers,
                                     self.carries_leakage)
 
@@ -324,8 +328,6 @@ def check_format(fmt: object, *, plugin: str | None = None, check_schema: bool =
     if not isinstance(fmt.parse_checks_schema, bool):
         raise broken("parse_checks_schema must be a bool")
     if fmt.capabilities is not None:
-        from ._capabilities import CAPABILITIES
-
         unknown = sorted(c for c in fmt.capabilities if c not in CAPABILITIES)
         if unknown:
             raise broken(f"capabilities {unknown} are not capability names "
@@ -530,8 +532,6 @@ class Registry:
         with self._lock:
             if self._builtins_loaded:
                 return
-            from . import __version__
-
             for modname in self._builtin_modules:
                 module = importlib.import_module(modname)
                 self._register(module, modname, BUILTIN_DISTRIBUTION, __version__, builtin=True)

@@ -8,16 +8,21 @@ from typing import Any, Union
 import attrs
 import numpy as np
 
-from ._dist import Counts, ProbDistribution
-from ._errors import LossyConversionError, ResultError
+from ._display import QiskitCounts
+from ._dist import Counts, Distribution, ProbDistribution
+from ._errors import LossyConversionError, ResultError, short_repr
 from ._layout import Note, RegisterLayout
 from ._memory import Memory, memory_strings
+from ._views import view
 
 __all__ = ["ExperimentResult", "RegisterMarginals", "Result"]
 
 #: The one format id core names: Qiskit's ``Result.to_dict()`` form, which ``Result.to_dict`` and
-#: ``Result.from_dict`` are defined to produce and read (dispatched through the registry).
+#: ``Result.from_dict`` are defined to produce and read (the ``result_to_dict`` /
+#: ``result_from_dict`` views of ``_dictview`` dispatch them through the registry).
 QISKIT_RESULT = "qiskit.result.json.v1"
+#: Data fields an experiment's ``repr`` shows.
+REPR_FIELDS = 8
 
 
 Dist = Union[Counts, ProbDistribution]
@@ -34,6 +39,24 @@ def values_equal(a: Any, b: Any) -> bool:
         return type(a) is type(b) and len(a) == len(b) and \
             all(values_equal(x, y) for x, y in zip(a, b))
     return bool(a == b)
+
+
+def value_text(value: Any) -> str:
+    """A short description of a data field that is not a qfmt object."""
+    if isinstance(value, np.ndarray):
+        return f"array(shape={value.shape}, dtype={value.dtype})"
+    return short_repr(value)
+
+
+def mapping_text(data: Mapping[str, Any]) -> str:
+    """``{counts: Counts(...), memory: Memory(...)}`` for an experiment's data."""
+    parts = []
+    for k, v in list(data.items())[:REPR_FIELDS]:
+        text = repr(v) if isinstance(v, (Distribution, Memory)) else value_text(v)
+        parts.append(f"{k!r}: {text}")
+    if len(data) > REPR_FIELDS:
+        parts.append(f"... {len(data) - REPR_FIELDS} more fields")
+    return "{" + ", ".join(parts) + "}"
 
 
 def _as_dict(value: Mapping[str, Any]) -> dict[str, Any]:
@@ -112,9 +135,8 @@ class RegisterMarginals:
 
     def _repr_html_(self) -> str:
         """The notebook view: one table per register."""
-        from ._html import marginals_html
-
-        return marginals_html(self)
+        html: str = view("marginals_html")(self)
+        return html
 
     def __getitem__(self, name: str) -> Dist:
         return self.registers[name]
@@ -230,8 +252,6 @@ class ExperimentResult:
     def __repr__(self) -> str:
         """``ExperimentResult(name='bell', shots=1000, data={'counts': Counts(...)})``; arrays
         and long values are summarised."""
-        from ._html import mapping_text
-
         parts = [f"name={self.name!r}"] if self.name is not None else []
         if self.shots is not None:
             parts.append(f"shots={self.shots!r}")
@@ -249,9 +269,8 @@ class ExperimentResult:
 
     def _repr_html_(self) -> str:
         """The notebook view: name, shots, status and each data field."""
-        from ._html import experiment_html
-
-        return experiment_html(self)
+        html: str = view("experiment_html")(self)
+        return html
 
     @property
     def name(self) -> str | None:
@@ -332,9 +351,8 @@ class Result:
 
     def _repr_html_(self) -> str:
         """The notebook view: job fields and the first experiments."""
-        from ._html import result_html
-
-        return result_html(self)
+        html: str = view("result_html")(self)
+        return html
 
     @property
     def experiments(self) -> tuple[ExperimentResult, ...]:
@@ -416,8 +434,6 @@ class Result:
         IonQ shots job) is counted from its memory, where Qiskit raises "No counts". Writing
         such a Result (``to_dict``) adds the counts Qiskit needs, except for an experiment that
         was read from a Qiskit payload with only memory (its round trip stays exact)."""
-        from ._display import QiskitCounts
-
         def get(key: ExperimentKey) -> QiskitCounts:
             exp = self.experiment(key)
             taken = exp.extra.get("time_taken")
@@ -464,16 +480,11 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         """Qiskit's ``Result.to_dict()`` form (the ``qiskit.result.json.v1`` format), always
         valid JSON."""
-        from ._registry import default_registry
-
-        return default_registry().get(QISKIT_RESULT).serialize(self)  # type: ignore[no-any-return]
+        out: dict[str, Any] = view("result_to_dict")(self)
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Result:
         """Read Qiskit's ``Result.to_dict()`` form (the ``qiskit.result.json.v1`` format)."""
-        from ._registry import default_registry
-
-        out = default_registry().get(QISKIT_RESULT).parse(data)
-        if not isinstance(out, Result):
-            raise TypeError(f"{QISKIT_RESULT} parsed into a {type(out).__name__}")
+        out: Result = view("result_from_dict")(data)
         return out

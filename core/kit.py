@@ -73,7 +73,7 @@ from ._bits import (
 )
 from ._convert import marginalize_dist, single_register, without_leakage
 from ._dist import Counts, ProbDistribution, QuasiDistribution, outcome_array_of, sort_outcomes
-from ._errors import PayloadError, short_repr
+from ._errors import MissingDependencyError, PayloadError, short_repr
 from ._json import MAX_JSON_DEPTH, MAX_STRING, compact_json
 from ._keys import (
     binary_key,
@@ -495,8 +495,6 @@ def optional_import(module: str, *, extra: str, needs: str) -> Any:
     >>> optional_import("numpy", extra="x", needs="this needs numpy").__name__
     'numpy'
     """
-    from ._errors import MissingDependencyError
-
     try:  # the import statement's machinery (not importlib's), so import hooks see it
         return __import__(module, fromlist=["__name__"])
     except ImportError as exc:

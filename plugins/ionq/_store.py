@@ -28,7 +28,9 @@ from typing import Any
 
 import attrs
 
-from qfmt import JobTimeoutError, MissingDependencyError
+from qfmt import MissingDependencyError
+
+from .errors import JobTimeoutError
 
 __all__ = ["ArtifactStore", "StoredArtifact", "default_cache_dir"]
 

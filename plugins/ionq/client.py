@@ -42,10 +42,6 @@ import attrs
 import qfmt
 from qfmt import (
     ExperimentResult,
-    JobApiError,
-    JobFailureError,
-    JobInvalidStateError,
-    JobTimeoutError,
     Memory,
     MissingDependencyError,
     OptionError,
@@ -56,6 +52,7 @@ from qfmt import (
 )
 
 from ._store import ArtifactStore
+from .errors import JobApiError, JobFailureError, JobInvalidStateError, JobTimeoutError
 
 __all__ = [
     "Artifact",

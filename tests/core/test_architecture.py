@@ -1,12 +1,13 @@
-"""The walls of the architecture, read from the source: core is vendor-neutral, and plugins use
-only the public API (``qfmt`` and ``qfmt.kit``).
+"""The walls of the architecture, read from the source: core's imports form a DAG, core is
+vendor-neutral, and plugins use only the public API (``qfmt`` and ``qfmt.kit``).
 
-Both tests read the code's imports and string constants with :mod:`ast`; nothing is imported.
+The tests read the code's imports and string constants with :mod:`ast`; nothing is imported.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,3 +159,184 @@ def test_public_modules_export_only_existing_names(module: str) -> None:
     mod = __import__(module, fromlist=["_"])
     missing = [n for n in mod.__all__ if not hasattr(mod, n)]
     assert missing == []
+
+
+# -- core's imports form a DAG -------------------------------------------------------------------
+
+
+def _core_module_names() -> dict[str, Path]:
+    """``qfmt._dist`` -> core/_dist.py, ``qfmt`` -> core/__init__.py, for every module of core."""
+    out = {}
+    for path in sorted(CORE.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        parts = ["qfmt", *path.relative_to(CORE).with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def _type_checking_nodes(tree: ast.Module) -> set[int]:
+    """Ids of every node inside an ``if TYPE_CHECKING:`` block (never run)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and (
+                (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING") or
+                (isinstance(node.test, ast.Attribute) and node.test.attr == "TYPE_CHECKING")):
+            out.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    return out
+
+
+def core_import_graph() -> dict[str, dict[str, int]]:
+    """Module -> {core module it imports: first line}, for every ``import`` and ``from`` of core,
+    at module level and inside functions, relative and ``qfmt.``-absolute, ``if TYPE_CHECKING:``
+    blocks left out. ``from . import kit`` is an edge to ``qfmt.kit``, ``from . import X`` (a
+    name of the package) an edge to ``qfmt``; plugins are outside core (the lazy aliases)."""
+    modules = _core_module_names()
+    graph: dict[str, dict[str, int]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(), str(path))
+        skip = _type_checking_nodes(tree)
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        edges = graph.setdefault(name, {})
+        for node in ast.walk(tree):
+            if id(node) in skip:
+                continue
+            targets = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[:len(package.split(".")) - (node.level - 1)]
+                    base = ".".join(up + ([node.module] if node.module else []))
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
+                           for a in node.names]
+            for target in targets:
+                while target not in modules and "." in target:
+                    target = target.rpartition(".")[0]
+                if target in modules and target != name and \
+                        not target.startswith("qfmt.plugins"):
+                    edges.setdefault(target, node.lineno)
+    return graph
+
+
+def find_cycle(graph: dict[str, dict[str, int]]) -> list[str]:
+    """One import cycle as ``[a, b, ..., a]``, or ``[]`` when the graph is a DAG."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, {})):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt):], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        state[node] = 2
+        path.pop()
+        return []
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return []
+
+
+def test_find_cycle_finds_one() -> None:
+    assert find_cycle({"a": {"b": 1}, "b": {"c": 2}, "c": {"a": 3}, "d": {}}) == \
+        ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b": 1}, "b": {"c": 2}, "c": {}, "d": {"a": 1}}) == []
+
+
+def test_the_graph_sees_function_level_and_relative_imports() -> None:
+    graph = core_import_graph()
+    assert "qfmt._dist" in graph["qfmt"] and "qfmt._errors" in graph["qfmt._dist"]
+    assert "qfmt.kit" in graph["qfmt._arrow"]  # from . import kit, inside from_arrow
+    assert "qfmt" in graph["qfmt.testing"] and "qfmt" in graph["qfmt.cli"]
+
+
+def test_core_imports_form_a_dag() -> None:
+    """No import circle in core, counting imports inside functions: the model imports no view,
+    registry or plugin (it reaches them through :mod:`qfmt._views`), nothing below ``qfmt``
+    imports ``qfmt`` itself."""
+    graph = core_import_graph()
+    cycle = find_cycle(graph)
+    shown = " -> ".join(f"{a} (line {graph[a][b]})" for a, b in itertools.pairwise(cycle))
+    assert cycle == [], f"import cycle: {shown} -> {cycle[-1] if cycle else ''}"
+
+
+#: The canonical types: they import no view, no registry, no plugin and not ``qfmt`` itself.
+MODEL = ("qfmt._dist", "qfmt._memory", "qfmt._results", "qfmt._expectations", "qfmt._display")
+#: What the model may import: the bottom layer, the view registry, and one another.
+BELOW_MODEL = ("qfmt._errors", "qfmt._bits", "qfmt._layout", "qfmt._read", "qfmt._keys",
+               "qfmt._rules", "qfmt._json", "qfmt._views")
+
+
+def _reachable(graph: dict[str, dict[str, int]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        for nxt in graph.get(todo.pop(), {}):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def test_the_model_reaches_only_the_bottom_layer() -> None:
+    graph = core_import_graph()
+    allowed = set(MODEL) | set(BELOW_MODEL)
+    for name in MODEL:
+        assert _reachable(graph, name) <= allowed, (name, _reachable(graph, name) - allowed)
+    for name in BELOW_MODEL:
+        assert not _reachable(graph, name) & set(MODEL), name
+
+
+def test_every_view_the_model_asks_for_is_registered() -> None:
+    """``view("x")`` in the model names a function some view module registered with
+    ``@provides`` (``import qfmt`` imports them all)."""
+    from qfmt import _views
+
+    asked = set()
+    for name in MODEL:
+        tree = ast.parse(_core_module_names()[name].read_text())
+        asked |= {node.args[0].value for node in ast.walk(tree)
+                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                  and node.func.id == "view" and isinstance(node.args[0], ast.Constant)}
+    assert {"dist_html", "counts_to_table", "result_to_dict"} <= asked
+    assert asked <= set(_views._VIEWS), asked - set(_views._VIEWS)
+
+
+# -- the job errors belong to the IonQ jobs client -----------------------------------------------
+
+JOB_ERRORS = {"JobError": (), "JobTimeoutError": (TimeoutError,),
+              "JobInvalidStateError": (RuntimeError,), "JobFailureError": (RuntimeError,),
+              "JobApiError": (ConnectionError,)}
+
+
+def test_job_errors_live_in_the_ionq_plugin_and_stay_qfmt_errors() -> None:
+    """``qfmt.JobError`` etc. are the IonQ plugin's classes (lazy aliases, like ``qfmt.Client``),
+    still qfmt errors of the same builtins, caught by ``except qfmt.JobError``."""
+    import pickle
+
+    from qfmt.plugins.ionq import errors
+
+    core_classes = {n.name for _, tree in _modules(CORE) for n in ast.walk(tree)
+                    if isinstance(n, ast.ClassDef)}
+    assert not core_classes & set(JOB_ERRORS)
+    for name, builtins in JOB_ERRORS.items():
+        cls = getattr(qfmt, name)
+        assert cls is getattr(errors, name) and name in qfmt.__all__
+        assert issubclass(cls, qfmt.QfmtError) and issubclass(cls, builtins or Exception)
+        assert name == "JobError" or issubclass(cls, qfmt.JobError)
+    err = qfmt.JobFailureError("j1", "QuantumComputerError", "boom")
+    back = pickle.loads(pickle.dumps(err))
+    assert (type(back), back.code, str(back)) == (type(err), "QuantumComputerError", str(err))
+    with pytest.raises(qfmt.JobError, match="HTTP 502"):
+        raise errors.JobApiError("HTTP 502", 502)
