@@ -36,7 +36,7 @@ import re
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,12 +45,22 @@ import click
 import qfmt
 from qfmt import kit
 
+from ._cli_kit import (
+    EXIT_INTERRUPT,
+    EXIT_INVALID,
+    EXIT_JOB,
+    EXIT_MISSING_DEP,
+    EXIT_USAGE,
+    CliError,
+    _isatty,
+    _live,
+    busy,
+    complete_formats,
+    parse_options,
+)
+
 T = TypeVar("T")
 
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_MISSING_DEP = 3
-EXIT_JOB = 4
 
 
 #: click's "no arguments: show the help" (click >= 8.2; older versions print the help itself)
@@ -61,22 +71,8 @@ class _Interrupted(Exception):
     """Ctrl-C while a command ran (exit 130)."""
 
 
-class CliError(click.ClickException):
-    """A command's failure: one ``qfmt: error: MESSAGE`` line on stderr and exit ``code``
-    (:data:`EXIT_USAGE`, :data:`EXIT_INVALID`, ...). Plugin commands raise it as
-    ``qfmt.kit.CliError``."""
 
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.exit_code = code  # type: ignore[misc, unused-ignore]  # a ClassVar in some click versions
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"qfmt: error: {self.format_message()}", err=True)
-
-
-EXIT_INTERRUPT = 130  # the shell's convention for a process ended by Ctrl-C (128 + SIGINT)
-
-_Fail = CliError
+_Fail = CliError  # the command line's own name for it
 
 #: Option names as the command line spells them (a library message names ``shots=``; the
 #: command line says ``--shots``). Other format options go through ``--option KEY=VALUE``.
@@ -243,44 +239,6 @@ def os_error_text(exc: OSError) -> str:
 
 # -- the spinner (stderr, a terminal only) -----------------------------------------------------
 
-_live: list[Any] = []  # the rich Console a spinner is showing on, while it shows
-
-
-def _isatty(stream: Any) -> bool:
-    """Whether ``stream`` is a terminal (False for a closed stream or one without ``isatty``)."""
-    isatty = getattr(stream, "isatty", None)
-    try:
-        return bool(isatty()) if callable(isatty) else False
-    except ValueError:  # a closed stream
-        return False
-
-
-def _stderr_is_terminal() -> bool:
-    """Whether stderr is a terminal (a spinner there; nothing when redirected)."""
-    return _isatty(sys.stderr)
-
-
-@contextlib.contextmanager
-def busy(message: str, console: Any = None) -> Iterator[None]:
-    """A spinner saying ``message`` on stderr while the block runs, when stderr is a terminal
-    (or on ``console``, for tests); nothing otherwise. It is transient: it leaves no line."""
-    if console is None:
-        if not _stderr_is_terminal():
-            yield
-            return
-        from rich.console import Console
-
-        console = Console(stderr=True, highlight=False)
-    from rich.text import Text
-
-    _live.append(console)
-    try:
-        with console.status(Text(message), spinner="dots"):  # a file name is no markup
-            yield
-    finally:
-        _live.pop()
-
-
 _busy = busy
 
 
@@ -408,25 +366,6 @@ def _check_option_values(options: Mapping[str, Any], formats: Sequence[qfmt.Form
             kinds = {k.strip() for _, a in verdicts for k in str(a).split("|")}
             want = " or ".join(_KIND_WORDS[k] for k in _KIND_WORDS if k in kinds)
             raise _Fail(f"--option {name} takes {want}, got {json.dumps(value)}", EXIT_USAGE)
-
-
-def parse_options(values: Sequence[str]) -> dict[str, Any]:
-    """``--option KEY=VALUE`` values as options: each value read as JSON when it can be (else a
-    str), ``-`` in a key made ``_``; an item without ``=`` is a :class:`CliError` (exit 2).
-
-    >>> parse_options(["shots=1000", "meas-mapped=[0, 1]", "name=ghz"])
-    {'shots': 1000, 'meas_mapped': [0, 1], 'name': 'ghz'}
-    """
-    out: dict[str, Any] = {}
-    for item in values:
-        if "=" not in item:
-            raise _Fail(f"--option takes KEY=VALUE, got {item!r}", EXIT_USAGE)
-        key, raw = item.split("=", 1)
-        try:
-            out[key.replace("-", "_")] = json.loads(raw)
-        except json.JSONDecodeError:
-            out[key.replace("-", "_")] = raw
-    return out
 
 
 _parse_kv = parse_options
@@ -675,22 +614,7 @@ def plugins_cmd(as_json: bool, as_table: bool) -> None:
     _console().print(_plugins_table(rows))
 
 
-def complete_formats(ctx: click.Context, param: click.Parameter,
-                     incomplete: str) -> list[Any]:
-    """Shell completion of a format id (``--from``, ``--to``, ``--format``, ``schema FMT``):
-    every format that loaded, with its description. Plugin warnings stay quiet here."""
-    from click.shell_completion import CompletionItem
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            rows = qfmt.formats()
-        except qfmt.QfmtError:
-            return []
-    seen = dict.fromkeys(r.id for r in rows if r.status != "failed" and
-                         r.id.startswith(incomplete))
-    about = {r.id: r.description for r in rows}
-    return [CompletionItem(fid, help=about.get(fid) or None) for fid in seen]
 
 
 _complete_formats = complete_formats

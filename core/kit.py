@@ -120,10 +120,10 @@ from ._rows import int_rows
 from ._rules import PROB_ATOL, check_sum, largest_remainder, resolve_width, sum_to_one
 
 if TYPE_CHECKING:  # the command-line helpers load on first use (see the end of this module)
-    from .cli import EXIT_INTERRUPT, EXIT_INVALID, EXIT_MISSING_DEP, EXIT_USAGE, CliError
-    from .cli import busy as cli_busy
-    from .cli import complete_formats as complete_format_ids
-    from .cli import parse_options as cli_options
+    from ._cli_kit import EXIT_INTERRUPT, EXIT_INVALID, EXIT_MISSING_DEP, EXIT_USAGE, CliError
+    from ._cli_kit import busy as cli_busy
+    from ._cli_kit import complete_formats as complete_format_ids
+    from ._cli_kit import parse_options as cli_options
 
 __all__ = [
     "MAX_COUNT",
@@ -639,8 +639,8 @@ def json_decimal_counts(keys: Any, values: Any, *, pretty: bool = False) -> byte
 # -- command-line helpers for plugin commands -------------------------------------------------
 # A plugin's ``qfmt_cli_commands`` hook returns click commands; these helpers give them the
 # command line's one error line, exit codes, spinner, ``--option`` parsing and format-id
-# completion. They live in :mod:`qfmt.cli` and are imported on first use, so that importing the
-# kit never imports click.
+# completion. They live in ``qfmt._cli_kit`` (below both this kit and :mod:`qfmt.cli`) and are
+# imported on first use, so that importing the kit never imports click.
 _CLI_HELPERS = {"CliError": "CliError", "cli_busy": "busy", "cli_options": "parse_options",
                 "complete_format_ids": "complete_formats", "EXIT_INVALID": "EXIT_INVALID",
                 "EXIT_USAGE": "EXIT_USAGE", "EXIT_MISSING_DEP": "EXIT_MISSING_DEP",
@@ -648,9 +648,9 @@ _CLI_HELPERS = {"CliError": "CliError", "cli_busy": "busy", "cli_options": "pars
 
 
 def __getattr__(name: str) -> Any:
-    """The command-line helpers (:data:`_CLI_HELPERS`), from :mod:`qfmt.cli` on first use."""
+    """The command-line helpers (:data:`_CLI_HELPERS`), imported on first use."""
     if name in _CLI_HELPERS:
-        import importlib
+        from . import _cli_kit
 
-        return getattr(importlib.import_module("qfmt.cli"), _CLI_HELPERS[name])
+        return getattr(_cli_kit, _CLI_HELPERS[name])
     raise AttributeError(f"module 'qfmt.kit' has no attribute {name!r}")
