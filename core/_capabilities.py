@@ -141,7 +141,9 @@ def parse_allow_loss(value: Any) -> frozenset[str]:
     return frozenset(names)
 
 
-def _layout_held(layout: Any, out: dict[str, str], *, marginals: bool = False) -> None:
+def _layout_held(layout: Any, out: dict[str, str]) -> None:
+    """What a layout holds: register names (the joint register's is each format's own, so it
+    is not counted), empty registers, several registers, their positions, their joint."""
     if layout is None:
         return
     names = list(layout.names)
@@ -160,8 +162,7 @@ def _layout_held(layout: Any, out: dict[str, str], *, marginals: bool = False) -
     if layout.positional:
         out.setdefault("register-positions",
                        f"the bit positions of registers of widths {widths}")
-    if not marginals:
-        out.setdefault("joint", f"the joint outcome of registers of widths {widths}")
+    out.setdefault("joint", f"the joint outcome of registers of widths {widths}")
 
 
 def held(obj: Any) -> dict[str, str]:
