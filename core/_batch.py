@@ -223,7 +223,8 @@ def _render(out: Any, fmt: Any) -> bytes:
 
 
 def _convert_one(task: Task) -> BatchRecord:
-    from ._api import convert, detect, no_format_error, plausible
+    from ._api import convert, detect
+    from ._detect import no_format_error, plausible
     from ._errors import AmbiguousFormatError
     from ._registry import default_registry
 

@@ -259,7 +259,7 @@ def _read(path: str) -> bytes:
 def _no_format(raw: bytes, found: qfmt.Detection, path: str) -> _Fail:
     """The error for a file no format reads plausibly (exit 1; exit 3 when a format recognises
     it but needs an extra): why the likely format refused it, in the command line's words."""
-    from ._api import no_format_error
+    from ._detect import no_format_error
 
     exc = no_format_error(raw, found, qfmt.default_registry())
     passed = _passed()
@@ -270,7 +270,7 @@ def _detect_one(raw: bytes, path: str) -> str:
     """The one format ``raw`` can be read as; says on stderr which one it is. No format: exit 1
     saying why the likely format refused it; formats that read it differently: exit 2 naming
     them and the option that chooses."""
-    from ._api import plausible
+    from ._detect import plausible
 
     found = qfmt.detect(raw)
     if not plausible(found):
@@ -648,7 +648,7 @@ def detect_cmd(ctx: click.Context, file: str, as_json: bool) -> None:
                                "scores": {k: found.scores.get(k) for k in found},
                                "ambiguous": found.ambiguous,
                                "readings": [list(g) for g in found.readings]}, indent=2))
-    from ._api import plausible
+    from ._detect import plausible
 
     if not as_json:
         for fid in found:
