@@ -197,7 +197,11 @@ class Format:
       ``Result``), e.g. ``Counts`` for a register-nested histogram.
     - ``sniff(payload) -> float`` (optional) ranks this format in :func:`qfmt.detect` among
       formats that accept the payload (the parsed JSON, or the bytes of a non-JSON format);
-      higher is better, default 0.5.
+      higher is better, default 0.5. The scale is :data:`qfmt._detect.SNIFF_SCALE`.
+    - ``score`` (optional, keyword-only): a constant detection score, for a format whose
+      ranking does not depend on the payload (e.g. ``score=0.9``, a number in [0, 1]). A format
+      gives ``sniff`` (it reads the payload) or ``score`` (a constant), not both; with ``score``
+      :func:`qfmt.detect` need not parse JSON text that ``parse_raw`` has read.
     - ``media_type`` (default ``application/json``): JSON means ``application/json`` or a
       ``+json`` suffix; anything else (``text/csv``...) is a non-JSON format.
     - ``parse_raw(raw: bytes, **options)`` (optional, JSON formats) is a fast path for JSON
@@ -266,6 +270,7 @@ class Format:
         default=None, kw_only=True, converter=_capability_set)
     before_conversion: Callable[..., tuple[Any, dict[str, Any]]] | None = attrs.field(
         default=None, kw_only=True, repr=False)
+    score: float | None = attrs.field(default=None, kw_only=True)
 
     @property
     def carries(self) -> frozenset[str]:
@@ -299,7 +304,8 @@ def check_format(fmt: object, *, plugin: str | None = None, check_schema: bool =
 
     The rules: ``id`` a non-empty str; ``description`` a str; ``parse`` and ``serialize``
     callable (``sniff``, ``parse_raw``, ``serialize_raw`` None or callable;
-    ``parse_checks_schema`` a bool); ``produces`` one of
+    ``parse_checks_schema`` a bool; ``score`` None or a number in [0, 1], and then no ``sniff``
+    nor ``sniff_raw``); ``produces`` one of
     :func:`canonical_types` (``element`` None or one of them); ``media_type`` a str such as
     ``"text/csv"``; ``schema`` a mapping whose ``$id`` is the id, whose ``$schema`` (if any) is
     draft-07, and (``check_schema``) that ``Draft7Validator.check_schema`` accepts.
@@ -327,6 +333,7 @@ def check_format(fmt: object, *, plugin: str | None = None, check_schema: bool =
             raise broken(f"{name} must be None or callable")
     if not isinstance(fmt.parse_checks_schema, bool):
         raise broken("parse_checks_schema must be a bool")
+    _check_score(fmt, broken)
     if fmt.capabilities is not None:
         unknown = sorted(c for c in fmt.capabilities if c not in CAPABILITIES)
         if unknown:
@@ -354,6 +361,18 @@ def check_format(fmt: object, *, plugin: str | None = None, check_schema: bool =
         raise broken(f"schema declares $schema {declared!r}; formats use draft-07")
     if check_schema:
         _check_draft7(fmt, plugin)
+
+
+def _check_score(fmt: Format, broken: Callable[[str], FormatContractError]) -> None:
+    """``score``: None, or a number in [0, 1] given instead of ``sniff`` and ``sniff_raw``."""
+    score = fmt.score
+    if score is None:
+        return
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
+        raise broken(f"score must be None or a number in [0, 1], not {score!r}")
+    if fmt.sniff is not None or fmt.sniff_raw is not None:
+        raise broken("give sniff (a score read from the payload) or score (a constant), "
+                     "not both")
 
 
 def _check_draft7(fmt: Format, plugin: str | None) -> None:

@@ -92,11 +92,9 @@ def serialize_counts(counts: qfmt.Counts, *, compression: str = "zstd") -> bytes
     return _write(counts.to_arrow(), COUNTS, compression)
 
 
-def _sniff(kind: str) -> Any:
-    def sniff(raw: bytes) -> float:
-        return 0.9
-    sniff.__doc__ = f"A Parquet file that loads as {kind} is almost surely this format."
-    return sniff
+#: The detection score of both: a Parquet file that loads as memory (counts) is almost surely
+#: this format.
+_SCORE = 0.9
 
 
 #: Both formats keep the layout (names, widths, positions) in the file's metadata.
@@ -110,11 +108,11 @@ def qfmt_formats() -> list[qfmt.Format]:
              "fixed-size little-endian bytes, bit i in byte i // 8)")
     return [
         qfmt.Format(SHOTS, "Per-shot memory as Apache Parquet: one row per shot", parse_shots,
-                    serialize_shots, kit.load_schema(SHOTS), qfmt.Memory, None, _sniff("memory"),
-                    MEDIA_TYPE, carries_leakage=True, bit_order=order,
+                    serialize_shots, kit.load_schema(SHOTS), qfmt.Memory, None, None,
+                    MEDIA_TYPE, carries_leakage=True, score=_SCORE, bit_order=order,
                     capabilities=_REGISTERS | {"shot-order", "shots", "leakage"}),
         qfmt.Format(COUNTS, "Counts as Apache Parquet: one row per outcome", parse_counts,
                     serialize_counts, kit.load_schema(COUNTS), qfmt.Counts, None,
-                    _sniff("counts"), MEDIA_TYPE, bit_order=order,
+                    None, MEDIA_TYPE, score=_SCORE, bit_order=order,
                     capabilities=_REGISTERS | {"shots"}),
     ]

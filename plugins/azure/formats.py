@@ -567,11 +567,11 @@ def qfmt_formats() -> list[qfmt.Format]:
     return [
         qfmt.Format(V1, "Azure Quantum histogram: flat [display, probability, ...] pairs",
                     parse_v1, dump_v1, kit.load_schema(V1), qfmt.ProbDistribution,
-                    sniff=lambda p: 0.9, registers=False, bit_order=_ORDER,
+                    score=0.9, registers=False, bit_order=_ORDER,
                     capabilities=frozenset()),
         qfmt.Format(V2, "Azure Quantum results: per-item Histogram and Shots (batches)",
                     parse_v2, dump_v2, kit.load_schema(V2), qfmt.Result, None,
-                    sniff=lambda p: 0.9, registers=False, carries_leakage=True,
+                    score=0.9, registers=False, carries_leakage=True,
                     bit_order=_ORDER,
                     capabilities={"experiments", "shot-order", "shots", "leakage"}),
     ]

@@ -826,14 +826,16 @@ def qfmt_formats() -> list[qfmt.Format]:
     def fmt(fid: str, desc: str, parse: Any, dump: Any, produces: type,
             element: type | None = None, sniff: Any = None, raw: Any = None, *,
             v1: bool = False, leakage: bool = False, order: str = _V2_ORDER,
-            raw_out: Any = None, sniff_raw: Any = None) -> qfmt.Format:
+            raw_out: Any = None, sniff_raw: Any = None,
+            score: float | None = None) -> qfmt.Format:
         caps = _CAPABILITIES[fid] | ({"leakage"} if leakage else set())
         # every IonQ parser refuses what its schema refuses (tests/core/test_detect_speed_paths)
         return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, element,
                            sniff, parse_raw=raw, registers=not v1,
                            joint_register=None if v1 else OUTPUT_ALL, carries_leakage=leakage,
                            bit_order=_V1_ORDER if v1 else order, serialize_raw=raw_out,
-                           parse_checks_schema=True, sniff_raw=sniff_raw, capabilities=caps)
+                           parse_checks_schema=True, sniff_raw=sniff_raw, capabilities=caps,
+                           score=score)
 
     return [
         fmt(PROB_V1, "IonQ probabilities: {decimal state: probability} (legacy)",
@@ -842,24 +844,24 @@ def qfmt_formats() -> list[qfmt.Format]:
             sniff_raw=_flat_score_raw(False)),
         fmt(PROB_V2, "IonQ probabilities per register: bitstring -> probability",
             parse_probabilities_v2, dump_probabilities_v2, qfmt.RegisterMarginals,
-            qfmt.ProbDistribution, sniff=lambda p: 0.9, raw=parse_probabilities_v2_raw),
+            qfmt.ProbDistribution, score=0.9, raw=parse_probabilities_v2_raw),
         fmt(HIST_V1, "IonQ histogram: {decimal state: shot count} (legacy)",
             parse_histogram_v1, dump_histogram_v1, qfmt.Counts, sniff=_flat_score(True),
             raw=parse_histogram_v1_raw, v1=True, raw_out=dump_histogram_v1_raw,
             sniff_raw=_flat_score_raw(True)),
         fmt(HIST_V2, "IonQ histogram per register: bitstring -> shot count",
             parse_histogram_v2, dump_histogram_v2, qfmt.RegisterMarginals, qfmt.Counts,
-            sniff=lambda p: 0.9, raw=parse_histogram_v2_raw),
+            score=0.9, raw=parse_histogram_v2_raw),
         fmt(SHOTS_V1, "IonQ per-shot decimal states (legacy)", parse_shots_v1, dump_shots_v1,
             qfmt.Memory, sniff=lambda p: 0.35 if kit.looks_binary(p[:1000]) else 0.8,
             raw=parse_shots_v1_raw, v1=True, raw_out=dump_shots_v1_raw,
             sniff_raw=_shots_v1_sniff_raw),
         fmt(SHOTS_V2, "IonQ per-shot register bit arrays, with leakage bits", parse_shots_v2,
-            dump_shots_v2, qfmt.Memory, sniff=lambda p: 0.9, raw=parse_shots_v2_raw,
+            dump_shots_v2, qfmt.Memory, score=0.9, raw=parse_shots_v2_raw,
             leakage=True, order="per shot and register, element i of the bit array is bit i"),
         fmt(AGGREGATE, "IonQ multi-circuit probabilities keyed by child job id",
             parse_aggregate, dump_aggregate, qfmt.Result, qfmt.ProbDistribution,
-            sniff=lambda p: 0.8, raw=parse_aggregate_raw, v1=True),
+            score=0.8, raw=parse_aggregate_raw, v1=True),
     ]
 
 

@@ -784,15 +784,16 @@ _CAPABILITIES: dict[str, frozenset[str]] = {
 def qfmt_formats() -> list[qfmt.Format]:
     """The Qiskit result formats."""
     def fmt(fid: str, desc: str, parse: Any, dump: Any, produces: type,
-            sniff: Any = None, order: str = _ORDER) -> qfmt.Format:
+            sniff: Any = None, order: str = _ORDER, score: float | None = None) -> qfmt.Format:
         caps = _CAPABILITIES[fid]
         return qfmt.Format(fid, desc, parse, dump, kit.load_schema(fid), produces, None, sniff,
-                           bit_order=order, capabilities=caps, registers="registers" in caps,
+                           score=score, bit_order=order, capabilities=caps,
+                           registers="registers" in caps,
                            before_conversion=_wrap_shots if fid == RESULT else _map_first)
 
     return [
         fmt(RESULT, "Qiskit Result.to_dict(): experiments with hex counts and memory",
-            parse_result, dump_result, qfmt.Result, lambda p: 0.95,
+            parse_result, dump_result, qfmt.Result, score=0.95,
             order="hex outcome; bit i of int(key, 16) is clbit i"),
         fmt(COUNTS, "Qiskit get_counts(): bitstring keys with register spaces", parse_counts,
             dump_counts, qfmt.Counts, _sniff_flat(0.65)),

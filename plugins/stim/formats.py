@@ -153,7 +153,7 @@ def qfmt_formats() -> list[qfmt.Format]:
                     capabilities={"shot-order", "shots"}),
         qfmt.Format(FMT_B8, "Stim shot data, b8 bytes: bit-packed shots (needs num_bits=)",
                     parse_b8, dump_b8, kit.load_schema(FMT_B8), qfmt.Memory,
-                    sniff=lambda raw: 0.2, media_type="application/octet-stream",
+                    score=0.2, media_type="application/octet-stream",
                     registers=False, bit_order=_ORDER_B8,
                     capabilities={"shot-order", "shots"}),
     ]

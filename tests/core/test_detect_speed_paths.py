@@ -197,21 +197,58 @@ def test_the_prefix_refuses_only_what_the_schema_refuses() -> None:
     assert [schema_refuses(schema, Probe(t), schema, check) for t in kept] == [False] * 4
 
 
-def test_a_sniff_that_never_reads_the_payload_is_known() -> None:
-    from qfmt._api import _needs_payload
+def _acme_registry(**ranking: Any) -> qfmt.Registry:
+    """A registry of one JSON format whose byte reader reads ``{"acme": 1}`` (and whose
+    ``parse`` must never run on it), ranked by ``ranking`` (``score=`` or ``sniff=``)."""
+    def parse(payload: Any) -> qfmt.Counts:
+        raise AssertionError("the byte reader read this text: parse must not run")
 
-    def reads_through_a_closure(p: Any) -> float:
-        return (lambda: float(len(p)))()
+    def parse_raw(raw: bytes) -> qfmt.Counts | None:
+        return qfmt.Counts({0: 1}, width=1) if raw == b'{"acme": 1}' else None
 
-    assert not _needs_payload(lambda p: 0.9)
-    assert not _needs_payload(None)
-    assert _needs_payload(lambda p: 0.9 if p else 0.1)
-    assert _needs_payload(reads_through_a_closure)
-    assert _needs_payload(len)  # not Python code: may read it
+    schema = {"$id": "acme.const.v1", "type": "object", "required": ["acme"]}
+    reg = qfmt.Registry(builtins=(), entry_points=False)
+    reg.register(qfmt.Format("acme.const.v1", "acme", parse, lambda o: {"acme": 1}, schema,
+                             qfmt.Counts, parse_raw=parse_raw, parse_checks_schema=True,
+                             **ranking))
+    return reg
+
+
+def test_a_constant_score_ranks_a_format_without_parsing_the_text(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``score=`` is the format's rank whatever the payload: detect need not parse JSON text
+    that the byte reader read; a ``sniff`` gets the parsed payload."""
+    import qfmt._json
+
+    parsed: list[Any] = []
+    loads = qfmt._json.loads
+
+    def counting_loads(*args: Any, **kwargs: Any) -> Any:
+        parsed.append(args[0])
+        return loads(*args, **kwargs)
+
+    monkeypatch.setattr(qfmt._json, "loads", counting_loads)
+    found = qfmt.detect(b'{"acme": 1}', registry=_acme_registry(score=0.8))
+    assert (list(found), found.scores, parsed) == (["acme.const.v1"], {"acme.const.v1": 0.8}, [])
+
+    seen: list[Any] = []
+    found = qfmt.detect(b'{"acme": 1}', registry=_acme_registry(
+        sniff=lambda p: seen.append(p) or 0.8))
+    assert (found.scores, seen, parsed) == ({"acme.const.v1": 0.8}, [{"acme": 1}],
+                                            [b'{"acme": 1}'])
+
+
+def test_builtin_formats_rank_with_score_or_sniff_never_both() -> None:
+    both = [fid for fid in REG.ids() if REG.get(fid).score is not None and
+            (REG.get(fid).sniff is not None or REG.get(fid).sniff_raw is not None)]
+    assert both == []
+    assert REG.get("ionq.result.histogram.json.v2").score == 0.9
+    assert qfmt.detect({"histogram": {"registers": {"r": {"1": 2}}}}, registry=REG).scores == {
+        "ionq.result.histogram.json.v2": 0.9}
 
 
 def test_readings_compare_outcomes_whatever_the_byte_width() -> None:
-    from qfmt._api import _same_reading
+    from qfmt._detect import _same_reading
 
     narrow = qfmt.kit.memory_from_ints([1, 2, 3], width=3)
     wide = qfmt.kit.memory_from_ints([1, 2, 3], width=12)
