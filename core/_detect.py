@@ -51,11 +51,14 @@ def _prefix_refuses(f: Format, probe: Any) -> bool:
     except Exception:  # an odd schema: the caller parses and asks the schema itself
         return False
 
-#: How ``sniff`` scores read (see :class:`qfmt.Format`); detect clamps them to [0, 1].
+
+#: How detection scores read: a format's ``sniff(payload)``, or its constant ``score`` (see
+#: :class:`qfmt.Format`); detect clamps them to [0, 1].
 SNIFF_SCALE = """\
 1.0      the payload carries a marker only this format has (a top-level key, a magic header)
 0.7-0.9  the structure and the values are what this format writes (e.g. integer counts)
-0.5      the default: the format accepts the payload and nothing more is known
+0.5      the default (no sniff, no score): the format accepts the payload and nothing
+         more is known
 < 0.5    accepted, but unusual for this format (decimal keys in a bitstring format, zero-padded
          keys in a decimal one): such a reading does not make the payload ambiguous
 0        accepted, but it breaks what the format promises (quasi-probabilities that do not sum
@@ -138,7 +141,8 @@ def detect(payload: Any, *, registry: Registry | None = None) -> Detection:
 
     JSON formats are tried on the parsed JSON (when ``payload`` is JSON text or a path, only if
     it parses); non-JSON formats on the raw bytes (only when ``payload`` is ``bytes``, ``str``
-    or a path). Among accepting formats, each format's ``sniff`` score ranks them (the scale is
+    or a path). Among accepting formats, each format's score (its ``sniff`` of the payload,
+    or its constant ``score``) ranks them (the scale is
     :data:`SNIFF_SCALE`: e.g. integer values rank a histogram above probabilities), then
     built-in formats before third-party ones, then the id.
 
