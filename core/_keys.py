@@ -20,8 +20,6 @@ A width is never taken from the widest key when one is declared.
 
 from __future__ import annotations
 
-import re
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -30,7 +28,6 @@ import numpy.typing as npt
 
 from ._bits import MAX_DECIMAL_DIGITS, MAX_WIDTH, pack_ints, pack_u64
 from ._errors import PayloadError, short_repr
-from ._json import compact_json
 from ._read import expect_dict, read_values, subpath, type_name
 
 V = TypeVar("V")
@@ -117,10 +114,10 @@ def fast_hex(items: Sequence[Any]) -> npt.NDArray[np.uint64] | None:
     return out
 
 
-def _joined_digits(items: Sequence[Any], leading: list[bool] | None = None) -> str | None:
-    """``",".join(items)`` if every item is a non-empty ASCII-digit string of at most 19 digits
-    (so it fits in uint64), else None. All checks run in numpy over the joined bytes. If
-    ``leading`` is given, ``leading[0]`` is set to whether any item has a leading zero."""
+def _joined_digits(items: Sequence[Any]) -> tuple[str, bool] | None:
+    """``(",".join(items), whether an item has a leading zero)`` if every item is a non-empty
+    ASCII-digit string of at most 19 digits (so it fits in uint64), else None. All checks run in
+    numpy over the joined bytes."""
     try:
         if sum(map(len, items)) > 19 * len(items):
             return None  # an item of more than 19 digits (a hostile one costs no copy)
@@ -139,24 +136,27 @@ def _joined_digits(items: Sequence[Any], leading: list[bool] | None = None) -> s
     lengths = np.diff(np.concatenate(([-1], ends, [x.size]))) - 1
     if lengths.min() < 1 or lengths.max() > 19:
         return None
-    if leading is not None:
-        starts = np.concatenate(([0], ends + 1))
-        leading[0] = bool(((x[starts] == 0) & (lengths > 1)).any())
-    return text
+    starts = np.concatenate(([0], ends + 1))
+    return text, bool(((x[starts] == 0) & (lengths > 1)).any())
 
 
-def fast_decimals(items: Sequence[Any], leading: list[bool] | None = None
-                  ) -> npt.NDArray[np.uint64] | None:
+def fast_decimals(items: Sequence[Any]) -> tuple[npt.NDArray[np.uint64], bool] | None:
     """Vectorised decode of decimal states that are all ASCII-digit strings (<= 19 digits) or all
-    non-negative machine ints. Returns None when the input needs the exact, per-item slow path.
-    ``leading`` (a one-item list) receives whether any string has a leading zero."""
+    non-negative machine ints: ``(values, leading)``, ``leading`` True when some string has a
+    leading zero (only then can two items name one state, ``"7"`` and ``"07"``). None when the
+    input needs the exact, per-item slow path.
+
+    >>> values, leading = fast_decimals(["5", "07"])
+    >>> values.tolist(), leading
+    ([5, 7], True)
+    """
     if len(items) == 0:
-        return np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=np.uint64), False
     if type(items[0]) is str:
-        text = _joined_digits(items, leading)
-        if text is None:
+        joined = _joined_digits(items)
+        if joined is None:
             return None
-        return np.fromstring(text, dtype=np.uint64, sep=",")
+        return np.fromstring(joined[0], dtype=np.uint64, sep=","), joined[1]
     if not _no_bools(items):
         return None
     try:
@@ -167,110 +167,7 @@ def fast_decimals(items: Sequence[Any], leading: list[bool] | None = None
         return None
     if arr.dtype.kind == "i" and (arr < 0).any():
         return None
-    return arr.astype(np.uint64)
-
-
-#: What a compact JSON array of decimal states may hold between its brackets.
-_ARRAY_CHARS = b'0123456789",'
-#: Bytes of text decoded at a time: the work copies stay small and in cache, so the time is
-#: linear in the size and the memory bounded, whatever the size.
-_CHUNK = 1 << 20
-_U64_MAX = np.uint64(2**64 - 1)
-
-
-def decimal_array_text(raw: bytes) -> npt.NDArray[np.uint64] | None:
-    """Decode the JSON text of an array of decimal states (``["2","1","3"]`` or ``[2,1,3]``,
-    compact or pretty-printed) straight from its bytes, without a Python object per element, in
-    chunks of about a megabyte cut at commas (bounded work memory, linear time).
-
-    Exact or nothing: each chunk is made compact by :func:`qfmt.kit.compact_json` (which
-    declines unless every whitespace byte provably sat between two tokens, so ``[1 2]`` is
-    declined, never read as ``[12]``, and declines a chunk cut inside a string, whose quotes do
-    not pair) and then read by a grammar that admits no whitespace at all; the whitespace
-    around the brackets and the cuts sits next to punctuation. Returns None (declines) for
-    anything else (an escape, an empty string, a JSON integer with a leading zero, a value past
-    64 bits, a string and an integer in one chunk), and the caller parses it the ordinary
-    way."""
-    raw = bytes(raw)
-    lo, hi = _ws_bounds(raw)
-    if hi - lo < 3 or raw[lo] != 91 or raw[hi - 1] != 93:  # [ ... ]
-        return None
-    lo, hi = lo + 1, hi - 1
-    n = raw.count(b",", lo, hi) + 1
-    out = np.empty(n, dtype=np.uint64)
-    done = 0
-    while lo < hi:
-        cut = raw.find(b",", min(lo + _CHUNK, hi), hi) if hi - lo > _CHUNK else -1
-        stop = hi if cut < 0 else cut
-        chunk = compact_json(raw[lo:stop])
-        if chunk is None:
-            return None
-        got = _decimal_chunk(chunk, out[done:])
-        if got is None:
-            return None
-        done += got
-        lo = stop + 1
-        if cut >= 0 and lo >= hi:
-            return None  # a trailing comma
-    if done != n or (n and out.max() == _U64_MAX):
-        return None  # (np.fromstring saturates past 2**64 - 1: the careful path decides)
-    return out
-
-
-_WS = b" \t\n\r"
-_LEADING_WS = re.compile(rb"[ \t\n\r]*")
-
-
-def _ws_bounds(raw: bytes) -> tuple[int, int]:
-    """Where ``raw`` stripped of JSON whitespace begins and ends, without copying it."""
-    lo = _LEADING_WS.match(raw).end()  # type: ignore[union-attr]
-    hi = len(raw)
-    while hi > lo and raw[hi - 1] in _WS:
-        hi -= 1
-        if len(raw) - hi > 64:  # much trailing whitespace: let C find the end
-            return lo, len(raw.rstrip(_WS))
-    return lo, hi
-
-
-def _decimal_chunk(text: bytes, out: npt.NDArray[np.uint64]) -> int | None:
-    """Decode compact ``elem,elem,...`` into the front of ``out``; the number of elements, or
-    None to decline. The text holds no whitespace (see :func:`decimal_array_text`), and a byte
-    other than a digit, a quote or a comma declines, so numpy's parser, which would skip
-    whitespace, never meets any."""
-    if text.translate(None, _ARRAY_CHARS):
-        return None  # a byte no compact decimal state array holds (an escape, a sign, a space)
-    k = text.count(b",") + 1
-    if text[:1] == b'"':
-        # "d","d",...,"d": np.fromstring matches the quoted separator itself, and refuses what
-        # it cannot read to the end, so k values (one per comma, plus one) leave no room for a
-        # stray quote or comma
-        if text[-1:] != b'"' or text.count(b'"') != 2 * k:
-            return None  # a stray quote (["0""]) or an element that is not one string
-        digits, sep = text[1:-1], '","'
-    else:
-        if b'"' in text:
-            return None  # a string among integers
-        digits, sep = text, ","
-        if digits[:1] == b"0" and digits[1:2].isdigit():
-            return None  # 01 is not a JSON number
-        if b",0" in digits:
-            b = np.frombuffer(digits, dtype=np.uint8)
-            at = np.flatnonzero(b[:-1] == 44) + 1
-            at = at[at + 1 < b.size]
-            if ((b[at] == 48) & (b[at + 1] >= 48) & (b[at + 1] <= 57)).any():
-                return None
-    if k > out.size:
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DeprecationWarning)  # older numpy warns on unread text
-        try:
-            values = np.fromstring(digits, dtype=np.uint64, sep=sep)
-        except (ValueError, DeprecationWarning):
-            return None
-    if values.size != k:
-        return None  # an empty element, a leading or doubled comma
-    out[:k] = values
-    return k
+    return arr.astype(np.uint64), False
 
 
 def decimal_shots(items: Sequence[Any], fmt: str, path: str) -> npt.NDArray[np.uint8]:
@@ -280,9 +177,9 @@ def decimal_shots(items: Sequence[Any], fmt: str, path: str) -> npt.NDArray[np.u
     pads or checks against a declared width. The common case (all ASCII-digit strings that fit in
     64 bits) runs in numpy without a Python object per shot.
     """
-    values = fast_decimals(items)
-    if values is not None:
-        return pack_u64(values)
+    fast = fast_decimals(items)
+    if fast is not None:
+        return pack_u64(fast[0])
     # general path: Python ints of any width, with exact error locations
     ints = [decimal_key(x, fmt, subpath(path, i)) for i, x in enumerate(items)]
     return pack_ints(ints)
@@ -341,31 +238,9 @@ def bitstring_keys(keys: Sequence[Any]) -> tuple[npt.NDArray[np.uint64], int] | 
 fast_bitstrings = bitstring_keys
 
 
-def decimal_counts_text(raw: bytes) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]] | None:
-    """Decode JSON text ``{"<decimal>":<int>,...}`` (an IonQ v1 histogram) straight from its
-    bytes: returns (keys, counts) as uint64 arrays in payload order, or None to decline
-    anything else (other value kinds, keys or values past 19 digits, JSON integers
-    with leading zeros, keys naming one state twice). Pretty-printed text is made compact first
-    by :func:`qfmt.kit.compact_json` (declined unless that is provably the same JSON)."""
-    compact = compact_json(raw)
-    if compact is None:
-        return None
-    raw = compact
-    if len(raw) < 7 or raw[:2] != b'{"' or raw[-1:] != b"}" or \
-            len(raw) > 42 * raw.count(b":") + 2 or raw.translate(None, _COUNTS_CHARS) != b"{}":
-        # not an object; a key or count of more than 19 digits somewhere (each entry takes at
-        # most 42 bytes: a hostile key costs one count); a byte no such object holds
-        return None
-    return _counts_object(np.frombuffer(raw, dtype=np.uint8)[1:-1])
-
-
-#: The bytes of a compact ``{"<decimal>":<int>,...}`` object besides its two braces.
-_COUNTS_CHARS = b'0123456789":,'
-
-
 def bitstring_counts_text(body: bytes | npt.NDArray[np.uint8]) -> tuple[
         npt.NDArray[np.uint64], npt.NDArray[np.uint64], int] | None:
-    """Like :func:`decimal_counts_text` for the inside of ``{"<bitstring>":<int>,...}`` (an IonQ
+    """Decode the inside of ``{"<bitstring>":<int>,...}`` (an IonQ
     v2 register, braces excluded; bytes or a uint8 array view of them): keys of one width
     (<= 64) of 0/1, bit 0 rightmost. Returns (outcomes, counts, width) or None to decline."""
     b = body if isinstance(body, np.ndarray) else np.frombuffer(body, dtype=np.uint8)
@@ -421,44 +296,6 @@ def _bitstring_counts(b: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint64],
     if pairs.size != 2 * n:
         return None
     return keys, pairs[1::2].copy(), width
-
-
-def _counts_object(b: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint64],
-                                                      npt.NDArray[np.uint64]] | None:
-    """The reader of a flat ``"<decimal>":<int>`` object body whose bytes are only digits,
-    quotes, colons and commas (the caller checked): every quote, colon and comma must sit where
-    the grammar puts it, so the rest are digits. One index array per kind of punctuation; the
-    keys' lengths are checked before anything else is built, so a hostile key costs one pass."""
-    q = np.flatnonzero(b == 34)
-    c = np.flatnonzero(b == 58)
-    n = c.size
-    if n == 0 or q.size != 2 * n:
-        return None
-    opens, closes = q[0::2], q[1::2]
-    if opens[0] != 0 or not (closes == c - 1).all():
-        return None
-    key_len = closes - opens - 1
-    if key_len.min() < 1 or key_len.max() > 19:
-        return None  # an empty key, or one the careful reader must decode (or refuse)
-    m = np.flatnonzero(b == 44)
-    if m.size != n - 1 or not (opens[1:] == m + 1).all():
-        return None
-    value_end = np.append(m, b.size)
-    value_len = value_end - c - 1
-    if value_len.min() < 1 or value_len.max() > 19:
-        return None
-    if ((b[c + 1] == 48) & (value_len > 1)).any():
-        return None  # 007 is not a JSON number
-    text = b.copy()
-    text[q] = 32  # spaces: np.fromstring allows them around separators
-    text[c] = 44
-    pairs = np.fromstring(text.tobytes().decode("ascii"), dtype=np.uint64, sep=",")
-    if pairs.size != 2 * n:
-        return None
-    keys, values = pairs[0::2], pairs[1::2]
-    if ((b[opens + 1] == 48) & (key_len > 1)).any() and np.unique(keys).size != n:
-        return None  # "7" and "07": the ordinary parser names the repeat
-    return keys, values
 
 
 def sort_u64(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint64]]:
@@ -629,12 +466,11 @@ def decimal_items(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
     small = _small_decimals(keys) if len(keys) <= 64 else None
     if small is not None:
         return small, read_values(keys, list(obj.values()), fmt, path, read_value)
-    leading = [True]
-    fast = fast_decimals(keys, leading)
+    fast = fast_decimals(keys)
     ints: Outcomes
     # only keys with leading zeros can name one state twice ("7" and "07")
-    if fast is not None and (not leading[0] or np.unique(fast).size == len(keys)):
-        ints = fast
+    if fast is not None and (not fast[1] or np.unique(fast[0]).size == len(keys)):
+        ints = fast[0]
     else:
         ints = []
         seen: dict[int, str] = {}
@@ -681,6 +517,16 @@ def bitstring_items(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V]
                                    f"{short_repr(keys[0])} has {width}: keys of one register must have "
                                    "one width")
     return ints, read_values(keys, list(obj.values()), fmt, path, read_value), width
+
+
+def bitstring_object(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],
+                     path: str = "$") -> tuple[dict[int, V], int]:
+    """:func:`bitstring_items` as ``({outcome: value}, width)`` (kept for plugins written
+    against the dict model; prefer the items form, which stays on arrays)."""
+    outcomes, values, width = bitstring_items(obj, fmt, read_value, path)
+    # a list (past 64 bits) stays a list of ints: np.asarray would make [0, 2**63] floats
+    return dict(zip(outcomes.tolist() if isinstance(outcomes, np.ndarray) else list(outcomes),
+                    values.tolist() if isinstance(values, np.ndarray) else values)), width
 
 
 def outcome_items(obj: Any, fmt: str, read_value: Callable[[Any, str, str], V],

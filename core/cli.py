@@ -45,6 +45,7 @@ import click
 import qfmt
 from qfmt import kit
 
+from ._bits import bitstring
 from ._cli_kit import (
     EXIT_INTERRUPT,
     EXIT_INVALID,
@@ -1086,7 +1087,7 @@ def _show_text(console: Any, file: str, f: str, obj: Any, top: int) -> None:
         for outcome, value in pairs:
             share = value / total  # signed: a negative quasi-probability has a negative share
             bits = dist.layout.format(outcome) if dist.layout is not None else \
-                kit.bitstring(outcome, dist.width)
+                bitstring(outcome, dist.width)
             table.add_row(Text(bits), str(outcome),
                           f"{value:g}" if isinstance(value, float) else str(value),
                           f"{share:6.1%}", "█" * max(1, round(share * 40)) if share > 0 else "")
@@ -1121,7 +1122,7 @@ def _show_data(file: str, f: str, obj: Any, top: int) -> dict[str, Any]:
                            for n in (*item.provenance, *(dist.provenance if dist is not item
                                                         else ()))],
             "top": [{"bits": dist.layout.format(k) if dist.layout is not None else
-                     kit.bitstring(k, dist.width), "outcome": k, "value": v,
+                     bitstring(k, dist.width), "outcome": k, "value": v,
                      "share": v / total} for k, v in pairs],
             "more": {"outcomes": more, "value": rest},
         }

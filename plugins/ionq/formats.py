@@ -25,6 +25,8 @@ import orjson
 import qfmt
 from qfmt import kit
 
+from ._text import decimal_array_text, decimal_counts_text, decimal_items_many
+
 PROB_V1 = "ionq.result.probabilities.json.v1"
 PROB_V2 = "ionq.result.probabilities.json.v2"
 HIST_V1 = "ionq.result.histogram.json.v1"
@@ -54,7 +56,7 @@ def _compact_text(reader: Callable[Concatenate[bytes, P], R | None]
     without a single whitespace byte otherwise. Every IonQ byte reader goes through here, so
     none of them meets whitespace: each reads one exact grammar of compact text (whitespace
     joining two numbers, ``[1 2]``, can never be read as ``[12]``). The one exception, shots v1,
-    is read by ``kit.decimal_array_text``, which compacts the text the same way a megabyte at a
+    is read by :func:`._text.decimal_array_text`, which compacts the text the same way a megabyte at a
     time (the work stays in cache)."""
     @functools.wraps(reader)
     def parse_raw(raw: bytes, /, *args: P.args, **options: P.kwargs) -> R | None:
@@ -77,7 +79,7 @@ def parse_histogram_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.C
 def parse_histogram_v1_raw(raw: bytes, *, num_qubits: int | None = None) -> qfmt.Counts | None:
     """Fast path: histogram text (made compact first) decoded in numpy straight from the
     bytes."""
-    decoded = kit.decimal_counts_text(raw)
+    decoded = decimal_counts_text(raw)
     if decoded is None:
         return None
     ordered = _unique_sorted(*decoded)
@@ -222,9 +224,9 @@ def parse_shots_v1(payload: Any, *, num_qubits: int | None = None) -> qfmt.Memor
 
 def parse_shots_v1_raw(raw: bytes, *, num_qubits: int | None = None) -> qfmt.Memory | None:
     """Fast path: JSON text of decimal states, decoded in numpy from the bytes
-    (:func:`qfmt.kit.decimal_array_text` makes each piece of the text compact itself, with
+    (:func:`._text.decimal_array_text` makes each piece of the text compact itself, with
     ``kit.compact_json``, a megabyte at a time)."""
-    values = kit.decimal_array_text(raw)
+    values = decimal_array_text(raw)
     if values is None:
         return None
     return kit.memory(kit.pack_u64(values), width=num_qubits, fmt=SHOTS_V1, option="num_qubits")
@@ -585,7 +587,7 @@ def parse_aggregate(payload: Any, *, num_qubits: int | Mapping[str, int] | None 
               for c in children]
     paths = [kit.jpath(c) for c in children]
     reader = kit.probability_reader(atol)
-    fast = kit.decimal_items_many(list(obj.values()), reader)
+    fast = decimal_items_many(list(obj.values()), reader)
     if fast is not None:  # every child decoded in one pass
         probs = kit.probabilities_many(*fast, widths=widths, fmt=AGGREGATE, paths=paths,
                                        option="num_qubits", atol=atol, normalize=normalize,
@@ -601,10 +603,8 @@ def parse_aggregate(payload: Any, *, num_qubits: int | Mapping[str, int] | None 
 
 
 def _aggregate_result(children: list[str], probs: list[qfmt.ProbDistribution]) -> qfmt.Result:
-    """One experiment per child, in payload order: the fields are already of the right types,
-    so the experiments are built without the constructors' converters."""
-    return qfmt.Result._trusted(
-        qfmt.ExperimentResult._trusted_many("probabilities", probs, children))
+    """One experiment per child, in payload order, each with its ``job_id``."""
+    return kit.result("probabilities", probs, job_ids=children)
 
 
 class _ChildPaths(Sequence[str]):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import qfmt
+import qfmt.kit
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "core"
@@ -122,7 +123,7 @@ def test_plugins_use_only_the_public_kit() -> None:
     """A plugin (built-in or not) imports ``qfmt`` and ``qfmt.kit`` and public names from them,
     its own package, the standard library and third-party packages; never a private qfmt module
     or name, nor another vendor's package."""
-    allowed = {"qfmt": _public_names("qfmt"), "qfmt.kit": _public_names("qfmt.kit")}
+    allowed = {"qfmt": _public_names("qfmt"), "qfmt.kit": set(qfmt.kit.__all__)}
     problems = []
     for path, tree in _modules(PLUGINS):
         rel = path.relative_to(PLUGINS).as_posix()
@@ -143,15 +144,93 @@ def test_plugins_use_only_the_public_kit() -> None:
             bad = [n for n in names if n not in allowed[module]]
             if bad:
                 problems.append(f"{where}: imports private {module} names {bad}")
+        problems += [f"{rel}:{line}: uses {chain}" for line, chain in _private_chains(tree)]
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
-                    node.value.id in ("qfmt", "kit") and node.attr.startswith("_"):
-                problems.append(f"{rel}:{node.lineno}: uses {node.value.id}.{node.attr}")
+                    node.value.id == "kit" and node.attr not in allowed["qfmt.kit"] and \
+                    not node.attr.startswith("_"):
+                problems.append(f"{rel}:{node.lineno}: uses kit.{node.attr}, not in kit.__all__")
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
                     node.value.id == "qfmt" and not node.attr.startswith("_") and \
                     node.attr not in allowed["qfmt"] and node.attr != "plugins":
                 problems.append(f"{rel}:{node.lineno}: uses qfmt.{node.attr}, not public")
     assert problems == []
+
+
+def _qfmt_names(tree: ast.Module) -> set[str]:
+    """The names a module binds to qfmt or to something of qfmt: ``import qfmt`` (and
+    ``import qfmt.x``), ``from qfmt import kit, Result``, ``from qfmt.kit import counts as c``
+    (the plugin's own package, ``qfmt.plugins.<vendor>``, left out)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names
+                      if a.name == "qfmt" or a.name.startswith("qfmt.")}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module and \
+                (node.module == "qfmt" or node.module.startswith("qfmt.")) and \
+                not node.module.startswith("qfmt.plugins"):
+            names |= {a.asname or a.name for a in node.names}
+    return names
+
+
+def _private_chains(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """``(line, "qfmt.Result._trusted")`` for every attribute chain rooted at a name bound to
+    qfmt (see :func:`_qfmt_names`) that reaches a private name (``_x``; dunders are public)."""
+    roots = _qfmt_names(tree)
+    inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or id(node) in inner:
+            continue  # only the outermost attribute of a chain
+        parts, cur = [], node
+        while isinstance(cur, ast.Attribute):
+            parts.append(cur.attr)
+            cur = cur.value
+        if isinstance(cur, ast.Name) and cur.id in roots:
+            chain = [cur.id, *reversed(parts)]
+            if any(p.startswith("_") and not p.endswith("__") for p in chain[1:]):
+                yield node.lineno, ".".join(chain)
+
+
+def test_the_private_chain_finder_sees_attribute_chains() -> None:
+    tree = ast.parse("import qfmt\nfrom qfmt import kit, Result as R\nimport numpy as np\n"
+                     "a = qfmt.Result._trusted([])\nb = kit.counts._x\nc = R._trusted\n"
+                     "d = qfmt.__version__\ne = np._core\nf = qfmt.kit._build.counts(1)\n")
+    assert sorted(_private_chains(tree)) == [
+        (4, "qfmt.Result._trusted"), (5, "kit.counts._x"), (6, "R._trusted"),
+        (9, "qfmt.kit._build.counts")]
+
+
+def _author_docs() -> str:
+    """The prose of the author's guides: CONTRIBUTING.md, docs/plugins.md and docs/api/kit.md
+    without its ``::: qfmt.kit.x`` reference entries (each of which only lists a name)."""
+    text = [(ROOT / "CONTRIBUTING.md").read_text(), (ROOT / "docs" / "plugins.md").read_text()]
+    text += [line for line in (ROOT / "docs" / "api" / "kit.md").read_text().splitlines()
+             if not line.startswith(":::")]
+    return "\n".join(text)
+
+
+def test_the_kit_exports_what_plugins_use_or_authors_are_told_to_use() -> None:
+    """``kit.__all__`` is the kit's audit: every name is used by a built-in plugin (as
+    ``kit.x`` or ``from qfmt.kit import x``) or named in the author's guides' prose; a name
+    that is neither belongs in a private module of core."""
+    import re
+
+    used: set[str] = set()
+    for _, tree in _modules(PLUGINS):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                    node.value.id == "kit":
+                used.add(node.attr)
+            elif isinstance(node, ast.ImportFrom) and node.module == "qfmt.kit":
+                used |= {a.name for a in node.names}
+    docs = _author_docs()
+    unused = [n for n in qfmt.kit.__all__ if n not in used and
+              not re.search(rf"\b{re.escape(n)}\b", docs)]
+    assert unused == []
+    assert len(set(qfmt.kit.__all__)) == len(qfmt.kit.__all__)
+    public = {n for n in vars(qfmt.kit) if not n.startswith("_")} - {"annotations", "Any",
+                                                                      "TYPE_CHECKING"}
+    assert public <= set(qfmt.kit.__all__), public - set(qfmt.kit.__all__)
 
 
 @pytest.mark.parametrize("module", ["qfmt", "qfmt.kit"])

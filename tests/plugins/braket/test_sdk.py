@@ -20,6 +20,7 @@ from braket.tasks import GateModelQuantumTaskResult
 
 import qfmt
 import qfmt.testing
+from qfmt._bits import bitstring
 from qfmt.plugins.braket import from_braket, to_braket
 
 F = "braket.task_result.gate_model_task_result.v1"
@@ -42,7 +43,7 @@ def run(circuit: Circuit, shots: int) -> GateModelQuantumTaskResult:
 def braket_counts(result: qfmt.Result) -> Counter[str]:
     """qfmt's counts in Braket's keys: character i (leftmost first) is canonical bit i."""
     counts = result.counts()
-    return Counter({qfmt.kit.bitstring(k, counts.width)[::-1]: v for k, v in counts.items()})
+    return Counter({bitstring(k, counts.width)[::-1]: v for k, v in counts.items()})
 
 
 def same_task(a: qfmt.Result, b: qfmt.Result) -> bool:
@@ -126,7 +127,7 @@ def test_probability_results_load_and_the_sdk_reads_them_back() -> None:
     ours = qfmt.load(obj.json(), F)
     dist = ours.results[0].data["probabilities"]
     assert dist.shots == 400 and dist.width == 3
-    assert {qfmt.kit.bitstring(k, 3)[::-1]: v for k, v in dist.items()} == \
+    assert {bitstring(k, 3)[::-1]: v for k, v in dist.items()} == \
         theirs.measurement_probabilities
     assert same_task(from_braket(theirs), ours)
     back = GateModelQuantumTaskResult.from_string(qfmt.dumps(ours, F))

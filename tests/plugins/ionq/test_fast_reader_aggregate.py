@@ -185,6 +185,9 @@ def test_trusted_constructors_equal_the_public_ones() -> None:
     res = qfmt.Result._trusted([exp])
     assert attrs.asdict(res, recurse=False) == attrs.asdict(qfmt.Result([public]),
                                                             recurse=False)
+    built = qfmt.kit.result("probabilities", [p], job_ids=["job-1"])
+    assert attrs.asdict(built, recurse=False) == attrs.asdict(res, recurse=False)
+    assert attrs.asdict(built.results[0], recurse=False) == attrs.asdict(public, recurse=False)
     outs = np.array([1, 2, 0, 5], dtype=np.uint64)
     vals = np.array([0.25, 0.75, 0.5, 0.5])
     a, b = qfmt.ProbDistribution._trusted_slices(

@@ -108,9 +108,9 @@ def test_shots_v1_reader_edge_cases(tmp_path: Path, raw: bytes) -> None:
 
 def test_shots_v1_reader_across_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunk boundaries (made small here) change nothing, also for a bad element far in."""
-    from qfmt import _keys
+    from qfmt.plugins.ionq import _text
 
-    monkeypatch.setattr(_keys, "_CHUNK", 64)
+    monkeypatch.setattr(_text, "_CHUNK", 64)
     states = [str(i * 7919 % 2**20) for i in range(500)]
     for bad in (None, " 5", "5 ", "", 5, "1a"):
         data = list(states)
@@ -212,9 +212,9 @@ def test_shots_v1_reader_in_tiny_chunks_agrees(monkeypatch: pytest.MonkeyPatch,
     """Chunks of a few bytes (each made compact on its own, cut at any comma, inside a string
     too) change no answer: generated pretty, oddly spaced and broken texts as in
     tests/test_byte_readers_differential.py."""
-    from qfmt import _keys
+    from qfmt.plugins.ionq import _text
 
-    monkeypatch.setattr(_keys, "_CHUNK", data.draw(st.sampled_from([1, 4, 16])))
+    monkeypatch.setattr(_text, "_CHUNK", data.draw(st.sampled_from([1, 4, 16])))
     tree = data.draw(SHAPES[V1])
     for raw in texts(tree, random.Random(seed), 10):
         check_text(V1, raw, {})
