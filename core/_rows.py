@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._errors import PayloadError
+from ._errors import PayloadError, short_repr
 from ._read import expect_list, subpath
 
 __all__ = ["int_rows"]
@@ -61,10 +61,10 @@ def int_rows(rows: list[Any], fmt: str, path: str | Callable[[int], str], *, hig
         if length is None:
             length = len(row)
         elif len(row) != length:
-            raise PayloadError(fmt, p, f"{what} {i} has {len(row)} {unit}s but {what} 0 has "
+            raise PayloadError(fmt, p, f"{what} has {len(row)} {unit}s but the first has "
                                f"{length}")
         for j, b in enumerate(row):
             if type(b) is not int or not 0 <= b <= high:
                 raise PayloadError(fmt, subpath(p, j), f"a {unit} must be {allowed}, got "
-                                   f"{b!r}")
+                                   f"{short_repr(b)}")
     return np.array(rows, dtype=np.uint8).reshape(len(rows), length or 0)

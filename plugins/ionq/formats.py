@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from itertools import chain
 from typing import Any, Concatenate, ParamSpec, TypeVar, overload
 
 import numpy as np
@@ -408,39 +407,6 @@ def dump_probabilities_v2(m: qfmt.RegisterMarginals) -> dict[str, Any]:
     return {"probabilities": {"registers": {n: d.bitstrings() for n, d in m.registers.items()}}}
 
 
-def _bit_rows(rows: list[Any], fmt: str, path_of: Any, what: str) -> np.ndarray:
-    """A list of equal-length 0/1 lists -> (n, width) uint8 array, with exact error paths."""
-    if set(map(type, rows)) <= {list}:
-        lengths = set(map(len, rows))
-        if len(lengths) == 1 and 0 not in lengths and max(lengths) <= kit.MAX_WIDTH and \
-                set(map(type, chain.from_iterable(rows))) <= {int}:
-            try:
-                arr = np.array(rows, dtype=np.int64)
-            except OverflowError:  # an int past 64 bits: the slow path names it
-                arr = None
-            if arr is not None and (arr.size == 0 or (arr.min() >= 0 and arr.max() <= 1)):
-                return arr.astype(np.uint8)
-    # slow path: find the first bad element and say where it is
-    width = None
-    for i, row in enumerate(rows):
-        p = path_of(i)
-        kit.expect_list(row, fmt, p)
-        if not row:
-            raise qfmt.PayloadError(fmt, p, f"{what} must hold at least one bit")
-        if len(row) > kit.MAX_WIDTH:
-            raise qfmt.PayloadError(fmt, p, f"{what} has {len(row)} bits, more than "
-                                    f"{kit.MAX_WIDTH} (qfmt.MAX_WIDTH)")
-        if width is None:
-            width = len(row)
-        elif len(row) != width:
-            raise qfmt.PayloadError(fmt, p, f"{what} has {len(row)} bits but shot 0 has {width}")
-        for j, b in enumerate(row):
-            if type(b) is not int or b not in (0, 1):
-                raise qfmt.PayloadError(fmt, kit.subpath(p, j),
-                                        f"bits must be 0 or 1, got {kit.short_repr(b)}")
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 def parse_shots_v2(payload: Any) -> qfmt.Memory:
     """``{"shots": [{"registers": {name: [bit, ...]}, "leakage_bits": [...]?}, ...]}`` -> Memory
     whose layout lists the registers (first register at bit 0) and whose leakage marks shots."""
@@ -465,8 +431,9 @@ def parse_shots_v2(payload: Any) -> qfmt.Memory:
     layout = []
     for name in names:
         rows = [r[name] for r in regs_per_shot]
-        arr = _bit_rows(rows, SHOTS_V2, lambda i, n=name: kit.jpath("shots", i, "registers", n),
-                        f"register {name!r}")
+        arr = kit.int_rows(rows, SHOTS_V2,
+                           lambda i, n=name: kit.jpath("shots", i, "registers", n),
+                           what="shot", max_length=kit.MAX_WIDTH)
         columns.append(arr)
         layout.append((name, arr.shape[1]))
         total = sum(w for _, w in layout)
@@ -478,8 +445,9 @@ def parse_shots_v2(payload: Any) -> qfmt.Memory:
     if not leak_rows:
         return mem
     idx = np.flatnonzero(present)
-    leak = _bit_rows(leak_rows, SHOTS_V2,
-                     lambda j: kit.jpath("shots", int(idx[j]), "leakage_bits"), "leakage_bits")
+    leak = kit.int_rows(leak_rows, SHOTS_V2,
+                        lambda j: kit.jpath("shots", int(idx[j]), "leakage_bits"),
+                        what="leakage_bits", max_length=kit.MAX_WIDTH)
     full = np.zeros((len(shots), leak.shape[1]), dtype=np.uint8)
     full[idx] = leak
     packed = np.packbits(full, axis=1, bitorder="little")

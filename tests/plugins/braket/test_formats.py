@@ -239,7 +239,7 @@ BAD = [
     (payload(measurements=[[0]], measuredQubits=[10**400]), "$.measuredQubits[0]", "2**63"),
     (payload(measurements=[[0]], resultTypes=[{"type": {"type": "x"}, "value": 2**64}]),
      "$.resultTypes", "64-bit"),
-    (payload(measurements=[[0, 1], [1]]), "$.measurements[1]", "shot 1 has 1 bits"),
+    (payload(measurements=[[0, 1], [1]]), "$.measurements[1]", "shot has 1 bits but the first has 2"),
     (payload(measurements=[[0, 2]]), "$.measurements[0][1]", "0 or 1"),
     (payload(measurements=[[0, True]]), "$.measurements[0][1]", "0 or 1"),
     (payload(measurements=[["0", "x"]]), "$.measurements[0][1]", "0 or 1"),
