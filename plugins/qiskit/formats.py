@@ -733,7 +733,7 @@ def _all_bits(keys: Sequence[Any]) -> bool:
 
 
 def _score(keys: Sequence[Any], base: float) -> float:
-    """Detection score (see ``qfmt._detect.SNIFF_SCALE`` and docs/detection.md): ``base`` when the keys carry Qiskit's marks
+    """Detection score (docs/detection.md's scale): ``base`` when the keys carry Qiskit's marks
     (zero padding, hex or ``0b`` prefixes, register spaces); 0.5 ("accepted, nothing specific")
     when they are plain 0/1 strings, which decimal formats may read differently; else low."""
     if kit.looks_binary(list(keys)):
