@@ -124,10 +124,11 @@ def probabilities(outcomes: Any, values: Any, *, width: int | None = None,
     """A :class:`qfmt.ProbDistribution` from arrays, with the width rule and the probability-sum
     rule (:func:`sum_to_one`: the sum must be 1 within ``atol``, or ``normalize=True`` rescales and
     notes it). Values must already be checked (use :func:`probability_reader`)."""
-    if type(values) is not list:
-        values = np.asarray(values, dtype=np.float64)
-    values, notes = sum_to_one(values, fmt, path, atol, normalize)
+    # outcomes ascending first, then the sum over them in that order: every reader (a byte
+    # reader handing sorted arrays, the general one handing payload order) gets the same sum,
+    # bit for bit, whatever order it read the values in
     outs, vals = _arrays(outcomes, values, np.float64, fmt, path)
+    vals, notes = sum_to_one(vals, fmt, path, atol, normalize)
     return _build(ProbDistribution, outs, vals, np.float64, width=width, key_width=key_width,
                   fmt=fmt, path=path, option=option, layout=layout, key_text=key_text,
                   checked=True, provenance=(*provenance, *notes), shots=shots, atol=float(atol))

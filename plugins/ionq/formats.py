@@ -99,16 +99,6 @@ def _unique_sorted(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np
     return keys, values
 
 
-def _unique(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Keys and values as they are (payload order), or None when a key repeats. Probability
-    readers hand the builder exactly what the general reader hands it, in the same order: a
-    float sum (``normalize=True``) depends on the order of its terms."""
-    if keys.size > 1 and not bool((keys[1:] > keys[:-1]).all()) and \
-            kit.sorted_order(keys) is None:
-        return None
-    return keys, values
-
-
 def dump_histogram_v1(counts: qfmt.Counts) -> dict[str, int]:
     """Counts -> ``{"<decimal state>": count}`` (minimal decimal keys)."""
     return dict(zip(kit.decimal_strings(counts.outcome_array), counts.value_array.tolist()))
@@ -172,7 +162,7 @@ def parse_probabilities_v1_raw(raw: bytes, *, num_qubits: int | None = None,
     del flat
     if not _probabilities_ok(values, atol):
         return None
-    checked = _unique(outcomes, values)
+    checked = _unique_sorted(outcomes, values)
     if checked is None:
         return None  # a repeated key: the general reader names it
     return kit.probabilities(*checked, width=num_qubits, fmt=PROB_V1, option="num_qubits",
@@ -339,7 +329,7 @@ def parse_probabilities_v2_raw(raw: bytes, *, atol: float = PROB_ATOL, normalize
         values = np.fromiter(body[1::2], dtype=np.float64, count=len(body) // 2)
         if not _probabilities_ok(values, atol):
             return None
-        checked = _unique(decoded[0], values)
+        checked = _unique_sorted(decoded[0], values)
         if checked is None:
             return None  # a repeated key: the general reader names it
         out[name] = kit.probabilities(*checked, key_width=decoded[1], fmt=PROB_V2,
@@ -407,6 +397,11 @@ def dump_probabilities_v2(m: qfmt.RegisterMarginals) -> dict[str, Any]:
     return {"probabilities": {"registers": {n: d.bitstrings() for n, d in m.registers.items()}}}
 
 
+def _register_path(name: str) -> Callable[[int], str]:
+    """The JSON path of register ``name`` in shot *i*."""
+    return lambda i: kit.jpath("shots", i, "registers", name)
+
+
 def parse_shots_v2(payload: Any) -> qfmt.Memory:
     """``{"shots": [{"registers": {name: [bit, ...]}, "leakage_bits": [...]?}, ...]}`` -> Memory
     whose layout lists the registers (first register at bit 0) and whose leakage marks shots."""
@@ -432,7 +427,7 @@ def parse_shots_v2(payload: Any) -> qfmt.Memory:
     for name in names:
         rows = [r[name] for r in regs_per_shot]
         arr = kit.int_rows(rows, SHOTS_V2,
-                           lambda i, n=name: kit.jpath("shots", i, "registers", n),
+                           _register_path(name),
                            what="shot", max_length=kit.MAX_WIDTH)
         columns.append(arr)
         layout.append((name, arr.shape[1]))
