@@ -351,6 +351,30 @@ def _map_for(options: Mapping[str, Any], exp: qfmt.ExperimentResult | None, inde
     return out
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_bit_map(meas_mapped: Any, clbit_labels: Any, memory_slots: Any) -> None:
+    """The bit-map options' shapes, as OptionErrors: ``meas_mapped`` a list of qubit indices or
+    None, ``clbit_labels`` a list of [register name, index] pairs, ``memory_slots`` an int."""
+    if meas_mapped is not None and (isinstance(meas_mapped, (str, bytes, Mapping)) or
+                                    not isinstance(meas_mapped, Sequence) or
+                                    not all(q is None or (_is_int(q) and q >= 0)
+                                            for q in meas_mapped)):
+        raise qfmt.OptionError(f"meas_mapped must be a list of qubit indices (or null for an "
+                               f"unmeasured clbit), got {kit.short_repr(meas_mapped)}")
+    if clbit_labels is not None and (isinstance(clbit_labels, (str, bytes, Mapping)) or
+                                     not isinstance(clbit_labels, Sequence) or not all(
+            isinstance(p, Sequence) and not isinstance(p, (str, bytes)) and len(p) == 2
+            and isinstance(p[0], str) and _is_int(p[1]) and p[1] >= 0 for p in clbit_labels)):
+        raise qfmt.OptionError(f"clbit_labels must be a list of [register name, index] pairs, "
+                               f"got {kit.short_repr(clbit_labels)}")
+    if memory_slots is not None and not (_is_int(memory_slots) and memory_slots >= 0):
+        raise qfmt.OptionError(f"memory_slots must be a non-negative int, got "
+                               f"{kit.short_repr(memory_slots)}")
+
+
 def apply_bit_map(obj: Any, *, meas_mapped: Sequence[int | None] | None = None,
                   clbit_labels: Sequence[Sequence[Any]] | None = None,
                   creg_sizes: Sequence[Sequence[Any]] | None = None,
@@ -359,6 +383,7 @@ def apply_bit_map(obj: Any, *, meas_mapped: Sequence[int | None] | None = None,
     docstring. Returns ``obj`` unchanged when no option is given."""
     if meas_mapped is None and clbit_labels is None and creg_sizes is None and memory_slots is None:
         return obj
+    _check_bit_map(meas_mapped, clbit_labels, memory_slots)
     layout = None
     if creg_sizes is not None:
         layout = qfmt.RegisterLayout(_sizes(creg_sizes, "creg_sizes"))

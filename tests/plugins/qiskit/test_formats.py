@@ -471,3 +471,13 @@ class TestIonQToQiskit:
         assert r["results"][0]["data"] == {"counts": {"0x0": 1}, "memory": ["0x0"]}
         kept = qfmt.convert(s2, "ionq.result.shots.json.v2", RESULT, include_leakage=True)
         assert kept["results"][0]["data"]["memory"] == ["0x1", "0x0"]
+
+
+@pytest.mark.parametrize("options", [
+    {"meas_mapped": "abc"}, {"meas_mapped": [0, "x"]}, {"meas_mapped": [True]},
+    {"meas_mapped": [-1]}, {"clbit_labels": [["c", "x"]]}, {"clbit_labels": "c0"},
+    {"memory_slots": "3"}])
+def test_a_malformed_bit_map_is_an_option_error(options: dict[str, Any]) -> None:
+    with pytest.raises(qfmt.OptionError):
+        qfmt.convert('{"0": 5}', "ionq.result.histogram.json.v1", "qiskit.counts.json.v1",
+                     **options)
