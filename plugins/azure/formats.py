@@ -36,7 +36,7 @@ booleans, nested tuples) are not measured bits: loading refuses them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -335,6 +335,39 @@ def _parse_item(item: Any, i: int) -> qfmt.ExperimentResult:
     return qfmt.ExperimentResult({"memory": mem}, shots=len(shots), extra=extra)
 
 
+def _histogram_entries(hist: list[Any], i: int, widths: list[int] | None
+                       ) -> Iterator[tuple[int, Any, int, tuple[list[int], list[bool],
+                                                                list[int]] | None]]:
+    """Each entry of the ``Histogram`` of ``Results`` item ``i``, checked: ``(index, entry,
+    count, outcome)``, ``outcome`` None for an error entry, else ``(bits, lost marks, widths)``.
+    Every outcome must have the result-array ``widths`` of the shots (None: of the first
+    outcome); an outcome may not repeat."""
+    seen: dict[tuple[tuple[int, ...], tuple[bool, ...]], int] = {}
+    against = "the shots have" if widths is not None else "the first outcome has"
+    for k, entry in enumerate(hist):
+        hpath = kit.jpath("Results", i, "Histogram", k)
+        e = kit.expect_dict(entry, V2, hpath)
+        kit.expect_keys(e, V2, hpath, {"Outcome", "Count"}, {"Display"})
+        count = kit.count_value(e["Count"], V2, hpath + ".Count")
+        if "Display" in e and type(e["Display"]) is not str:
+            raise qfmt.PayloadError(V2, hpath + ".Display", f"expected a string, got "
+                                    f"{kit.type_name(e['Display'])}")
+        if _is_error(e["Outcome"]):
+            yield k, entry, count, None
+            continue
+        b, m, w, _ = _read_outcome(e["Outcome"], V2, hpath + ".Outcome")
+        if widths is None:
+            widths = w
+        elif w != widths:
+            raise qfmt.PayloadError(V2, hpath + ".Outcome", f"outcome has result arrays of {w} "
+                                    f"but {against} {widths}")
+        key = (tuple(b), tuple(m))
+        if key in seen:
+            raise qfmt.PayloadError(V2, hpath + ".Outcome", f"outcome repeats entry {seen[key]}")
+        seen[key] = k
+        yield k, entry, count, (b, m, w)
+
+
 def _parse_histogram_only(hist: list[Any], i: int, extra: dict[str, Any]
                           ) -> qfmt.ExperimentResult:
     """A ``Results`` item with a ``Histogram`` and no ``Shots`` (azure-quantum's histogram reader
@@ -346,30 +379,13 @@ def _parse_histogram_only(hist: list[Any], i: int, extra: dict[str, Any]
     lost_entries: list[Any] = []
     error_entries: list[Any] = []
     widths: list[int] | None = None
-    seen: dict[tuple[tuple[int, ...], tuple[bool, ...]], int] = {}
     total = 0
-    for k, entry in enumerate(hist):
-        hpath = kit.jpath("Results", i, "Histogram", k)
-        e = kit.expect_dict(entry, V2, hpath)
-        kit.expect_keys(e, V2, hpath, {"Outcome", "Count"}, {"Display"})
-        count = kit.count_value(e["Count"], V2, hpath + ".Count")
+    for _, entry, count, outcome in _histogram_entries(hist, i, None):
         total += count
-        if "Display" in e and type(e["Display"]) is not str:
-            raise qfmt.PayloadError(V2, hpath + ".Display", f"expected a string, got "
-                                    f"{kit.type_name(e['Display'])}")
-        if _is_error(e["Outcome"]):
+        if outcome is None:
             error_entries.append(entry)
             continue
-        b, m, w, _ = _read_outcome(e["Outcome"], V2, hpath + ".Outcome")
-        if widths is None:
-            widths = w
-        elif w != widths:
-            raise qfmt.PayloadError(V2, hpath + ".Outcome", f"outcome has result arrays of {w} "
-                                    f"but the first outcome has {widths}")
-        key = (tuple(b), tuple(m))
-        if key in seen:
-            raise qfmt.PayloadError(V2, hpath + ".Outcome", f"outcome repeats entry {seen[key]}")
-        seen[key] = k
+        b, m, widths = outcome
         if any(m):
             lost_entries.append(entry)
             continue
@@ -391,39 +407,27 @@ def _parse_histogram_only(hist: list[Any], i: int, extra: dict[str, Any]
 def _check_histogram(hist: list[Any], bits: npt.NDArray[np.uint8], lost: npt.NDArray[np.bool_],
                      widths: list[int], n_errors: int, i: int) -> list[Any]:
     """The histogram must count the shots; returns its error entries (kept as they are)."""
-    seen: dict[tuple[tuple[int, ...], tuple[bool, ...]], int] = {}
     path = kit.jpath("Results", i)
     error_entries = []
     error_total = 0
-    for k, entry in enumerate(hist):
-        hpath = kit.jpath("Results", i, "Histogram", k)
-        e = kit.expect_dict(entry, V2, hpath)
-        kit.expect_keys(e, V2, hpath, {"Outcome", "Count"}, {"Display"})
-        count = kit.count_value(e["Count"], V2, hpath + ".Count")
-        if "Display" in e and type(e["Display"]) is not str:
-            raise qfmt.PayloadError(V2, hpath + ".Display", f"expected a string, got "
-                                    f"{kit.type_name(e['Display'])}")
-        if _is_error(e["Outcome"]):
+    outcomes = 0
+    for k, entry, count, outcome in _histogram_entries(hist, i, widths):
+        if outcome is None:
             error_entries.append(entry)
             error_total += count
             continue
-        b, m, w, _ = _read_outcome(e["Outcome"], V2, hpath + ".Outcome")
-        if w != widths:
-            raise qfmt.PayloadError(V2, hpath + ".Outcome", f"outcome has result arrays of {w} "
-                                    f"but the shots have {widths}")
-        key = (tuple(b), tuple(m))
-        if key in seen:
-            raise qfmt.PayloadError(V2, hpath + ".Outcome", f"outcome repeats entry {seen[key]}")
-        seen[key] = k
-        if count != _count_rows(bits, lost, b, m):
-            raise qfmt.PayloadError(V2, hpath + ".Count", f"Count {count} but "
-                                    f"{_count_rows(bits, lost, b, m)} shots have this outcome")
+        b, m, _ = outcome
+        outcomes += 1
+        shots = _count_rows(bits, lost, b, m)
+        if count != shots:
+            raise qfmt.PayloadError(V2, kit.jpath("Results", i, "Histogram", k) + ".Count",
+                                    f"Count {count} but {shots} shots have this outcome")
     if error_total != n_errors:
         raise qfmt.PayloadError(V2, path + ".Histogram", f"the histogram counts {error_total} "
                                 f"error shots but the shots hold {n_errors}")
     distinct = len(np.unique(np.concatenate([bits, lost.astype(np.uint8) * 2], axis=1), axis=0))
-    if distinct != len(seen):
-        raise qfmt.PayloadError(V2, path + ".Histogram", f"the histogram has {len(seen)} "
+    if distinct != outcomes:
+        raise qfmt.PayloadError(V2, path + ".Histogram", f"the histogram has {outcomes} "
                                 f"outcomes but the shots have {distinct}")
     return error_entries
 
