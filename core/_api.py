@@ -168,10 +168,17 @@ def losses(obj: Any, fmt: str | Format, *, registry: Registry | None = None,
     reg = _registry(registry)
     f = reg.resolve(fmt)
     routed = route_options(options, dst=f)
+    obj, _ = _before(obj, f, routed)
+    return _losses(obj, f, **routed.conversion)
+
+
+def _before(obj: Any, f: Format, routed: Routed) -> tuple[Any, dict[str, Any]]:
+    """The format's ``before_conversion`` applied: the object to convert and the options left
+    for its serializer."""
     own = dict(routed.dump)
     if f.before_conversion is not None:
         obj, own = f.before_conversion(obj, **own)
-    return _losses(obj, f, **routed.conversion)
+    return obj, own
 
 
 def _prepared(obj: Any, f: Format, routed: Routed | Mapping[str, Any]
@@ -179,14 +186,22 @@ def _prepared(obj: Any, f: Format, routed: Routed | Mapping[str, Any]
     """The object converted for ``f`` (conversion options applied) and the options left for its
     serializer. ``routed``: the options as :func:`route_options` split them (a plain mapping
     is routed here, unknown options refused)."""
+    target, own, _ = _prepared_with_losses(obj, f, routed)
+    return target, own
+
+
+def _prepared_with_losses(obj: Any, f: Format, routed: Routed | Mapping[str, Any]
+                          ) -> tuple[Any, dict[str, Any], list[Loss]]:
+    """:func:`_prepared`, and the losses the conversion was allowed (computed once: the
+    command line prints them)."""
     if not isinstance(routed, Routed):
         routed = route_options(routed, dst=f)
-    conv, own = routed.conversion, dict(routed.dump)
-    if f.before_conversion is not None:
-        obj, own = f.before_conversion(obj, **own)
+    conv = routed.conversion
+    obj, own = _before(obj, f, routed)
+    found = _losses(obj, f, **conv)
     if conv.get("experiment") is not None:  # prepare picks the experiment: it is the only one
         own.pop("experiment", None)
-    return prepare(obj, f, taken=frozenset(own), **conv), own
+    return prepare(obj, f, taken=frozenset(own), found=found, **conv), own, found
 
 
 def _call_serializer(fn: Any, target: Any, f: Format, reg: Registry, own: Mapping[str, Any],

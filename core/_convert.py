@@ -99,7 +99,8 @@ def _selected(obj: Any, opts: dict[str, Any]) -> Any:
     return attrs.evolve(obj, results=[obj.experiment(key)])
 
 
-def prepare(obj: Any, fmt: Any, *, taken: Collection[str] = (), **opts: Any) -> Any:
+def prepare(obj: Any, fmt: Any, *, taken: Collection[str] = (),
+            found: list[Loss] | None = None, **opts: Any) -> Any:
     """Everything a serializer must not have to do, done before it is called: work out what the
     format would lose (:func:`losses`) and refuse it unless an option allows it; convert ``obj``
     to the format's ``produces`` (:func:`coerce`); give a format without registers one joint
@@ -110,9 +111,11 @@ def prepare(obj: Any, fmt: Any, *, taken: Collection[str] = (), **opts: Any) -> 
     Options that give a value (``shots=``, ``sample=``, ``seed=``, ``job_id=``, ``experiment=``)
     must be used by this conversion or be among ``taken`` (the options the format's serializer
     takes as well); one that would be ignored raises OptionError. ``experiment=0`` on data that
-    is not a Result names its one experiment."""
+    is not a Result names its one experiment. ``found``: :func:`losses` when the caller has
+    them already."""
     _check_options(opts)
-    found = losses(obj, fmt, **opts)
+    if found is None:
+        found = losses(obj, fmt, **opts)
     refused = [loss for loss in found if not loss.allowed]
     if refused:
         options = list(dict.fromkeys(loss.option for loss in refused if loss.option))

@@ -747,7 +747,7 @@ def _convert_one(raw: bytes, src: str, dst: str, options: dict[str, Any],
                  register: str | None) -> tuple[Any, list[Any]]:
     """``qfmt.convert`` (with ``register``: that register alone), and the losses the
     conversion was allowed (:func:`qfmt.losses`), for ``qfmt: note:`` lines."""
-    from ._api import route_options
+    from ._api import _prepared_with_losses, _serialized, route_options
 
     reg = qfmt.default_registry()
     s, d = reg.get(src), reg.get(dst)
@@ -755,9 +755,8 @@ def _convert_one(raw: bytes, src: str, dst: str, options: dict[str, Any],
     obj = qfmt.load(raw, s, **routed.load)
     if register is not None:
         obj = _select_register(obj, register)
-    dump_options = {**routed.conversion, **routed.dump}
-    out = qfmt.dump(obj, d, **dump_options)
-    return out, qfmt.losses(obj, d, **dump_options)
+    target, own, lost = _prepared_with_losses(obj, d, routed)
+    return _serialized(target, d, reg, own), lost
 
 
 def _output_folder(output: str | None) -> bool:

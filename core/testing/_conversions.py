@@ -34,7 +34,7 @@ from .. import (
     losses,
 )
 from .._capabilities import _outcome_keys, held
-from .._convert import without_leakage
+from .._convert import _selected, without_leakage
 from .._registry import Format, Registry
 
 __all__ = ["capability_objects", "check_conversion", "check_conversions"]
@@ -281,9 +281,7 @@ def check_conversion(obj: Any, fid: str, *, registry: Registry | None = None,
             "include_leakage") else f"lost-{x.capability}"
         assert expected in kinds, f"{fid}: lost {x.capability} without a note ({sorted(kinds)})"
     back = load(out, fid, **_load_options(fmt, prepared), **kw)
-    before = obj
-    if isinstance(before, Result) and opts.get("experiment") is not None:
-        before = attrs.evolve(before, results=[before.experiment(opts["experiment"])])
+    before = _selected(obj, opts)  # the experiment experiment= picks, as dump does
     if "leakage" in lost and not opts.get("include_leakage"):
         before = _each_memory(before, without_leakage)
     had, has = held(before), held(back)

@@ -354,7 +354,7 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ValueError("something odd")
 
-    monkeypatch.setattr(qfmt, "dump", broken)
+    monkeypatch.setattr(qfmt, "load", broken)
     code, _, err = run("convert", str(HIST_V1), "--to", "qiskit.counts.json.v1")
     line = one_error(err)
     assert code == 1 and "something odd" in line and "--debug" in line
